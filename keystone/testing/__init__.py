@@ -1,0 +1,1 @@
+"""A faithful local Keystone API server for tests (``pip install keystone-api-client[testing]``)."""
