@@ -1,1 +1,62 @@
-"""Python client for the Keystone REST API."""
+"""Python client for the Keystone REST API (HPC allocation management).
+
+``from keystone_client import KeystoneClient`` is the documented, stable import path;
+``keystone`` is the package itself (note that OpenStack's identity server also uses that name).
+"""
+
+from keystone._version import __version__
+from keystone.client import KeystoneClient
+from keystone.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ClientError,
+    ConnectError,
+    ConnectionDroppedError,
+    ConnectTimeout,
+    HTTPError,
+    KeystoneError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PermissionDeniedError,
+    ReadTimeout,
+    ResponseDecodeError,
+    ServerError,
+    ThrottledError,
+    TimeoutError,
+    TransportError,
+    ValidationError,
+)
+from keystone.pipeline import Handler, HookMiddleware, Middleware
+from keystone.request import DEFAULT_TIMEOUT, Request
+from keystone.response import Response
+from keystone.transport import InsecureConnectionWarning
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientError",
+    "ConnectError",
+    "ConnectTimeout",
+    "ConnectionDroppedError",
+    "HTTPError",
+    "Handler",
+    "HookMiddleware",
+    "InsecureConnectionWarning",
+    "KeystoneClient",
+    "KeystoneError",
+    "MethodNotAllowedError",
+    "Middleware",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ReadTimeout",
+    "Request",
+    "Response",
+    "ResponseDecodeError",
+    "ServerError",
+    "ThrottledError",
+    "TimeoutError",
+    "TransportError",
+    "ValidationError",
+    "__version__",
+]

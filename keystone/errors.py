@@ -1,0 +1,237 @@
+"""The exception hierarchy: everything the client raises derives from :class:`KeystoneError`.
+
+HTTP errors carry the :class:`~keystone.response.Response` and the
+:class:`~keystone.request.Request`; transport errors carry the request. Each message names the
+method and URL, says what happened and what to do next, and never contains a credential.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from keystone.request import Request
+    from keystone.response import Response
+
+SNIPPET_LENGTH = 200
+
+
+class KeystoneError(Exception):
+    """Root of every error raised by the Keystone client."""
+
+
+class TransportError(KeystoneError):
+    """The request could not be completed at the network level.
+
+    ``request_sent`` says whether any byte of the request may have reached the server: when it
+    is ``False`` repeating the request is always safe.
+    """
+
+    request_sent = True
+
+    def __init__(self, message: str, *, request: Request | None = None) -> None:
+        super().__init__(message)
+        self.request = request
+
+
+class ConnectError(TransportError):
+    """No connection could be made (refused, DNS failure, TLS handshake): nothing was sent."""
+
+    request_sent = False
+
+
+class TimeoutError(TransportError):
+    """The server did not answer in time."""
+
+
+class ConnectTimeout(TimeoutError, ConnectError):
+    """Connecting took longer than the connect timeout: nothing was sent."""
+
+    request_sent = False
+
+
+class ReadTimeout(TimeoutError):
+    """The request was sent but no complete response arrived within the read timeout."""
+
+
+class ConnectionDroppedError(TransportError):
+    """The connection closed after the request was sent and before a complete response."""
+
+
+class ResponseDecodeError(KeystoneError, json.JSONDecodeError):
+    """A response body that should be JSON is not; the message shows a snippet of it.
+
+    It is a :class:`json.JSONDecodeError`, so code written for ``requests`` keeps working.
+    """
+
+    def __init__(self, message: str, doc: str, pos: int, *, response: Response | None = None):
+        json.JSONDecodeError.__init__(self, message, doc, pos)
+        self.response = response
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.msg, self.doc, self.pos))
+
+
+class HTTPError(KeystoneError):
+    """The server answered with a 4xx or 5xx status."""
+
+    hint = "See the server's detail above."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        response: Response,
+        request: Request | None = None,
+    ) -> None:
+        self.response = response
+        self.request = request if request is not None else response.request
+        super().__init__(message if message is not None else self._describe())
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status of the response."""
+        return self.response.status_code
+
+    @property
+    def detail(self) -> str:
+        """The server's explanation: DRF's ``detail``, field errors, or a body snippet."""
+        return describe_body(self.response)
+
+    def _describe(self) -> str:
+        response = self.response
+        where = f"{self.request.method} {response.url}" if self.request else response.url
+        reason = f" {response.reason}" if response.reason else ""
+        return f"{where} returned {response.status_code}{reason}: {self.detail}. {self.hint}"
+
+
+class ClientError(HTTPError):
+    """A 4xx status: the request was refused as sent."""
+
+    hint = "Correct the request before sending it again."
+
+
+class ValidationError(ClientError):
+    """400: the server rejected the data; ``errors`` holds DRF's field errors."""
+
+    hint = "Correct the fields named above and send the request again."
+
+    @property
+    def errors(self) -> dict[str, Any]:
+        """Field name to list of messages (``{"name": ["This field is required."]}``)."""
+        body = _json_or_none(self.response)
+        if isinstance(body, dict):
+            return body
+        if isinstance(body, list):
+            return {"non_field_errors": body}
+        return {}
+
+
+BadRequestError = ValidationError
+
+
+class AuthenticationError(ClientError):
+    """401: credentials missing, wrong, or no longer valid."""
+
+    hint = "Log in again with client.login(username, password)."
+
+
+class PermissionDeniedError(ClientError):
+    """403: the account is authenticated but not allowed to do this."""
+
+    hint = "Use an account with the required role (staff, or the research group's PI/admin)."
+
+
+class NotFoundError(ClientError):
+    """404: no such record or endpoint."""
+
+    hint = "Check the record id and the endpoint path."
+
+
+class MethodNotAllowedError(ClientError):
+    """405: the endpoint exists but does not accept this method."""
+
+    hint = "Check which operations this endpoint supports (read-only endpoints refuse writes)."
+
+
+class ThrottledError(ClientError):
+    """429: too many requests; ``retry_after`` is the server's wait in seconds, if it gave one."""
+
+    hint = "Slow down, or wait before sending more requests."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        response: Response,
+        request: Request | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        if retry_after is None:
+            from keystone.retry_after import parse_retry_after
+
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        self.retry_after = retry_after
+        super().__init__(message, response=response, request=request)
+
+
+class ServerError(HTTPError):
+    """5xx: the server failed to handle a request it accepted."""
+
+    hint = "The server failed; try again later or ask its administrator."
+
+
+_BY_STATUS: dict[int, type[HTTPError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    429: ThrottledError,
+}
+
+
+def error_class_for(status: int) -> type[HTTPError]:
+    """The most specific :class:`HTTPError` subclass for an HTTP status of 400 or more."""
+    cls = _BY_STATUS.get(status)
+    if cls is not None:
+        return cls
+    return ServerError if status >= 500 else ClientError
+
+
+def error_for_response(response: Response) -> HTTPError:
+    """Build the typed error for a 4xx/5xx response."""
+    return error_class_for(response.status_code)(response=response)
+
+
+def _json_or_none(response: Response) -> Any:
+    content_type = response.headers.get("Content-Type", "")
+    if "json" not in content_type or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def describe_body(response: Response) -> str:
+    """A one-line summary of an error body: ``detail``, field errors, or a text snippet."""
+    body = _json_or_none(response)
+    if isinstance(body, dict):
+        if isinstance(body.get("detail"), str) and len(body) <= 3:
+            return str(body["detail"])
+        return "; ".join(f"{key}: {_join_messages(value)}" for key, value in body.items())
+    if isinstance(body, list):
+        return _join_messages(body)
+    text = response.content[:SNIPPET_LENGTH].decode("utf-8", "replace")
+    text = " ".join(text.split())
+    if not text:
+        return "(empty body)"
+    return text + ("..." if len(response.content) > SNIPPET_LENGTH else "")
+
+
+def _join_messages(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return str(value)

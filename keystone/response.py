@@ -1,0 +1,208 @@
+"""A ``requests.Response``-compatible view over the bytes urllib3 returned.
+
+Scripts written against ``requests`` keep working (``status_code``, ``ok``, ``json()``,
+``raise_for_status()``, ``text``, ``headers[...]`` in any case, ...), without ``requests`` being
+installed. The body is held once, as urllib3 read it; ``text`` and ``json()`` decode lazily and
+at most once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json as _json
+from collections.abc import Iterator, Mapping, MutableMapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from urllib3 import HTTPHeaderDict
+
+from keystone.errors import SNIPPET_LENGTH, ResponseDecodeError, error_for_response
+
+if TYPE_CHECKING:
+    from keystone.request import Request
+
+_UNSET: Any = object()
+
+
+def _reason_for(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+class Response:
+    """The server's answer to one :class:`~keystone.request.Request`.
+
+    ``json()`` returns the same decoded object on every call (decoded once); copy it before
+    mutating if the original is needed again.
+    """
+
+    __slots__ = (
+        "_encoding",
+        "_json",
+        "_text",
+        "content",
+        "elapsed",
+        "headers",
+        "reason",
+        "request",
+        "status_code",
+        "url",
+    )
+
+    def __init__(
+        self,
+        status_code: int,
+        *,
+        content: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+        url: str = "",
+        reason: str | None = None,
+        request: Request | None = None,
+        elapsed: datetime.timedelta | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.content = content
+        self.headers: MutableMapping[str, str] = (
+            headers if isinstance(headers, HTTPHeaderDict) else HTTPHeaderDict(headers or {})
+        )
+        self.url = url
+        self.reason = reason if reason else _reason_for(status_code)
+        self.request = request
+        self.elapsed = elapsed if elapsed is not None else datetime.timedelta(0)
+        self._encoding: str | None = _UNSET
+        self._text: str | None = None
+        self._json: Any = _UNSET
+
+    # -- status -------------------------------------------------------------------------------
+
+    @property
+    def ok(self) -> bool:
+        """``True`` for a status below 400."""
+        return self.status_code < 400
+
+    def __bool__(self) -> bool:
+        return self.status_code < 400
+
+    @property
+    def is_redirect(self) -> bool:
+        """``True`` for a 3xx with a ``Location`` (returned to the caller, never followed)."""
+        return 300 <= self.status_code < 400 and "Location" in self.headers
+
+    @property
+    def history(self) -> list[Response]:
+        """Always empty: redirects are never followed."""
+        return []
+
+    def raise_for_status(self) -> None:
+        """Raise the matching :class:`~keystone.errors.HTTPError` subclass for 4xx/5xx."""
+        if self.status_code >= 400:
+            raise error_for_response(self)
+
+    # -- body ---------------------------------------------------------------------------------
+
+    @property
+    def encoding(self) -> str | None:
+        """The body's charset from ``Content-Type``; UTF-8 for JSON. Settable, as in requests."""
+        if self._encoding is _UNSET:
+            self._encoding = _charset_of(self.headers.get("Content-Type", ""))
+        return self._encoding
+
+    @encoding.setter
+    def encoding(self, value: str | None) -> None:
+        self._encoding = value
+        self._text = None
+
+    @property
+    def text(self) -> str:
+        """The body decoded with :attr:`encoding` (UTF-8 when unknown; bad bytes replaced)."""
+        if self._text is None:
+            self._text = self.content.decode(self.encoding or "utf-8", errors="replace")
+        return self._text
+
+    def json(self, **kwargs: Any) -> Any:
+        """The body parsed as JSON.
+
+        Raises :class:`~keystone.errors.ResponseDecodeError` (a ``json.JSONDecodeError``) with a
+        snippet of the body when it is not JSON, e.g. Keystone's HTML 404 page.
+        """
+        if kwargs:
+            return self._decode(**kwargs)
+        if self._json is _UNSET:
+            self._json = self._decode()
+        return self._json
+
+    def _decode(self, **kwargs: Any) -> Any:
+        try:
+            return _json.loads(self.content, **kwargs)
+        except (ValueError, UnicodeDecodeError) as exc:
+            text = self.content.decode("utf-8", errors="replace")
+            snippet = " ".join(text[:SNIPPET_LENGTH].split()) or "(empty body)"
+            method = f"{self.request.method} " if self.request is not None else ""
+            message = (
+                f"{method}{self.url} returned {self.status_code} with a body that is not JSON "
+                f"({exc}); body starts: {snippet!r}"
+            )
+            pos = exc.pos if isinstance(exc, _json.JSONDecodeError) else 0
+            raise ResponseDecodeError(message, text, pos, response=self) from None
+
+    def iter_content(
+        self, chunk_size: int | None = 1, decode_unicode: bool = False
+    ) -> Iterator[Any]:
+        """Yield the body in chunks of ``chunk_size`` bytes (all at once when ``None``)."""
+        size = chunk_size or len(self.content) or 1
+        data: Any = self.text if decode_unicode else self.content
+        for start in range(0, len(data), size):
+            yield data[start : start + size]
+
+    def iter_lines(
+        self,
+        chunk_size: int = 512,
+        decode_unicode: bool = False,
+        delimiter: str | bytes | None = None,
+    ) -> Iterator[Any]:
+        """Yield the body line by line, without line endings."""
+        data: Any = self.text if decode_unicode else self.content
+        lines = data.split(delimiter) if delimiter is not None else data.splitlines()
+        yield from lines
+
+    @property
+    def links(self) -> dict[str, dict[str, str]]:
+        """Parsed ``Link`` header, keyed by ``rel`` (empty when absent)."""
+        header = self.headers.get("Link")
+        if not header:
+            return {}
+        links: dict[str, dict[str, str]] = {}
+        for part in header.split(","):
+            url, _, params = part.partition(";")
+            link = {"url": url.strip().strip("<>")}
+            for param in params.split(";"):
+                key, _, value = param.partition("=")
+                if key.strip():
+                    link[key.strip()] = value.strip().strip("\"'")
+            links[link.get("rel", link["url"])] = link
+        return links
+
+    def close(self) -> None:
+        """Nothing to release: the body was read and the connection returned to the pool."""
+
+    def __enter__(self) -> Response:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status_code}]>"
+
+
+def _charset_of(content_type: str) -> str | None:
+    mime, _, params = content_type.partition(";")
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    if "json" in mime.lower():
+        return "utf-8"
+    return None
