@@ -1,0 +1,212 @@
+"""``KeystoneClient``: the facade users import.
+
+It owns one connection pool and one middleware chain, composed once at construction:
+user middleware, then base URL, JSON, backoff, authentication, and the transport. Every public
+method builds a :class:`~keystone.request.Request` and hands it to that chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from keystone._version import __version__
+from keystone.middleware.base_url import BaseURLMiddleware
+from keystone.middleware.json_body import JSONMiddleware
+from keystone.pipeline import Handler, Middleware, MiddlewareLike, as_middleware, compose
+from keystone.pipeline import middleware_name as _middleware_name
+from keystone.request import DEFAULT_TIMEOUT, Params, Request, TimeoutLike
+from keystone.response import Response
+from keystone.transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, Transport
+from keystone.urls import BaseURL
+
+_NO_DATA: Any = object()
+
+
+def _body_of(data: Any, json: Any) -> tuple[Any, bytes | None]:
+    """Split the ``data``/``json`` arguments into a JSON value or raw bytes."""
+    if data is not None and json is not None:
+        raise ValueError("give either data= or json=, not both (both are sent as JSON)")
+    value = json if json is not None else data
+    if value is None:
+        return None, None
+    if isinstance(value, bytes):
+        return None, value
+    if isinstance(value, str):
+        return None, value.encode("utf-8")
+    return value, None
+
+
+class KeystoneClient:
+    """A client for one Keystone API server.
+
+    ``url`` is the API root with its scheme, e.g. ``"https://keystone.example.org"`` or
+    ``"http://localhost:8000/api"``. ``timeout`` is the default for every call: seconds, a
+    ``(connect, read)`` pair, or ``None`` to wait forever. ``verify`` is ``True`` (system CAs),
+    ``False`` (no TLS verification, with a warning) or a CA bundle path. ``pool_maxsize`` is how
+    many connections to the server are kept open for reuse (raise it for many threads).
+    ``middleware`` is a list of your own middleware, outermost first.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: TimeoutLike = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT),
+        verify: bool | str = True,
+        pool_maxsize: int = 10,
+        headers: Mapping[str, str] | None = None,
+        middleware: Sequence[MiddlewareLike] = (),
+    ) -> None:
+        self._base_url = BaseURL(url)
+        self._transport = Transport(
+            self._base_url, timeout=timeout, verify=verify, pool_maxsize=pool_maxsize
+        )
+        self._headers: dict[str, str] = {
+            "Accept": "application/json",
+            "User-Agent": f"keystone-api-client/{__version__}",
+        }
+        if headers:
+            self._headers.update(headers)
+        self._layers: list[Middleware] = [as_middleware(m) for m in middleware]
+        self._layers += [BaseURLMiddleware(self._base_url), JSONMiddleware()]
+        self._handler: Handler = compose(self._layers, self._transport)
+
+    # -- introspection ------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The API root, normalised with a trailing slash."""
+        return self._base_url.url
+
+    @property
+    def middleware(self) -> list[str]:
+        """Names of the chain's layers, outermost first, ending with the transport."""
+        return [_middleware_name(m) for m in self._layers] + ["transport"]
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Whether the client holds a session that has not expired (checked locally)."""
+        return False
+
+    def __repr__(self) -> str:
+        return f"<KeystoneClient url={self.url!r} authenticated={self.is_authenticated}>"
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: Params | None = None,
+        data: Any = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        context: dict[str, Any] | None = None,
+    ) -> Response:
+        """Send one request through the chain and return the response.
+
+        ``endpoint`` is a path under the API root (``"allocations/clusters/1"``). ``data`` or
+        ``json`` (dict, list, ...) is sent as JSON; ``bytes``/``str`` are sent as they are.
+        Raises a :class:`~keystone.errors.HTTPError` subclass for 4xx/5xx.
+        """
+        if not isinstance(endpoint, str):
+            raise TypeError(
+                f"endpoint must be a str path such as 'allocations/clusters/', not {endpoint!r}"
+            )
+        json_value, body = _body_of(data, json)
+        request_headers = self._headers.copy()
+        if headers:
+            request_headers.update(headers)
+        request = Request(
+            method.upper(),
+            endpoint,
+            headers=request_headers,
+            params=params,
+            json=json_value,
+            body=body,
+            timeout=timeout,
+            context=context if context is not None else {"kind": "api"},
+        )
+        return self._handler(request)
+
+    def http_get(
+        self,
+        endpoint: str,
+        params: Params | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """GET ``endpoint`` with optional query ``params``; lists are sent comma-joined."""
+        return self.request("GET", endpoint, params=params, headers=headers, timeout=timeout)
+
+    def http_post(
+        self,
+        endpoint: str,
+        data: Any = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """POST ``data`` (sent as JSON, unlike ``requests`` where ``data=`` is a form)."""
+        return self.request(
+            "POST", endpoint, data=data, json=json, params=params, headers=headers, timeout=timeout
+        )
+
+    def http_put(
+        self,
+        endpoint: str,
+        data: Any = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """PUT ``data`` as JSON: replaces the whole record."""
+        return self.request(
+            "PUT", endpoint, data=data, json=json, params=params, headers=headers, timeout=timeout
+        )
+
+    def http_patch(
+        self,
+        endpoint: str,
+        data: Any = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """PATCH ``data`` as JSON: changes only the given fields."""
+        return self.request(
+            "PATCH", endpoint, data=data, json=json, params=params, headers=headers, timeout=timeout
+        )
+
+    def http_delete(
+        self,
+        endpoint: str,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """DELETE ``endpoint``; Keystone answers 204 with an empty body."""
+        return self.request("DELETE", endpoint, params=params, headers=headers, timeout=timeout)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close pooled connections. The client stays usable and reconnects when needed."""
+        self._transport.close()
+
+    def __enter__(self) -> KeystoneClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

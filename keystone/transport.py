@@ -1,0 +1,224 @@
+"""The innermost handler: the only module that talks to urllib3.
+
+One ``PoolManager`` per client, thread-safe. urllib3's own retries and redirects are off: its
+default ``Retry`` sleeps for ``Retry-After`` by itself (60 s on a throttled Keystone) and
+following a 301 turns a POST into a GET without body. Retrying is the backoff middleware's job.
+Requests to the client's own origin go straight to that origin's connection pool, skipping the
+URL parsing and pool lookup of ``PoolManager.urlopen``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+import warnings
+from typing import Any
+
+import urllib3
+from urllib3 import exceptions as u3
+from urllib3.util import Retry, Timeout
+
+from keystone import errors
+from keystone.request import DEFAULT_TIMEOUT, Request, TimeoutLike
+from keystone.response import Response
+from keystone.urls import BaseURL
+
+#: Seconds to wait for a connection and for each read, as the seed client did for reads.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 15.0
+
+_NO_RETRIES = Retry(total=False, redirect=False, raise_on_redirect=False, raise_on_status=False)
+
+
+class InsecureConnectionWarning(UserWarning):
+    """TLS certificate verification was turned off for a client."""
+
+
+def to_urllib3_timeout(timeout: TimeoutLike) -> Timeout:
+    """Convert the accepted timeout forms (seconds, ``(connect, read)``, ``None``)."""
+    if isinstance(timeout, Timeout):
+        return timeout
+    if isinstance(timeout, tuple):
+        if len(timeout) != 2:
+            raise ValueError(
+                f"timeout {timeout!r} must be seconds or a (connect, read) pair of seconds"
+            )
+        connect, read = timeout
+        return Timeout(connect=connect, read=read)
+    if timeout is None:
+        return Timeout(connect=None, read=None)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(
+            f"timeout {timeout!r} must be a positive number of seconds, a (connect, read) "
+            "pair, or None to wait forever"
+        )
+    return Timeout(connect=timeout, read=timeout)
+
+
+def _tls_options(verify: bool | str) -> dict[str, Any]:
+    if verify is True:
+        return {"cert_reqs": "CERT_REQUIRED"}
+    if verify is False:
+        warnings.warn(
+            "TLS certificate verification is off for this Keystone client: anyone on the "
+            "network path can read or alter its traffic, tokens included. Pass verify=True "
+            "or the path of a CA bundle instead.",
+            InsecureConnectionWarning,
+            stacklevel=4,
+        )
+        return {"cert_reqs": "CERT_NONE"}
+    if isinstance(verify, (str, os.PathLike)):
+        path = os.fspath(verify)
+        if os.path.isdir(path):
+            return {"cert_reqs": "CERT_REQUIRED", "ca_cert_dir": path}
+        if os.path.isfile(path):
+            return {"cert_reqs": "CERT_REQUIRED", "ca_certs": path}
+        raise ValueError(
+            f"verify={verify!r} is neither a CA bundle file nor a directory of certificates; "
+            "give an existing path, True (system CAs) or False (no verification)"
+        )
+    raise TypeError(f"verify must be True, False or a CA bundle path, not {verify!r}")
+
+
+class Transport:
+    """Sends a :class:`Request` whose URL is absolute and whose body is bytes."""
+
+    def __init__(
+        self,
+        base_url: BaseURL,
+        *,
+        timeout: TimeoutLike = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT),
+        verify: bool | str = True,
+        pool_maxsize: int = 10,
+        pool_block: bool = False,
+    ) -> None:
+        if not isinstance(pool_maxsize, int) or pool_maxsize < 1:
+            raise ValueError(f"pool_maxsize={pool_maxsize!r} must be a positive integer")
+        self._origin = base_url.origin
+        self._origin_prefix = base_url.origin_prefix
+        self.default_timeout = to_urllib3_timeout(timeout)
+        self._pool_options: dict[str, Any] = {
+            "num_pools": 10,
+            "maxsize": pool_maxsize,
+            "block": pool_block,
+            "retries": _NO_RETRIES,
+            "timeout": self.default_timeout,
+            **_tls_options(verify),
+        }
+        self._open_pools()
+
+    def _open_pools(self) -> None:
+        self.pool_manager = urllib3.PoolManager(**self._pool_options)
+        self._own_pool = self.pool_manager.connection_from_url(self._origin_prefix)
+
+    @property
+    def pool_maxsize(self) -> int:
+        """How many connections per host the pool keeps open for reuse."""
+        return int(self._pool_options["maxsize"])
+
+    def __call__(self, request: Request) -> Response:
+        url = request.url
+        timeout = request.timeout
+        if timeout is DEFAULT_TIMEOUT:
+            timeout_obj = self.default_timeout
+        elif isinstance(timeout, Timeout):
+            timeout_obj = timeout
+        else:
+            timeout_obj = to_urllib3_timeout(timeout)
+        start = time.perf_counter()
+        try:
+            if url.startswith(self._origin_prefix):
+                raw = self._own_pool.urlopen(
+                    request.method,
+                    url[len(self._origin) :],
+                    body=request.body,
+                    headers=request.headers,
+                    retries=_NO_RETRIES,
+                    redirect=False,
+                    assert_same_host=False,
+                    timeout=timeout_obj,
+                    preload_content=True,
+                )
+            else:
+                raw = self.pool_manager.urlopen(
+                    request.method,
+                    url,
+                    body=request.body,
+                    headers=request.headers,
+                    retries=_NO_RETRIES,
+                    redirect=False,
+                    timeout=timeout_obj,
+                    preload_content=True,
+                )
+        except u3.HTTPError as exc:
+            raise translate_error(exc, request) from exc
+        return Response(
+            raw.status,
+            content=raw.data,
+            headers=raw.headers,
+            url=url,
+            reason=raw.reason,
+            request=request,
+            elapsed=datetime.timedelta(seconds=time.perf_counter() - start),
+        )
+
+    def close(self) -> None:
+        """Close every pooled connection; later requests open new ones."""
+        old_manager, old_pool = self.pool_manager, self._own_pool
+        self._open_pools()
+        old_pool.close()
+        old_manager.clear()
+
+
+def translate_error(exc: u3.HTTPError, request: Request) -> errors.KeystoneError | ValueError:
+    """Our exception for a urllib3 one, naming the method and URL and what to do."""
+    where = f"{request.method} {request.url}"
+    cause = _root_cause(exc)
+    if isinstance(exc, u3.NewConnectionError):
+        return errors.ConnectError(
+            f"{where} failed: could not connect ({cause}); nothing was sent. Check that the "
+            "server is running and the URL is right.",
+            request=request,
+        )
+    if isinstance(exc, u3.ConnectTimeoutError):
+        return errors.ConnectTimeout(
+            f"{where} failed: connecting timed out ({cause}); nothing was sent. Check the "
+            "network path, or raise the connect timeout.",
+            request=request,
+        )
+    if isinstance(exc, u3.ReadTimeoutError):
+        return errors.ReadTimeout(
+            f"{where} failed: no response within the read timeout ({cause}); the server may "
+            "still have processed the request. Raise timeout= if the server is slow.",
+            request=request,
+        )
+    if isinstance(exc, (u3.SSLError, u3.ProxyError)):
+        return errors.ConnectError(
+            f"{where} failed: could not establish a secure connection ({cause}); nothing was "
+            "sent. Check the certificate, or pass verify= with the server's CA bundle.",
+            request=request,
+        )
+    if isinstance(exc, u3.ProtocolError):
+        return errors.ConnectionDroppedError(
+            f"{where} failed: the connection closed before a complete response ({cause}); "
+            "the server may or may not have processed the request.",
+            request=request,
+        )
+    if isinstance(exc, u3.LocationValueError):
+        return ValueError(f"{where}: the URL is not valid ({exc})")
+    return errors.TransportError(f"{where} failed: {cause}", request=request)
+
+
+def _root_cause(exc: BaseException) -> str:
+    reason: BaseException = exc
+    for attr in ("reason", "original_error"):
+        inner = getattr(reason, attr, None)
+        if isinstance(inner, BaseException):
+            reason = inner
+    if isinstance(exc, u3.ProtocolError) and len(exc.args) > 1:
+        inner_arg = exc.args[1]
+        if isinstance(inner_arg, BaseException):
+            reason = inner_arg
+    text = str(reason) or type(reason).__name__
+    return f"{type(reason).__name__}: {text}" if text != type(reason).__name__ else text
