@@ -1,0 +1,117 @@
+"""A canned-response HTTP/1.1 server on asyncio protocols, fast enough not to be the bottleneck.
+
+It answers Keystone-shaped JSON whatever the method: ``/allocations/clusters/<id>/`` gives one
+record, ``/allocations/clusters/`` a list of ``--list-size`` records, ``/version/`` the text
+``0.0.0``; ``--latency`` delays every response without blocking other connections. Run it in
+its own process so its CPU time is not counted against the client being measured::
+
+    python benchmarks/canned_server.py --port 0 [--latency 0.005]   # prints "PORT <n>"
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+
+_DETAIL = re.compile(rb"^/[a-z]+/[a-z]+/\d+/")
+
+
+def record(pk: int) -> dict[str, object]:
+    return {"id": pk, "name": f"cluster-{pk}", "description": "Keystone-shaped", "enabled": True}
+
+
+def _response(body: bytes, content_type: bytes = b"application/json") -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type + b"\r\nContent-Length: "
+        + str(len(body)).encode() + b"\r\nAllow: GET, POST, HEAD, OPTIONS\r\n\r\n" + body
+    )
+
+
+class CannedProtocol(asyncio.Protocol):
+    def __init__(self, responses: dict[str, bytes], latency: float) -> None:
+        self.responses = responses
+        self.latency = latency
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            head_end = self.buffer.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            head = self.buffer[:head_end]
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            total = head_end + 4 + length
+            if len(self.buffer) < total:
+                return
+            self.buffer = self.buffer[total:]
+            target = head.split(b" ", 2)[1].split(b"?", 1)[0]
+            if target.startswith(b"/version/"):
+                payload = self.responses["version"]
+            elif target.startswith(b"/records/"):
+                payload = self.responses["records"]
+            elif _DETAIL.match(target):
+                payload = self.responses["detail"]
+            else:
+                payload = self.responses["list"]
+            if self.latency:
+                asyncio.get_running_loop().call_later(self.latency, self._write, payload)
+            else:
+                self._write(payload)
+
+    def _write(self, payload: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(payload)
+
+
+def build_responses(list_size: int, records: int) -> dict[str, bytes]:
+    return {
+        "detail": _response(json.dumps(record(1)).encode()),
+        "list": _response(json.dumps([record(i) for i in range(1, list_size + 1)]).encode()),
+        "records": _response(
+            json.dumps(
+                [{"id": i, "name": f"r{i}", "enabled": True} for i in range(1, records + 1)]
+            ).encode()
+        ),
+        "version": _response(b"0.0.0", b"text/html; charset=utf-8"),
+    }
+
+
+async def serve(host: str, port: int, latency: float, list_size: int, records: int) -> None:
+    responses = build_responses(list_size, records)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: CannedProtocol(responses, latency), host, port, backlog=1024
+    )
+    print("PORT", server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per response")
+    parser.add_argument("--list-size", type=int, default=100)
+    parser.add_argument("--records", type=int, default=100_000, help="size of /records/")
+    args = parser.parse_args()
+    try:
+        asyncio.run(serve(args.host, args.port, args.latency, args.list_size, args.records))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
