@@ -5,6 +5,7 @@
 """
 
 from keystone._version import __version__
+from keystone.auth import AuthStrategy, JWTAuth, StaticTokenAuth
 from keystone.client import KeystoneClient
 from keystone.errors import (
     AuthenticationError,
@@ -21,8 +22,10 @@ from keystone.errors import (
     ReadTimeout,
     ResponseDecodeError,
     ServerError,
+    SessionExpiredError,
     ThrottledError,
     TimeoutError,
+    TokenRefreshError,
     TransportError,
     ValidationError,
 )
@@ -33,6 +36,7 @@ from keystone.transport import InsecureConnectionWarning
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "AuthStrategy",
     "AuthenticationError",
     "BadRequestError",
     "ClientError",
@@ -43,6 +47,7 @@ __all__ = [
     "Handler",
     "HookMiddleware",
     "InsecureConnectionWarning",
+    "JWTAuth",
     "KeystoneClient",
     "KeystoneError",
     "MethodNotAllowedError",
@@ -54,8 +59,11 @@ __all__ = [
     "Response",
     "ResponseDecodeError",
     "ServerError",
+    "SessionExpiredError",
+    "StaticTokenAuth",
     "ThrottledError",
     "TimeoutError",
+    "TokenRefreshError",
     "TransportError",
     "ValidationError",
     "__version__",

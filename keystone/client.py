@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from keystone._version import __version__
+from keystone.auth import AuthStrategy, JWTAuth
+from keystone.middleware.auth import AuthMiddleware
 from keystone.middleware.base_url import BaseURLMiddleware
 from keystone.middleware.json_body import JSONMiddleware
 from keystone.pipeline import Handler, Middleware, MiddlewareLike, as_middleware, compose
@@ -45,7 +47,9 @@ class KeystoneClient:
     ``(connect, read)`` pair, or ``None`` to wait forever. ``verify`` is ``True`` (system CAs),
     ``False`` (no TLS verification, with a warning) or a CA bundle path. ``pool_maxsize`` is how
     many connections to the server are kept open for reuse (raise it for many threads).
-    ``middleware`` is a list of your own middleware, outermost first.
+    ``middleware`` is a list of your own middleware, outermost first. ``auth`` is the
+    authentication strategy: :class:`~keystone.auth.JWTAuth` (username/password login, the
+    default) or e.g. :class:`~keystone.auth.StaticTokenAuth` for an API key.
     """
 
     def __init__(
@@ -57,6 +61,7 @@ class KeystoneClient:
         pool_maxsize: int = 10,
         headers: Mapping[str, str] | None = None,
         middleware: Sequence[MiddlewareLike] = (),
+        auth: AuthStrategy | None = None,
     ) -> None:
         self._base_url = BaseURL(url)
         self._transport = Transport(
@@ -69,8 +74,14 @@ class KeystoneClient:
         if headers:
             self._headers.update(headers)
         self._layers: list[Middleware] = [as_middleware(m) for m in middleware]
-        self._layers += [BaseURLMiddleware(self._base_url), JSONMiddleware()]
+        self._auth = auth if auth is not None else JWTAuth()
+        self._layers += [
+            BaseURLMiddleware(self._base_url),
+            JSONMiddleware(),
+            AuthMiddleware(self._auth, self._base_url),
+        ]
         self._handler: Handler = compose(self._layers, self._transport)
+        self._auth.bind(self._send)
 
     # -- introspection ------------------------------------------------------------------------
 
@@ -85,9 +96,34 @@ class KeystoneClient:
         return [_middleware_name(m) for m in self._layers] + ["transport"]
 
     @property
+    def auth(self) -> AuthStrategy:
+        """The authentication strategy in use."""
+        return self._auth
+
+    @property
     def is_authenticated(self) -> bool:
-        """Whether the client holds a session that has not expired (checked locally)."""
-        return False
+        """Whether the client holds a session that has not expired (checked locally, no request)."""
+        return bool(self._auth.is_authenticated)
+
+    # -- session ------------------------------------------------------------------------------
+
+    def login(self, username: str, password: str, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:
+        """Log in and keep the access/refresh token pair (the password is not kept).
+
+        Raises :class:`~keystone.errors.AuthenticationError` with the server's detail for bad
+        credentials and :class:`~keystone.errors.ValidationError` for a missing field. A second
+        login replaces the session.
+        """
+        self._auth.login(username, password, timeout=timeout)
+
+    def logout(self, raise_blacklist: bool = False, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:
+        """Blacklist the refresh token on the server and forget both tokens.
+
+        The tokens are forgotten even when the server refuses (e.g. the refresh token already
+        expired); that failure is raised only with ``raise_blacklist=True``. Logging out when
+        not logged in does nothing.
+        """
+        self._auth.logout(raise_blacklist=raise_blacklist, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"<KeystoneClient url={self.url!r} authenticated={self.is_authenticated}>"
@@ -130,6 +166,12 @@ class KeystoneClient:
             timeout=timeout,
             context=context if context is not None else {"kind": "api"},
         )
+        return self._handler(request)
+
+    def _send(self, request: Request) -> Response:
+        """Send a request built elsewhere (login, refresh) through the whole chain."""
+        for name, value in self._headers.items():
+            request.headers.setdefault(name, value)
         return self._handler(request)
 
     def http_get(

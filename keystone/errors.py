@@ -137,6 +137,22 @@ class AuthenticationError(ClientError):
     hint = "Log in again with client.login(username, password)."
 
 
+class SessionExpiredError(AuthenticationError):
+    """The refresh token was refused (expired, blacklisted, or the server's key changed).
+
+    The client has forgotten the session; ``is_authenticated`` is now ``False``.
+    """
+
+
+class TokenRefreshError(KeystoneError):
+    """The access token needed renewing and the renewal failed for a transient reason.
+
+    The request that needed the token was not sent; it is safe to try it again.
+    """
+
+    request_sent = False
+
+
 class PermissionDeniedError(ClientError):
     """403: the account is authenticated but not allowed to do this."""
 
