@@ -198,6 +198,20 @@ class ServerError(HTTPError):
     hint = "The server failed; try again later or ask its administrator."
 
 
+class BatchError(KeystoneError):
+    """Some items of a batch failed; ``failed`` lists ``(index, error)`` pairs."""
+
+    def __init__(self, message: str, *, failed: list[tuple[int, BaseException]]) -> None:
+        super().__init__(message)
+        self.failed = failed
+
+
+class BatchDeadlineError(KeystoneError):
+    """A batch item was never started because the batch's deadline passed first."""
+
+    request_sent = False
+
+
 _BY_STATUS: dict[int, type[HTTPError]] = {
     400: ValidationError,
     401: AuthenticationError,
