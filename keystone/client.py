@@ -7,11 +7,12 @@ method builds a :class:`~keystone.request.Request` and hands it to that chain.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from keystone._version import __version__
 from keystone.auth import AuthStrategy, JWTAuth
+from keystone.batch import BatchResults, ProgressCallback, R, T, run_batch
 from keystone.middleware.auth import AuthMiddleware
 from keystone.middleware.base_url import BaseURLMiddleware
 from keystone.middleware.json_body import JSONMiddleware
@@ -240,6 +241,36 @@ class KeystoneClient:
     ) -> Response:
         """DELETE ``endpoint``; Keystone answers 204 with an empty body."""
         return self.request("DELETE", endpoint, params=params, headers=headers, timeout=timeout)
+
+    # -- concurrency --------------------------------------------------------------------------
+
+    def batch(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        *,
+        workers: int = 8,
+        deadline: float | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> BatchResults[T, R]:
+        """Call ``fn(item)`` for every item on ``workers`` threads sharing this client.
+
+        Returns one outcome per input, in input order: the value, or the exception ``fn``
+        raised (failures are collected, not raised: see ``BatchResults.raise_for_errors``).
+        The connection pool grows to ``workers`` so no connection is discarded. ``deadline``
+        (seconds, whole batch) stops starting new items; ``progress(done, total)`` is called
+        after each item; ``progress_bar=True`` shows a tqdm bar (tqdm must be installed).
+        """
+        self._transport.ensure_pool_size(workers)
+        return run_batch(
+            fn,
+            items,
+            workers=workers,
+            deadline=deadline,
+            progress=progress,
+            progress_bar=progress_bar,
+        )
 
     # -- lifecycle ----------------------------------------------------------------------------
 

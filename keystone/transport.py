@@ -117,6 +117,16 @@ class Transport:
         """How many connections per host the pool keeps open for reuse."""
         return int(self._pool_options["maxsize"])
 
+    def ensure_pool_size(self, maxsize: int) -> None:
+        """Keep at least ``maxsize`` connections per host, so concurrent callers reuse them.
+
+        Growing swaps in new pools; requests already holding a connection of the old pools
+        finish normally and the old pools are released when nothing references them.
+        """
+        if maxsize > self.pool_maxsize:
+            self._pool_options["maxsize"] = maxsize
+            self._open_pools()
+
     def __call__(self, request: Request) -> Response:
         url = request.url
         timeout = request.timeout
