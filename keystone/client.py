@@ -65,6 +65,13 @@ class KeystoneClient:
         auth: AuthStrategy | None = None,
     ) -> None:
         self._base_url = BaseURL(url)
+        self._options: dict[str, Any] = {
+            "timeout": timeout,
+            "verify": verify,
+            "pool_maxsize": pool_maxsize,
+            "headers": dict(headers or {}),
+            "middleware": tuple(middleware),
+        }
         self._transport = Transport(
             self._base_url, timeout=timeout, verify=verify, pool_maxsize=pool_maxsize
         )
@@ -278,8 +285,18 @@ class KeystoneClient:
         """Close pooled connections. The client stays usable and reconnects when needed."""
         self._transport.close()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the configuration and the session (tokens travel), not the connections."""
+        return (_restore, (type(self), self.url, self._options, self._auth))
+
     def __enter__(self) -> KeystoneClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _restore(
+    cls: type[KeystoneClient], url: str, options: dict[str, Any], auth: AuthStrategy
+) -> KeystoneClient:
+    return cls(url, auth=auth, **options)

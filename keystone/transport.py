@@ -109,6 +109,7 @@ class Transport:
         self._open_pools()
 
     def _open_pools(self) -> None:
+        self._pid = os.getpid()
         self.pool_manager = urllib3.PoolManager(**self._pool_options)
         self._own_pool = self.pool_manager.connection_from_url(self._origin_prefix)
 
@@ -128,6 +129,8 @@ class Transport:
             self._open_pools()
 
     def __call__(self, request: Request) -> Response:
+        if self._pid != os.getpid():
+            self._open_pools()  # forked: the parent's sockets must not be shared
         url = request.url
         timeout = request.timeout
         if timeout is DEFAULT_TIMEOUT:

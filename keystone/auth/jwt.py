@@ -10,6 +10,7 @@ only) and replaces just the access token.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -48,6 +49,7 @@ class JWTAuth(AuthStrategy):
     def __init__(self) -> None:
         self._session: Session | None = None
         self._lock = threading.Lock()
+        self._pid = os.getpid()
         self._send: Send | None = None
 
     def bind(self, send: Send) -> None:
@@ -137,6 +139,8 @@ class JWTAuth(AuthStrategy):
 
         Returns the session to use, or ``None`` when another thread logged out meanwhile.
         """
+        if self._pid != os.getpid():  # forked while another thread may have held the lock
+            self._lock, self._pid = threading.Lock(), os.getpid()
         with self._lock:
             current = self._session
             if current is None or current is not seen:
