@@ -1,0 +1,85 @@
+"""Reading the bodies of resource responses: one record, or one page of a list.
+
+Keystone 0.3.26 answers a list endpoint with a JSON array of every record; newer servers answer
+with a page envelope ``{count, next, previous, results}``. Both are accepted here, so the
+resource methods work against either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keystone.errors import KeystoneError, NotFoundError
+from keystone.response import Response
+
+
+class UnexpectedResponseError(KeystoneError):
+    """The server answered with a successful status but a body of the wrong shape.
+
+    For example a list endpoint that returned an HTML page (a wrong base URL behind a proxy)
+    or a record endpoint that returned a list. ``response`` is the response concerned.
+    """
+
+    def __init__(self, message: str, *, response: Response) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+def read_record(response: Response) -> dict[str, Any]:
+    """The JSON object a create, retrieve or update answered with."""
+    body = _decode(response)
+    if isinstance(body, dict):
+        return body
+    raise UnexpectedResponseError(
+        f"{_where(response)} returned {_shape(body)}; expected one record (a JSON object). "
+        "Check that the URL is the Keystone API root.",
+        response=response,
+    )
+
+
+def read_page(response: Response) -> tuple[list[dict[str, Any]], str | None]:
+    """The records of one list response and its raw ``next`` link (``None`` on the last page)."""
+    body = _decode(response)
+    if isinstance(body, list):
+        return body, None
+    if isinstance(body, dict) and isinstance(body.get("results"), list) and "next" in body:
+        link = body["next"]
+        if link is None or link == "":
+            return body["results"], None
+        if isinstance(link, str):
+            return body["results"], link
+    raise UnexpectedResponseError(
+        f"{_where(response)} returned {_shape(body)}; expected a JSON list of records or a "
+        "page {count, next, previous, results}. Check that the URL is the Keystone API root.",
+        response=response,
+    )
+
+
+def is_missing_record(error: NotFoundError) -> bool:
+    """Whether a 404 came from the API itself (a record that does not exist).
+
+    Django REST framework answers a missing record with a JSON ``detail``; an unknown URL (a
+    wrong base path, a proxy) gets an HTML page. Only the first means "no such record": the
+    second is an error worth raising even where a missing record is not.
+    """
+    return "json" in error.response.headers.get("Content-Type", "")
+
+
+def _decode(response: Response) -> Any:
+    if not response.content:
+        raise UnexpectedResponseError(
+            f"{_where(response)} returned an empty body; expected JSON.", response=response
+        )
+    return response.json()
+
+
+def _where(response: Response) -> str:
+    method = response.request.method if response.request is not None else "request to"
+    return f"{method} {response.url} ({response.status_code})"
+
+
+def _shape(body: Any) -> str:
+    if isinstance(body, dict):
+        keys = ", ".join(sorted(str(key) for key in body)[:6])
+        return f"an object with keys {{{keys}}}"
+    return f"a JSON {type(body).__name__}"
