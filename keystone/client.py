@@ -19,6 +19,7 @@ from keystone.middleware.json_body import JSONMiddleware
 from keystone.pipeline import Handler, Middleware, MiddlewareLike, as_middleware, compose
 from keystone.pipeline import middleware_name as _middleware_name
 from keystone.request import DEFAULT_TIMEOUT, Params, Request, TimeoutLike
+from keystone.resources.methods import ResourceMethods
 from keystone.response import Response
 from keystone.transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, Transport
 from keystone.urls import BaseURL
@@ -40,7 +41,7 @@ def _body_of(data: Any, json: Any) -> tuple[Any, bytes | None]:
     return value, None
 
 
-class KeystoneClient:
+class KeystoneClient(ResourceMethods):
     """A client for one Keystone API server.
 
     ``url`` is the API root with its scheme, e.g. ``"https://keystone.example.org"`` or
