@@ -15,11 +15,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from keystone.testing._serve import DEFAULT_APP_FACTORY, StopFlag, serve
 from keystone.testing.config import EmulatorConfig, UserSpec
 from keystone.testing.control import CONTROL_PREFIX
 from keystone.testing.emulator import DATABASE_NAME, random_secret_key
 from keystone.testing.httpd import DEFAULT_KEEPALIVE_TIMEOUT, EmulatorHTTPServer
+from keystone.testing.serving import DEFAULT_APP_FACTORY, StopFlag, serve
 
 _DISABLED = {"none", "off", "0", ""}
 

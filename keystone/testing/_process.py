@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from keystone.testing._serve import READY_PREFIX
 from keystone.testing.config import CONFIG_ENV_VAR, EmulatorConfig
 from keystone.testing.faults import FaultRule
+from keystone.testing.serving import READY_PREFIX
 from keystone.testing.stats import StatsSnapshot
 
 LOG_NAME = "server.log"
@@ -93,7 +93,7 @@ def spawn_server(
     try:
         info = _wait_ready(popen, startup_timeout)
     except BaseException as exc:
-        stop_server(popen, timeout=0)
+        _kill(popen)
         if isinstance(exc, EmulatorStartError):
             raise EmulatorStartError(f"{exc}\n{_log_tail(workdir)}") from None
         raise
@@ -154,6 +154,16 @@ def stop_server(popen: subprocess.Popen[bytes], timeout: float = 10.0) -> int:
         if popen.stdout is not None:
             with contextlib.suppress(OSError):
                 popen.stdout.close()
+
+
+def _kill(popen: subprocess.Popen[bytes]) -> None:
+    """End a server that never became ready: nothing in it is worth a graceful stop."""
+    popen.kill()
+    popen.wait()
+    for pipe in (popen.stdin, popen.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 def read_state(workdir: Path) -> ServerState:

@@ -31,11 +31,11 @@ from keystone.testing._process import (
     spawn_server,
     stop_server,
 )
-from keystone.testing._serve import DEFAULT_APP_FACTORY
 from keystone.testing.config import EmulatorConfig, UserSpec
 from keystone.testing.faults import FaultRule
 from keystone.testing.httpd import DEFAULT_KEEPALIVE_TIMEOUT
 from keystone.testing.remote import EmulatorControl, FaultInjector, Stats
+from keystone.testing.serving import DEFAULT_APP_FACTORY
 from keystone.testing.stats import StatsSnapshot
 
 DATABASE_NAME = "keystone.sqlite3"

@@ -212,7 +212,7 @@ class StatsSnapshot(StatsQueries):
         return cls(counts, int(raw.get("connections", 0)))
 
 
-class StatsRecorder:
+class StatsRecorder(StatsQueries):
     """The server's counters; every method is thread-safe."""
 
     def __init__(self) -> None:
