@@ -42,7 +42,7 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.busy = False
-        self._counted = False
+        self._stats_period = 0
         super().setup()
         self.server.track(self)
 
@@ -141,10 +141,14 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
     def _count(
         self, method: str, path: str, status: int, *, processed: bool, fault: str | None = None
     ) -> None:
-        if not self._counted:
-            self._counted = True
-            self.server.stats.connection_used()
-        self.server.stats.record(method, path, status, processed=processed, fault=fault)
+        self._stats_period = self.server.stats.record(
+            method,
+            path,
+            status,
+            processed=processed,
+            fault=fault,
+            connection_period=self._stats_period,
+        )
 
     def _drop(self, reset: bool) -> None:
         self.close_connection = True

@@ -213,25 +213,39 @@ class StatsSnapshot(StatsQueries):
 
 
 class StatsRecorder(StatsQueries):
-    """The server's counters; every method is thread-safe."""
+    """The server's counters; every method is thread-safe.
+
+    A connection is counted once per counting period: the first time it carries a counted
+    request after the recorder was created or last reset.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[RequestKey] = Counter()
         self._connections = 0
+        self._period = 1
 
     def record(
-        self, method: str, path: str, status: int, *, processed: bool, fault: str | None = None
-    ) -> None:
-        """Count one request."""
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        processed: bool,
+        fault: str | None = None,
+        connection_period: int = 0,
+    ) -> int:
+        """Count one request; returns the period to pass with the connection's next request.
+
+        ``connection_period`` is what the previous call returned for the same connection
+        (``0`` for its first request), so each connection is counted once per period.
+        """
         key = RequestKey(method, path, status, processed, fault)
         with self._lock:
             self._counts[key] += 1
-
-    def connection_used(self) -> None:
-        """Count a connection when it carries its first counted request."""
-        with self._lock:
-            self._connections += 1
+            if connection_period != self._period:
+                self._connections += 1
+            return self._period
 
     def snapshot(self) -> StatsSnapshot:
         """A consistent copy of every counter."""
@@ -239,7 +253,8 @@ class StatsRecorder(StatsQueries):
             return StatsSnapshot(self._counts, self._connections)
 
     def reset(self) -> None:
-        """Zero every counter."""
+        """Zero every counter and start a new counting period."""
         with self._lock:
             self._counts.clear()
             self._connections = 0
+            self._period += 1

@@ -30,6 +30,7 @@ def child_env() -> dict[str, str]:
     path = os.environ.get("PYTHONPATH")
     return {"PYTHONPATH": here + (os.pathsep + path if path else "")}
 
+
 StartResponse = Any
 Environ = dict[str, Any]
 
