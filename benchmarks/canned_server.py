@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import re
 
@@ -24,8 +25,12 @@ def record(pk: int) -> dict[str, object]:
 
 def _response(body: bytes, content_type: bytes = b"application/json") -> bytes:
     return (
-        b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type + b"\r\nContent-Length: "
-        + str(len(body)).encode() + b"\r\nAllow: GET, POST, HEAD, OPTIONS\r\n\r\n" + body
+        b"HTTP/1.1 200 OK\r\nContent-Type: "
+        + content_type
+        + b"\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\nAllow: GET, POST, HEAD, OPTIONS\r\n\r\n"
+        + body
     )
 
 
@@ -59,8 +64,6 @@ class CannedProtocol(asyncio.Protocol):
             target = head.split(b" ", 2)[1].split(b"?", 1)[0]
             if target.startswith(b"/version/"):
                 payload = self.responses["version"]
-            elif target.startswith(b"/records/"):
-                payload = self.responses["records"]
             elif _DETAIL.match(target):
                 payload = self.responses["detail"]
             else:
@@ -75,21 +78,16 @@ class CannedProtocol(asyncio.Protocol):
             self.transport.write(payload)
 
 
-def build_responses(list_size: int, records: int) -> dict[str, bytes]:
+def build_responses(list_size: int) -> dict[str, bytes]:
     return {
         "detail": _response(json.dumps(record(1)).encode()),
         "list": _response(json.dumps([record(i) for i in range(1, list_size + 1)]).encode()),
-        "records": _response(
-            json.dumps(
-                [{"id": i, "name": f"r{i}", "enabled": True} for i in range(1, records + 1)]
-            ).encode()
-        ),
         "version": _response(b"0.0.0", b"text/html; charset=utf-8"),
     }
 
 
-async def serve(host: str, port: int, latency: float, list_size: int, records: int) -> None:
-    responses = build_responses(list_size, records)
+async def serve(host: str, port: int, latency: float, list_size: int) -> None:
+    responses = build_responses(list_size)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: CannedProtocol(responses, latency), host, port, backlog=1024
@@ -105,12 +103,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per response")
     parser.add_argument("--list-size", type=int, default=100)
-    parser.add_argument("--records", type=int, default=100_000, help="size of /records/")
     args = parser.parse_args()
-    try:
-        asyncio.run(serve(args.host, args.port, args.latency, args.list_size, args.records))
-    except KeyboardInterrupt:
-        pass
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args.host, args.port, args.latency, args.list_size))
 
 
 if __name__ == "__main__":

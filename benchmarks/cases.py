@@ -1,9 +1,14 @@
-"""The clients compared, each making the same GET of one Keystone record."""
+"""The clients compared, each making the same GET of one Keystone record.
+
+Third-party clients (``requests``, ``httpx``) are measured only when installed (the ``dev``
+extra has them); they are never imported by the package itself.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import urllib3
 from harness import Case
@@ -24,8 +29,51 @@ def _http_get(url: str) -> Callable[[], object]:
     return lambda: client.http_get(DETAIL).json()
 
 
+def _retrieve(url: str) -> Callable[[], object]:
+    client = KeystoneClient(url)
+    return lambda: client.retrieve_cluster(pk=1)
+
+
+def _requests_session(url: str) -> Callable[[], object]:
+    import requests
+
+    session = requests.Session()
+    target = url + DETAIL
+    return lambda: session.get(target).json()
+
+
+def _requests_no_session(url: str) -> Callable[[], object]:
+    import requests
+
+    target = url + DETAIL
+    return lambda: requests.request("GET", target).json()
+
+
+def _httpx_client(url: str) -> Callable[[], object]:
+    import httpx
+
+    client = httpx.Client()
+    target = url + DETAIL
+    return lambda: client.get(target).json()
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
 def single_request_cases() -> list[Case]:
-    return [
+    cases = [
         Case("raw urllib3 + json.loads", _raw_urllib3),
         Case("KeystoneClient.http_get().json()", _http_get),
     ]
+    if hasattr(KeystoneClient, "retrieve_cluster"):
+        cases.append(Case("KeystoneClient.retrieve_cluster(pk=1)", _retrieve))
+    peers: list[tuple[str, str, Any]] = [
+        ("requests", "requests.Session", _requests_session),
+        ("httpx", "httpx.Client", _httpx_client),
+        ("requests", "requests.request (no session)", _requests_no_session),
+    ]
+    cases += [Case(name, setup) for module, name, setup in peers if _installed(module)]
+    return cases

@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 
 
 @contextmanager
-def canned_server(latency: float = 0.0, records: int = 100_000) -> Iterator[str]:
+def canned_server(latency: float = 0.0, list_size: int = 100) -> Iterator[str]:
     """Start ``canned_server.py`` and yield its base URL."""
     process = subprocess.Popen(
         [
@@ -29,8 +29,8 @@ def canned_server(latency: float = 0.0, records: int = 100_000) -> Iterator[str]
             str(HERE / "canned_server.py"),
             "--latency",
             str(latency),
-            "--records",
-            str(records),
+            "--list-size",
+            str(list_size),
         ],
         stdout=subprocess.PIPE,
         text=True,

@@ -1,6 +1,9 @@
-"""Run the benchmark suite and write ``benchmarks/results/latest.{md,json}``.
+"""Run the benchmark suites; write ``benchmarks/results/latest.{md,json,png}``.
 
-    python benchmarks/run.py [--rounds 7] [--requests 2000]
+    python benchmarks/run.py [--rounds 7] [--requests 2000] [--only cpu,batch,memory]
+
+Every figure comes from this one run on this machine: CPU figures are medians of alternating
+rounds, ratios are against raw urllib3 measured in the same run.
 """
 
 from __future__ import annotations
@@ -9,46 +12,78 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cases import single_request_cases  # noqa: E402
-from harness import HERE, canned_server, machine_note, measure, table  # noqa: E402
+import batch_bench
+import memory_bench
+from cases import single_request_cases
+from chart import draw
+from harness import HERE, canned_server, machine_note, measure, table
+
+from keystone import KeystoneClient
 
 BASELINE = "raw urllib3 + json.loads"
+SUITES = ("cpu", "batch", "memory")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="keystone-api-client benchmarks")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--batch-requests", type=int, default=2000)
+    parser.add_argument("--latency", type=float, default=0.005, help="batch server latency (s)")
+    parser.add_argument("--records", type=int, default=100_000, help="memory suite list size")
+    parser.add_argument("--only", default=",".join(SUITES), help="comma-separated suites")
     args = parser.parse_args()
+    suites = [s for s in args.only.split(",") if s]
+    unknown = set(suites) - set(SUITES)
+    if unknown:
+        parser.error(f"unknown suites {sorted(unknown)}; choose from {', '.join(SUITES)}")
 
-    cases = single_request_cases()
-    with canned_server() as url:
-        measure(cases, url, rounds=args.rounds, requests=args.requests)
-    cpu_table = table(cases, BASELINE)
-    report = (
-        f"## Client CPU per request (single thread, 106-byte JSON record)\n\n"
-        f"{machine_note()}; median of {args.rounds} rounds x {args.requests} requests.\n\n"
-        f"{cpu_table}\n"
-    )
+    sections = [f"{machine_note()}.\n"]
+    data: dict[str, Any] = {"machine": machine_note()}
+
+    if "cpu" in suites:
+        cases = single_request_cases()
+        with canned_server() as url:
+            measure(cases, url, rounds=args.rounds, requests=args.requests)
+        sections.append(
+            "### Client CPU per request (single thread, one JSON record)\n\n"
+            f"Median of {args.rounds} alternating rounds x {args.requests} requests.\n\n"
+            + table(cases, BASELINE)
+        )
+        data["cpu_us_per_request"] = {c.name: round(c.cpu_us, 1) for c in cases}
+        data["requests_per_second"] = {c.name: round(c.rps) for c in cases}
+
+    if "batch" in suites:
+        with canned_server(latency=args.latency) as url:
+            timings = batch_bench.run(url, requests=args.batch_requests, workers=(8, 32, 64))
+        sections.append(
+            "### Batch throughput\n\n"
+            + batch_bench.table(timings, args.batch_requests, args.latency)
+        )
+        data["batch_seconds"] = {k: round(v, 3) for k, v in timings.items()}
+        data["batch_title"] = f"{args.batch_requests} GETs, {args.latency * 1000:.0f} ms latency"
+
+    if "memory" in suites:
+        modes = ("raw", "http_get") + (
+            ("retrieve",) if hasattr(KeystoneClient, "retrieve_cluster") else ()
+        )
+        with canned_server(list_size=args.records) as url:
+            memory = memory_bench.run(url, modes)
+        sections.append("### Memory\n\n" + memory_bench.table(memory))
+        data["memory_peak_bytes"] = {k: v["peak"] for k, v in memory.items()}
+
+    report = "\n\n".join(sections) + "\n"
     print(report)
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.md").write_text(report)
-    (out / "latest.json").write_text(
-        json.dumps(
-            {
-                "machine": machine_note(),
-                "rounds": args.rounds,
-                "requests": args.requests,
-                "cpu_us_per_request": {c.name: round(c.cpu_us, 2) for c in cases},
-                "requests_per_second": {c.name: round(c.rps, 1) for c in cases},
-            },
-            indent=2,
-        )
-    )
+    (out / "latest.json").write_text(json.dumps(data, indent=2) + "\n")
+    if draw(data, out / "latest.png"):
+        print(f"chart: {out / 'latest.png'}")
 
 
 if __name__ == "__main__":

@@ -133,6 +133,27 @@ class Response:
             self._json = self._decode()
         return self._json
 
+    def take_json(self) -> Any:
+        """Decode the body and release its bytes, for callers that need nothing else from it.
+
+        ``json()`` keeps ``content`` alive while decoding, so the bytes, their decoded text and
+        the objects coexist; here the bytes are handed to the decoder as their last reference,
+        which lowers the peak memory of a large list by the size of the body. Afterwards
+        ``content`` is empty and ``json()`` returns the same decoded value.
+        """
+        if self._json is not _UNSET:
+            return self._json
+        holder = [self.content]
+        self.content = b""
+        try:
+            self._json = _json.loads(holder.pop())
+        except ValueError as exc:
+            doc = getattr(exc, "doc", None)
+            raw = getattr(exc, "object", None)
+            self.content = raw if isinstance(raw, bytes) else str(doc or "").encode("utf-8")
+            return self._decode()
+        return self._json
+
     def _decode(self, **kwargs: Any) -> Any:
         try:
             return _json.loads(self.content, **kwargs)

@@ -67,3 +67,22 @@ def test_ok_and_bool(status: int, ok: bool) -> None:
     response = Response(status)
     assert response.ok is ok
     assert bool(response) is ok
+
+
+def test_take_json_releases_the_body_and_keeps_the_value() -> None:
+    response = Response(200, content=b'[{"id": 1}]', headers={"Content-Type": "application/json"})
+    value = response.take_json()
+    assert value == [{"id": 1}]
+    assert response.content == b""
+    assert response.json() is value
+    assert response.take_json() is value
+
+
+def test_take_json_on_a_bad_body_keeps_it_for_the_error() -> None:
+    import keystone
+
+    for body in (b"{bad", b"\xff\xfe\xfa"):
+        response = Response(200, content=body, headers={"Content-Type": "application/json"})
+        with pytest.raises(keystone.ResponseDecodeError):
+            response.take_json()
+        assert response.content == body
