@@ -1,0 +1,66 @@
+"""The user guide in one run: log in, manage a cluster, read the server version, log out.
+
+Against your own server::
+
+    KEYSTONE_URL=https://keystone.example.org KEYSTONE_USERNAME=me KEYSTONE_PASSWORD=... \
+        python examples/demo.py
+
+Without ``KEYSTONE_URL`` it starts a local Keystone emulator (``keystone.testing``) and uses
+its admin account.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+
+from keystone_client import KeystoneClient
+
+
+def run(url: str, username: str, password: str) -> None:
+    with KeystoneClient(url=url) as client:
+        client.login(username=username, password=password)
+        assert client.is_authenticated
+        print(f"logged in to {client.url} as {username}")
+
+        print("server version:", client.http_get("version").text)
+
+        name = f"demo-{uuid.uuid4().hex[:8]}"
+        cluster = client.create_cluster(name=name, description="Created by the demo")
+        print("created:", cluster)
+
+        print("by filter:", client.retrieve_cluster(filters={"name": name}))
+        updated = client.update_cluster(pk=cluster["id"], data={"description": "Updated"})
+        print("updated:", updated)
+
+        client.delete_cluster(pk=cluster["id"])
+        assert client.retrieve_cluster(pk=cluster["id"]) is None
+        print("deleted cluster", cluster["id"])
+
+        client.logout()
+        assert not client.is_authenticated
+        print("logged out")
+
+
+def main() -> int:
+    url = os.environ.get("KEYSTONE_URL")
+    if url:
+        username = os.environ.get("KEYSTONE_USERNAME")
+        password = os.environ.get("KEYSTONE_PASSWORD")
+        if not username or not password:
+            print("set KEYSTONE_USERNAME and KEYSTONE_PASSWORD too", file=sys.stderr)
+            return 2
+        run(url, username, password)
+        return 0
+
+    from keystone.testing import KeystoneEmulator
+
+    with KeystoneEmulator() as emulator:
+        print(f"started a local Keystone emulator at {emulator.url}")
+        run(emulator.url, emulator.admin_username, emulator.admin_password)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
