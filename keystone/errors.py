@@ -18,7 +18,17 @@ SNIPPET_LENGTH = 200
 
 
 class KeystoneError(Exception):
-    """Root of every error raised by the Keystone client."""
+    """Root of every error raised by the Keystone client.
+
+    When the backoff layer gave up on a call, ``attempts`` says how many times the request was
+    sent, ``elapsed`` how many seconds the whole call took (waits included) and
+    ``last_response`` the last HTTP response received, if any. Errors raised without retrying
+    keep the defaults: one attempt, ``elapsed`` unknown (``None``).
+    """
+
+    attempts: int = 1
+    elapsed: float | None = None
+    last_response: Response | None = None
 
 
 class TransportError(KeystoneError):
@@ -59,6 +69,24 @@ class ConnectionDroppedError(TransportError):
     """The connection closed after the request was sent and before a complete response."""
 
 
+class OutcomeUnknownError(TransportError):
+    """A POST or PATCH was sent but no answer came back: it may or may not have been applied.
+
+    The backoff layer raises it instead of sending a non-idempotent request again (which could
+    create a record twice). Check on the server whether the change happened before repeating
+    it. The concrete error is also a :class:`ConnectionDroppedError` or a :class:`ReadTimeout`,
+    so code that catches those keeps working; ``__cause__`` is the original error.
+    """
+
+
+class DroppedOutcomeUnknownError(OutcomeUnknownError, ConnectionDroppedError):
+    """The connection closed after a POST or PATCH was sent, before any answer."""
+
+
+class TimeoutOutcomeUnknownError(OutcomeUnknownError, ReadTimeout):
+    """A POST or PATCH was sent and no answer came within the read timeout."""
+
+
 class ResponseDecodeError(KeystoneError, json.JSONDecodeError):
     """A response body that should be JSON is not; the message shows a snippet of it.
 
@@ -86,6 +114,7 @@ class HTTPError(KeystoneError):
         request: Request | None = None,
     ) -> None:
         self.response = response
+        self.last_response = response
         self.request = request if request is not None else response.request
         super().__init__(message if message is not None else self._describe())
 
@@ -193,9 +222,27 @@ class ThrottledError(ClientError):
 
 
 class ServerError(HTTPError):
-    """5xx: the server failed to handle a request it accepted."""
+    """5xx: the server failed to handle a request it accepted.
+
+    ``retry_after`` is the server's ``Retry-After`` in seconds (a 503 may send one), or ``None``.
+    """
 
     hint = "The server failed; try again later or ask its administrator."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        response: Response,
+        request: Request | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        if retry_after is None:
+            from keystone.retry_after import parse_retry_after
+
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        self.retry_after = retry_after
+        super().__init__(message, response=response, request=request)
 
 
 class BatchError(KeystoneError):
