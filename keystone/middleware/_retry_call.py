@@ -1,0 +1,289 @@
+"""One call's retry loop on tenacity, entered only after its first attempt failed.
+
+tenacity's ``Retrying`` drives the loop with composed strategies: stop after the policy's
+attempts or before a wait that would pass the deadline; wait for ``Retry-After`` or else full
+jitter; retry what :mod:`keystone.retry_rules` allows. The first attempt already happened
+outside the loop, so the loop's first "attempt" hands back that outcome instead of sending the
+request again, which keeps tenacity's attempt numbers equal to the requests really sent.
+
+When the loop ends in failure, the error raised is the typed error of the last attempt
+(``ServerError``, ``ThrottledError``, ``ConnectError``...) or an ``OutcomeUnknownError``,
+carrying ``attempts``, ``elapsed`` and ``last_response``, with a message saying why it was not
+sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from tenacity import (
+    Future,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    retry_if_result,
+    stop_after_attempt,
+    wait_full_jitter,
+)
+from tenacity.stop import stop_base
+from tenacity.wait import wait_base
+from urllib3.util import Timeout
+
+from keystone.errors import KeystoneError, TransportError, error_for_response
+from keystone.request import DEFAULT_TIMEOUT, Request
+from keystone.response import Response
+from keystone.retry_rules import (
+    RETRYABLE_STATUSES,
+    error_is_retryable,
+    is_idempotent,
+    outcome_unknown,
+    response_is_retryable,
+    retry_after_of,
+)
+from keystone.transport import to_urllib3_timeout
+
+if TYPE_CHECKING:
+    from keystone.middleware.backoff import BackoffMiddleware
+    from keystone.pipeline import Handler
+
+logger = logging.getLogger("keystone.backoff")
+
+#: A retry is never given less time than this to connect or read, even near the deadline.
+MIN_ATTEMPT_TIMEOUT = 1.0
+
+
+class _WaitRetryAfterOr(wait_base):
+    """The server's ``Retry-After`` when the last answer carried one, else ``fallback``."""
+
+    def __init__(self, fallback: wait_base) -> None:
+        self.fallback = fallback
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        outcome = retry_state.outcome
+        if outcome is not None and not outcome.failed:
+            retry_after = retry_after_of(outcome.result())
+            if retry_after is not None:
+                return retry_after
+        return float(self.fallback(retry_state))
+
+
+class _StopBeforeDeadline(stop_base):
+    """Stop when the coming wait would end at or past the call's deadline."""
+
+    def __init__(self, call: RetryCall) -> None:
+        self.call = call
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        left = self.call.time_left()
+        return left is not None and retry_state.upcoming_sleep >= left
+
+
+class RetryCall:
+    """The state of one call being retried: its request, policy, clock and last answer."""
+
+    def __init__(
+        self,
+        middleware: BackoffMiddleware,
+        request: Request,
+        call_next: Handler,
+        started: float,
+        first: Response | TransportError,
+    ) -> None:
+        self.middleware = middleware
+        self.request = request
+        self.call_next = call_next
+        self.started = started
+        self.policy = middleware.policy_for(request)
+        self.clock = middleware.clock
+        self.attempts = 1
+        self.last_response = first if isinstance(first, Response) else None
+        self._first: Response | TransportError | None = first
+        self._timeout = request.timeout
+        self._final_outcome: Future | None = None
+        self._upcoming_sleep = 0.0
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def run(self) -> Response:
+        policy = self.policy
+        retrying = Retrying(
+            stop=stop_after_attempt(policy.max_attempts) | _StopBeforeDeadline(self),
+            wait=_WaitRetryAfterOr(wait_full_jitter(policy.backoff_base, policy.backoff_cap)),
+            retry=retry_if_exception(self._error_retryable) | retry_if_result(self._retryable),
+            before_sleep=self._log_retry,
+            retry_error_callback=self._give_up,
+            sleep=self.middleware.sleep,
+            reraise=True,
+        )
+        try:
+            response = retrying(self._attempt)
+        except TransportError as error:
+            raise self._final_transport_error(error)  # noqa: B904 (keeps the original cause)
+        except KeystoneError as error:
+            raise self._annotate(error, self._attempt_note())  # noqa: B904
+        final = self._final_outcome
+        if final is not None:
+            if final.failed:
+                failure = final.exception()
+                assert isinstance(failure, TransportError)
+                raise self._final_transport_error(failure)
+            raise self._final_http_error(final.result())
+        if response.status_code >= 400 and self._should_raise(response):
+            raise self._final_http_error(response)
+        return response
+
+    def _attempt(self) -> Response:
+        first = self._first
+        if first is not None:
+            self._first = None
+            if isinstance(first, BaseException):
+                raise first
+            return first
+        self.attempts += 1
+        self._bound_timeout()
+        response = self.call_next(self.request)
+        self.last_response = response
+        return response
+
+    def _error_retryable(self, error: BaseException) -> bool:
+        return error_is_retryable(self.policy, self.request, error)
+
+    def _retryable(self, response: Response) -> bool:
+        return response_is_retryable(self.policy, self.request, response)
+
+    def _give_up(self, retry_state: RetryCallState) -> None:
+        """Called by tenacity when a stop strategy ends the loop; ``run`` raises afterwards."""
+        self._final_outcome = retry_state.outcome
+        self._upcoming_sleep = retry_state.upcoming_sleep
+
+    def _log_retry(self, retry_state: RetryCallState) -> None:
+        if not logger.isEnabledFor(logging.WARNING):
+            return
+        outcome = retry_state.outcome
+        assert outcome is not None
+        if outcome.failed:
+            reason = _describe_error(outcome.exception())
+        else:
+            reason = _describe_response(outcome.result())
+        logger.warning(
+            "%s %s: attempt %d of %d failed (%s); retrying in %.2f s",
+            self.request.method,
+            self.request.url,
+            self.attempts,
+            self.policy.max_attempts,
+            reason,
+            retry_state.upcoming_sleep,
+        )
+
+    # -- time -----------------------------------------------------------------------------------
+
+    def elapsed(self) -> float:
+        return self.clock() - self.started
+
+    def time_left(self) -> float | None:
+        """Seconds left before the deadline, or ``None`` without one."""
+        deadline = self.policy.deadline
+        return None if deadline is None else deadline - self.elapsed()
+
+    def _bound_timeout(self) -> None:
+        """Give a retry no longer timeouts than what is left of the deadline (at least 1 s)."""
+        left = self.time_left()
+        if left is None:
+            return
+        original = self._timeout
+        if original is DEFAULT_TIMEOUT:
+            timeout = self.middleware.default_timeout
+        else:
+            timeout = to_urllib3_timeout(original)
+        if timeout.total is not None:
+            return
+        limit = max(left, MIN_ATTEMPT_TIMEOUT)
+        self.request.timeout = Timeout(
+            connect=_at_most(timeout.connect_timeout, limit),
+            read=_at_most(timeout.read_timeout, limit),
+        )
+
+    # -- the final error ------------------------------------------------------------------------
+
+    def _should_raise(self, response: Response) -> bool:
+        """Whether a final 4xx/5xx is raised here (with retry details) rather than upstream."""
+        return self.attempts > 1 or response.status_code in RETRYABLE_STATUSES
+
+    def _final_http_error(self, response: Response) -> KeystoneError:
+        return self._annotate(error_for_response(response), self._why_not_resent(response))
+
+    def _final_transport_error(self, error: TransportError) -> KeystoneError:
+        unknown = outcome_unknown(self.request, error)
+        if unknown is not None:
+            unknown.__cause__ = error
+            unknown.__suppress_context__ = True
+            return self._annotate(unknown, self._attempt_note())
+        return self._annotate(error, self._why_not_resent(None))
+
+    def _annotate(self, error: KeystoneError, note: str) -> KeystoneError:
+        error.attempts = self.attempts
+        error.elapsed = self.elapsed()
+        if error.last_response is None:
+            error.last_response = self.last_response
+        if note:
+            error.args = (f"{error.args[0] if error.args else ''} {note}".strip(),)
+        return error
+
+    def _attempt_note(self) -> str:
+        if self.attempts == 1:
+            return ""
+        return f"(That was attempt {self.attempts}, {self.elapsed():.1f} s into the call.)"
+
+    def _why_not_resent(self, response: Response | None) -> str:
+        policy, attempts, elapsed = self.policy, self.attempts, self.elapsed()
+        sent = f"{attempts} attempt{'s' if attempts != 1 else ''} in {elapsed:.1f} s"
+        if self._final_outcome is None:
+            if response is not None and response.status_code in RETRYABLE_STATUSES:
+                method = self.request.method
+                if not is_idempotent(self.request):
+                    return (
+                        f"Not sent again: {method} is not idempotent and a "
+                        f"{response.status_code} may come after the server applied it; check "
+                        "before repeating it, or pass retry=RetryPolicy(retry_non_idempotent="
+                        "True) if repeating it is harmless."
+                    )
+            return self._attempt_note()
+        if not policy.enabled:
+            return "Not sent again: retries are disabled for this call."
+        if attempts >= policy.max_attempts:
+            return f"Gave up after {sent} ({policy.describe()})."
+        retry_after = retry_after_of(response) if response is not None else None
+        left = max(0.0, (policy.deadline or 0.0) - elapsed)
+        if retry_after is not None:
+            return (
+                f"Not sent again after {sent}: the server asked to wait {retry_after:g} s "
+                f"(Retry-After), more than the {left:.1f} s left of the call's "
+                f"{policy.deadline:g} s deadline. Try again after that wait, or allow a longer "
+                "one with retry=RetryPolicy(deadline=...)."
+            )
+        return (
+            f"Gave up after {sent}: the next wait ({self._upcoming_sleep:.1f} s) would pass "
+            f"the call's {policy.deadline:g} s deadline."
+        )
+
+
+def _at_most(value: object, limit: float) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return min(float(value), limit)
+    return limit
+
+
+def _describe_response(response: Response) -> str:
+    text = f"{response.status_code} {response.reason}".strip()
+    retry_after = retry_after_of(response)
+    if retry_after is not None:
+        text += f", Retry-After {retry_after:g} s"
+    return text
+
+
+def _describe_error(error: BaseException | None) -> str:
+    name = type(error).__name__
+    if isinstance(error, TransportError):
+        return f"{name}, {'sent, no answer' if error.request_sent else 'nothing was sent'}"
+    return name

@@ -1,0 +1,336 @@
+"""Unit tests of BackoffMiddleware alone, over a scripted next handler and a virtual clock.
+
+Each test isolates one rule; the same rules are tested over real sockets against the emulator
+in ``test_backoff_emulator.py``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+
+import pytest
+from backoff_fakes import ConnectError, ConnectionDroppedError, ReadTimeout, Script, run
+from urllib3.util import Timeout
+
+import keystone
+from keystone.errors import (
+    AuthenticationError,
+    ConnectTimeout,
+    DroppedOutcomeUnknownError,
+    KeystoneError,
+    OutcomeUnknownError,
+    ServerError,
+    ThrottledError,
+    TimeoutOutcomeUnknownError,
+    TokenRefreshError,
+    TransportError,
+)
+from keystone.middleware.backoff import BackoffMiddleware
+from keystone.request import Request
+from keystone.response import Response
+from keystone.retry_policy import RetryPolicy
+
+IDEMPOTENT = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]
+NON_IDEMPOTENT = ["POST", "PATCH"]
+ALL_METHODS = IDEMPOTENT + NON_IDEMPOTENT
+
+
+def test_success_path_never_enters_the_retry_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object) -> Response:
+        raise AssertionError("the retry loop was entered on success")
+
+    monkeypatch.setattr(BackoffMiddleware, "_recover", fail)
+    for status in (200, 201, 204, 301, 400, 401, 404, 500):
+        result, script, _ = run("POST", status)
+        assert isinstance(result, Response) and result.status_code == status
+        assert script.calls == 1
+
+
+def test_other_errors_pass_through_untouched() -> None:
+    refresh_failed = TokenRefreshError("renewing the token failed")
+    result, script, _ = run("GET", refresh_failed)
+    assert result is refresh_failed and script.calls == 1
+    assert refresh_failed.attempts == 1 and refresh_failed.elapsed is None
+    bug = ValueError("not a network error")
+    result, script, _ = run("GET", bug)
+    assert result is bug and script.calls == 1
+
+
+# -- nothing sent: any method ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
+@pytest.mark.parametrize("failure", [ConnectError, ConnectTimeout])
+def test_nothing_sent_is_retried_for_every_method(
+    method: str, failure: type[TransportError]
+) -> None:
+    result, script, _ = run(method, failure, failure, 201)
+    assert isinstance(result, Response) and result.status_code == 201
+    assert script.calls == 3
+
+
+# -- sent, no answer: idempotent only ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", IDEMPOTENT)
+@pytest.mark.parametrize("failure", [ConnectionDroppedError, ReadTimeout])
+def test_sent_without_answer_is_retried_when_idempotent(
+    method: str, failure: type[TransportError]
+) -> None:
+    result, script, _ = run(method, failure, 200)
+    assert isinstance(result, Response) and result.status_code == 200
+    assert script.calls == 2
+
+
+@pytest.mark.parametrize("method", NON_IDEMPOTENT)
+@pytest.mark.parametrize(
+    ("failure", "raised", "also"),
+    [
+        (ConnectionDroppedError, DroppedOutcomeUnknownError, ConnectionDroppedError),
+        (ReadTimeout, TimeoutOutcomeUnknownError, ReadTimeout),
+    ],
+)
+def test_sent_without_answer_is_outcome_unknown_for_post_and_patch(
+    method: str,
+    failure: type[TransportError],
+    raised: type[OutcomeUnknownError],
+    also: type[TransportError],
+) -> None:
+    result, script, _ = run(method, failure, 200)
+    assert script.calls == 1
+    assert isinstance(result, raised) and isinstance(result, also)
+    assert isinstance(result, OutcomeUnknownError) and isinstance(result, keystone.KeystoneError)
+    message = str(result)
+    assert f"{method} http://keystone.test/allocations/clusters/" in message
+    assert "may or may not have applied it" in message
+    assert "retry_non_idempotent=True" in message
+    assert isinstance(result.__cause__, failure)
+    assert result.request is not None and result.request.method == method
+    assert result.attempts == 1 and result.elapsed is not None
+
+
+@pytest.mark.parametrize("method", NON_IDEMPOTENT)
+def test_post_and_patch_are_retried_when_the_caller_opted_in(method: str) -> None:
+    policy = RetryPolicy(backoff_base=0.01, backoff_cap=0.05, retry_non_idempotent=True)
+    result, script, _ = run(method, ConnectionDroppedError, ReadTimeout, 502, 201, policy=policy)
+    assert isinstance(result, Response) and result.status_code == 201
+    assert script.calls == 4
+
+
+def test_a_request_marked_idempotent_is_retried_whatever_its_method() -> None:
+    context = {"kind": "refresh", "idempotent": True}
+    result, script, _ = run("POST", ConnectionDroppedError, 504, 200, context=context)
+    assert isinstance(result, Response) and script.calls == 3
+
+
+def test_a_request_marked_not_idempotent_is_not_retried_after_sending() -> None:
+    result, script, _ = run("GET", ReadTimeout, context={"idempotent": False})
+    assert isinstance(result, TimeoutOutcomeUnknownError) and script.calls == 1
+
+
+def test_an_opted_in_post_whose_last_attempt_dropped_is_still_outcome_unknown() -> None:
+    policy = RetryPolicy(max_attempts=2, backoff_base=0.01, retry_non_idempotent=True)
+    result, script, _ = run("POST", 503, ConnectionDroppedError, policy=policy)
+    assert isinstance(result, DroppedOutcomeUnknownError) and script.calls == 2
+    assert result.attempts == 2
+    assert result.last_response is not None and result.last_response.status_code == 503
+    assert "attempt 2" in str(result)
+
+
+# -- statuses -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
+@pytest.mark.parametrize(
+    "refusal", [429, (429, {"Retry-After": "0"}), (503, {"Retry-After": "0"})], ids=str
+)
+def test_throttling_and_503_with_retry_after_are_retried_for_every_method(
+    method: str, refusal: int | tuple[int, dict[str, str]]
+) -> None:
+    result, script, _ = run(method, refusal, refusal, 201)
+    assert isinstance(result, Response) and result.status_code == 201
+    assert script.calls == 3
+
+
+@pytest.mark.parametrize("method", IDEMPOTENT)
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_gateway_errors_are_retried_when_idempotent(method: str, status: int) -> None:
+    result, script, _ = run(method, status, 200)
+    assert isinstance(result, Response) and result.status_code == 200
+    assert script.calls == 2
+
+
+@pytest.mark.parametrize("method", NON_IDEMPOTENT)
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_gateway_errors_are_raised_at_once_for_post_and_patch(method: str, status: int) -> None:
+    result, script, _ = run(method, status, 201)
+    assert script.calls == 1
+    assert isinstance(result, ServerError) and result.status_code == status
+    assert result.attempts == 1
+    assert f"{method} is not idempotent" in str(result)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 500, 501])
+def test_other_statuses_are_never_retried(status: int) -> None:
+    result, script, _ = run("GET", status, 200)
+    assert isinstance(result, Response) and result.status_code == status
+    assert script.calls == 1
+
+
+def test_a_non_retryable_answer_after_retries_is_raised_with_the_attempts() -> None:
+    result, script, _ = run("DELETE", 503, 404)
+    assert script.calls == 2
+    assert isinstance(result, keystone.NotFoundError)
+    assert result.attempts == 2 and "attempt 2" in str(result)
+
+
+def test_an_auth_error_during_a_retry_keeps_its_type_and_gets_the_attempts() -> None:
+    ended = AuthenticationError.__new__(AuthenticationError)
+    KeystoneError.__init__(ended, "session ended")
+    result, script, _ = run("GET", 503, ended)
+    assert result is ended and ended.attempts == 2 and script.calls == 2
+
+
+# -- how long -----------------------------------------------------------------------------------
+
+
+def test_waits_are_full_jitter_exponential_under_the_cap() -> None:
+    policy = RetryPolicy(max_attempts=6, backoff_base=1.0, backoff_cap=4.0, deadline=None)
+    ceilings = [1.0, 2.0, 4.0, 4.0, 4.0]
+    seen: list[list[float]] = [[] for _ in ceilings]
+    for _ in range(200):
+        _, script, clock = run("GET", 503, 503, 503, 503, 503, 503, policy=policy)
+        assert script.calls == 6 and len(clock.sleeps) == 5
+        for index, wait in enumerate(clock.sleeps):
+            seen[index].append(wait)
+    for ceiling, waits in zip(ceilings, seen, strict=True):
+        assert all(0 <= wait <= ceiling for wait in waits)
+        assert max(waits) > ceiling * 0.75  # spread over the whole range, not a fixed delay
+        assert min(waits) < ceiling * 0.25
+
+
+def test_retry_after_seconds_is_the_wait() -> None:
+    result, script, clock = run("POST", (429, {"Retry-After": "3"}), (503, {"Retry-After": "2"}))
+    assert isinstance(result, Response) and script.calls == 3
+    assert clock.sleeps == [3.0, 2.0]
+
+
+def test_retry_after_http_date_is_the_wait() -> None:
+    when = email.utils.formatdate(time.time() + 5, usegmt=True)
+    _, script, clock = run("GET", (503, {"Retry-After": when}))
+    assert script.calls == 2 and len(clock.sleeps) == 1
+    assert 3.0 <= clock.sleeps[0] <= 5.0
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [(429, ThrottledError), (503, ServerError)], ids=["429", "503"]
+)
+def test_retry_after_past_the_deadline_raises_at_once(
+    status: int, error: type[ThrottledError | ServerError]
+) -> None:
+    result, script, clock = run("POST", (status, {"Retry-After": "60"}), 201)
+    assert script.calls == 1 and clock.sleeps == []
+    assert isinstance(result, error)
+    assert result.retry_after == 60.0
+    assert result.attempts == 1
+    assert result.last_response is not None and result.last_response.status_code == status
+    message = str(result)
+    assert "asked to wait 60 s" in message and "deadline" in message
+
+
+def test_waits_never_run_past_the_deadline() -> None:
+    policy = RetryPolicy(max_attempts=50, backoff_base=1.0, backoff_cap=4.0, deadline=10.0)
+    for _ in range(50):
+        result, script, clock = run("GET", *[503] * 60, policy=policy, cost=0.5)
+        assert isinstance(result, ServerError)
+        assert clock.now - 1000.0 <= 10.0 + 0.5  # the last attempt's own time, no wait after
+        assert result.attempts == script.calls < 50
+        assert "deadline" in str(result)
+        assert result.elapsed is not None and result.elapsed <= 10.5
+
+
+def test_attempts_run_out() -> None:
+    result, script, clock = run("PUT", 502, 503, 504, 502, 200)
+    assert script.calls == 4 and len(clock.sleeps) == 3
+    assert isinstance(result, ServerError) and result.status_code == 502
+    assert result.attempts == 4 and result.elapsed is not None
+    assert result.last_response is result.response
+    assert "Gave up after 4 attempts" in str(result)
+
+
+def test_transport_error_after_an_answer_carries_that_answer() -> None:
+    result, script, _ = run("GET", 503, ConnectError, ConnectError, ConnectError)
+    assert isinstance(result, ConnectError) and script.calls == 4
+    assert result.attempts == 4
+    assert result.last_response is not None and result.last_response.status_code == 503
+    assert "Gave up after 4 attempts" in str(result)
+
+
+def test_retries_get_timeouts_bounded_by_the_time_left() -> None:
+    policy = RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.01, deadline=20.0)
+    clock_cost = 8.0
+    result, script, _ = run("GET", ReadTimeout, ReadTimeout, 200, policy=policy, cost=clock_cost)
+    assert isinstance(result, Response) and script.calls == 3
+    first, second, third = (timeout for _, _, timeout in script.seen)
+    assert first is keystone.DEFAULT_TIMEOUT  # the first attempt is left alone
+    assert isinstance(second, Timeout) and isinstance(third, Timeout)
+    assert second.connect_timeout == 10.0 and 11.9 < second.read_timeout <= 12.0
+    assert 3.9 < third.connect_timeout <= 4.0 and 3.9 < third.read_timeout <= 4.0
+
+
+def test_retries_resend_the_same_bytes() -> None:
+    _, script, _ = run("PUT", ConnectionDroppedError, 503, 502, 200)
+    bodies = {body for _, body, _ in script.seen}
+    assert bodies == {b'{"name":"c"}'} and script.calls == 4
+
+
+# -- policies -----------------------------------------------------------------------------------
+
+
+def test_disabled_policy_sends_once() -> None:
+    result, script, clock = run("GET", 503, 200, policy=RetryPolicy.disabled())
+    assert isinstance(result, ServerError) and script.calls == 1 and clock.sleeps == []
+    assert "retries are disabled" in str(result)
+    result, script, _ = run("GET", ConnectError, 200, policy=RetryPolicy.disabled())
+    assert isinstance(result, ConnectError) and script.calls == 1
+
+
+def test_a_call_can_carry_its_own_policy() -> None:
+    context = {"kind": "api", "retry": RetryPolicy(max_attempts=2, backoff_base=0.01)}
+    result, script, _ = run("GET", 503, 503, 503, context=context)
+    assert isinstance(result, ServerError) and result.attempts == 2 and script.calls == 2
+    context = {"kind": "api", "retry": None}
+    result, script, _ = run("GET", 503, 503, 503, 503, 503, context=context)
+    assert isinstance(result, ServerError) and result.attempts == 4
+
+
+def test_a_bad_per_call_policy_is_refused() -> None:
+    result, _, _ = run("GET", 503, context={"retry": 3})
+    assert isinstance(result, TypeError)
+    assert "retry=3 is not a RetryPolicy" in str(result)
+    with pytest.raises(TypeError, match="is not a RetryPolicy"):
+        BackoffMiddleware({"max_attempts": 2})  # type: ignore[arg-type]
+
+
+def test_each_retry_is_logged_with_attempt_and_reason(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="keystone.backoff")
+    run("GET", (429, {"Retry-After": "1"}), ConnectError, ReadTimeout, 200)
+    records = [r for r in caplog.records if r.name == "keystone.backoff"]
+    assert len(records) == 3
+    assert all(r.levelno == logging.WARNING for r in records)
+    messages = [r.getMessage() for r in records]
+    assert "GET http://keystone.test/allocations/clusters/: attempt 1 of 4" in messages[0]
+    assert "429 Too Many Requests, Retry-After 1 s" in messages[0]
+    assert "retrying in 1.00 s" in messages[0]
+    assert "attempt 2 of 4 failed (ConnectError, nothing was sent)" in messages[1]
+    assert "attempt 3 of 4 failed (ReadTimeout, sent, no answer)" in messages[2]
+
+
+def test_the_middleware_is_safe_to_share() -> None:
+    middleware = BackoffMiddleware()
+    assert middleware.name == "backoff"
+    assert "RetryPolicy(max_attempts=4" in repr(middleware)
+    request = Request("GET", "http://keystone.test/x/")
+    assert middleware(request, Script(200)).status_code == 200
