@@ -6,15 +6,38 @@ fault injection (:class:`FaultInjector`), request counters (:class:`Stats`) and 
 ``python -m keystone.testing``. The pytest plugin (:mod:`keystone.testing.pytest_plugin`)
 provides the ``keystone_emulator`` and ``keystone_emulator_factory`` fixtures.
 
-Importing this package never imports Django: only the server process does.
+Importing this package never imports Django (only the server process does), and the names
+below are imported on first use, so that loading the pytest plugin costs next to nothing.
 """
 
-from keystone.testing._process import EmulatorStartError
-from keystone.testing.config import CONFIG_ENV_VAR, EmulatorConfig, UserSpec
-from keystone.testing.emulator import KeystoneEmulator
-from keystone.testing.faults import FaultRule
-from keystone.testing.remote import ControlError, EmulatorControl, FaultInjector, Stats
-from keystone.testing.stats import DROPPED, RequestCount, StatsSnapshot
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from keystone.testing._process import EmulatorStartError
+    from keystone.testing.config import CONFIG_ENV_VAR, EmulatorConfig, UserSpec
+    from keystone.testing.emulator import KeystoneEmulator
+    from keystone.testing.faults import FaultRule
+    from keystone.testing.remote import ControlError, EmulatorControl, FaultInjector, Stats
+    from keystone.testing.stats import DROPPED, RequestCount, StatsSnapshot
+
+_HOMES = {
+    "CONFIG_ENV_VAR": "keystone.testing.config",
+    "DROPPED": "keystone.testing.stats",
+    "ControlError": "keystone.testing.remote",
+    "EmulatorConfig": "keystone.testing.config",
+    "EmulatorControl": "keystone.testing.remote",
+    "EmulatorStartError": "keystone.testing._process",
+    "FaultInjector": "keystone.testing.remote",
+    "FaultRule": "keystone.testing.faults",
+    "KeystoneEmulator": "keystone.testing.emulator",
+    "RequestCount": "keystone.testing.stats",
+    "Stats": "keystone.testing.remote",
+    "StatsSnapshot": "keystone.testing.stats",
+    "UserSpec": "keystone.testing.config",
+}
 
 __all__ = [
     "CONFIG_ENV_VAR",
@@ -31,3 +54,16 @@ __all__ = [
     "StatsSnapshot",
     "UserSpec",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'keystone.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
