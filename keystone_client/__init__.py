@@ -1,4 +1,4 @@
-"""The documented import path of keystone-api-client: ``from keystone_client import KeystoneClient``.
+"""The documented import path: ``from keystone_client import KeystoneClient``.
 
 Everything public in :mod:`keystone` is re-exported here. Prefer this name in code that may
 share an environment with OpenStack, whose identity server is also importable as ``keystone``.
