@@ -1,0 +1,111 @@
+"""``api_version``, and the ``timeout=`` and context every resource method passes down."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import unique
+
+from keystone import KeystoneClient, PermissionDeniedError, ReadTimeout, Request, Response
+from keystone.pipeline import Handler
+from keystone.testing import KeystoneEmulator
+
+
+def test_api_version_is_fetched_once(emulator: KeystoneEmulator) -> None:
+    client = KeystoneClient(emulator.url)
+    emulator.stats.reset()
+    assert client.api_version == "0.0.0"
+    assert client.api_version == "0.0.0"
+    assert emulator.stats.count(path="/version/") == 1
+
+
+def test_api_version_is_fetched_once_by_many_threads(emulator: KeystoneEmulator) -> None:
+    client = KeystoneClient(emulator.url, pool_maxsize=16)
+    emulator.faults.delay(0.3, path="/version/")  # keep the first fetch in flight
+    emulator.stats.reset()
+    start = threading.Barrier(16)
+    seen: list[str] = []
+
+    def read() -> None:
+        start.wait()
+        seen.append(client.api_version)
+
+    threads = [threading.Thread(target=read) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == ["0.0.0"] * 16
+    assert emulator.stats.count(path="/version/") == 1
+
+
+def test_a_failed_version_fetch_is_not_kept(emulator: KeystoneEmulator) -> None:
+    client = KeystoneClient(emulator.url)
+    emulator.faults.status(403, path="/version/")
+    with pytest.raises(PermissionDeniedError):
+        _ = client.api_version
+    assert client.api_version == "0.0.0"
+
+
+class Recorder:
+    """Middleware that remembers the timeout and context of each request."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, Any, dict[str, Any]]] = []
+
+    def __call__(self, request: Request, call_next: Handler) -> Response:
+        self.seen.append((request.method, request.timeout, dict(request.context)))
+        return call_next(request)
+
+
+def _calls(client: KeystoneClient, pk: int) -> dict[str, Callable[[Any], Any]]:
+    return {
+        "create": lambda t: client.create_cluster(name=unique("t"), timeout=t),
+        "retrieve one": lambda t: client.retrieve_cluster(pk, timeout=t),
+        "retrieve all": lambda t: client.retrieve_cluster(filters={"id": pk}, timeout=t),
+        "iter": lambda t: list(client.iter_cluster(timeout=t)),
+        "update": lambda t: client.update_cluster(pk, {"description": "t"}, timeout=t),
+        "delete": lambda t: client.delete_cluster(pk, timeout=t),
+        "read only": lambda t: client.retrieve_task_result(timeout=t),
+    }
+
+
+@pytest.mark.parametrize("timeout", [2.5, (1.0, 4.0), None])
+def test_every_method_passes_its_timeout_down(emulator: KeystoneEmulator, timeout: Any) -> None:
+    recorder = Recorder()
+    client = KeystoneClient(emulator.url, middleware=[recorder])
+    client.login(emulator.admin_username, emulator.admin_password)
+    pk = client.create_cluster(name=unique("timeout"))["id"]
+    for name, call in _calls(client, pk).items():
+        recorder.seen.clear()
+        call(timeout)
+        assert [seen[1] for seen in recorder.seen] == [timeout], name
+
+
+def test_the_context_names_the_resource_and_operation(emulator: KeystoneEmulator) -> None:
+    recorder = Recorder()
+    client = KeystoneClient(emulator.url, middleware=[recorder])
+    client.login(emulator.admin_username, emulator.admin_password)
+    recorder.seen.clear()
+    pk = client.create_cluster(name=unique("ctx"))["id"]
+    client.retrieve_cluster(pk)
+    client.update_cluster(pk, {"enabled": False})
+    client.delete_cluster(pk)
+    assert [(method, context) for method, _, context in recorder.seen] == [
+        ("POST", {"kind": "api", "resource": "cluster", "operation": "create"}),
+        ("GET", {"kind": "api", "resource": "cluster", "operation": "retrieve"}),
+        ("PATCH", {"kind": "api", "resource": "cluster", "operation": "update"}),
+        ("DELETE", {"kind": "api", "resource": "cluster", "operation": "delete"}),
+    ]
+
+
+def test_a_short_timeout_raises(emulator: KeystoneEmulator, admin: KeystoneClient) -> None:
+    emulator.faults.delay(1.0, method="DELETE", path="/allocations/clusters/*", times=None)
+    try:
+        with pytest.raises(ReadTimeout):
+            admin.delete_cluster(999_998, timeout=0.2)
+    finally:
+        emulator.faults.clear()
