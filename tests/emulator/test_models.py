@@ -186,7 +186,7 @@ def test_read_only_fields_are_ignored_on_write(refs: Refs) -> None:
     body = {**BODIES["AllocationRequest"](refs, 7), "id": 999, "submitted": "1999-01-01"}
     created = refs.admin.create("allocations/requests/", body)
     assert created["id"] != 999
-    assert created["submitted"] == dt.datetime.now(dt.timezone.utc).date().isoformat()
+    assert created["submitted"] == dt.date.today().isoformat()  # the server's local date
     assert created["status"] == "PD"
 
 
@@ -200,3 +200,10 @@ def test_log_records_match_the_schema(refs: Refs, name: str) -> None:
     for record in records:
         assert type_problems(name, record) == []
     assert refs.admin.post(COLLECTIONS[name], {}).status == 405
+
+
+def test_a_review_is_credited_to_its_author_unless_a_reviewer_is_given(refs: Refs) -> None:
+    body = BODIES["AllocationRequestReview"](refs, 1)
+    assert refs.admin.create("allocations/reviews/", body)["reviewer"] == refs.user
+    explicit = refs.admin.create("allocations/reviews/", {**body, "reviewer": None})
+    assert explicit["reviewer"] is None

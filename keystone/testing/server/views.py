@@ -11,8 +11,6 @@ from typing import Any
 
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 from keystone.testing.server import models, permissions, serializers
 
@@ -65,17 +63,9 @@ class AllocationRequestReviewViewSet(KeystoneViewSet):
     serializer_class = serializers.AllocationRequestReviewSerializer
     permission_classes = (IsAuthenticated, permissions.StaffWriteAuthenticatedRead)
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if hasattr(request.data, "_mutable"):  # a form QueryDict is immutable until copied
-            data: Any = request.data.copy()
-        else:
-            data = dict(request.data)
-        data.setdefault("reviewer", request.user.pk)
-        serializer = self.get_serializer(data=data)
-        serializer.is_valid(raise_exception=True)
-        self.perform_create(serializer)
-        headers = self.get_success_headers(serializer.data)
-        return Response(serializer.data, status=201, headers=headers)
+    def perform_create(self, serializer: Any) -> None:
+        reviewer = serializer.validated_data.get("reviewer", self.request.user)
+        serializer.save(reviewer=reviewer)
 
 
 class UserViewSet(KeystoneViewSet):
