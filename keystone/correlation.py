@@ -1,0 +1,58 @@
+"""Correlation ids: one per client, sent on the wire, and one per call, in the log records.
+
+Every request a client sends carries the client's id in the ``X-KEYSTONE-CID`` header (the
+header newer Keystone clients send), so the server's request log can be grouped by the client
+that made each request. The id is a default header of the client rather than a middleware: the
+client copies its default headers into every request anyway, including the login, refresh and
+logout requests it makes itself, so the header costs nothing more per request.
+
+Each call also gets a short request id, generated only when the call is logged, so the records
+of one call (the call line, its retries, its wire exchanges) can be told apart from the records
+of other calls running at the same time on other threads.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+
+#: The header carrying a client's correlation id.
+CID_HEADER = "X-KEYSTONE-CID"
+
+#: The ``request.context`` key of a call's request id (set by the call log when it is on).
+REQUEST_ID_KEY = "request_id"
+
+
+def new_cid() -> str:
+    """A new client correlation id: a random UUID in its canonical text form."""
+    return str(uuid.uuid4())
+
+
+def ensure_cid(headers: dict[str, str]) -> str:
+    """Give ``headers`` exactly one ``X-KEYSTONE-CID`` and return its value.
+
+    A value the caller already put there (under any spelling of the name) is kept, so a job
+    can choose its own id; otherwise a new one is made. Other spellings are folded into the
+    canonical name so the header is never sent twice.
+    """
+    wanted = CID_HEADER.lower()
+    given = [name for name in headers if name.lower() == wanted]
+    cid = next((headers[name] for name in given if headers[name]), None) or new_cid()
+    for name in given:
+        del headers[name]
+    headers[CID_HEADER] = cid
+    return cid
+
+
+def new_request_id() -> str:
+    """A new per-call id: 16 hex digits, random, unique enough to tell concurrent calls apart."""
+    return os.urandom(8).hex()
+
+
+def request_id_of(context: dict[str, Any]) -> str:
+    """The request id of the call ``context`` belongs to, created on first use."""
+    request_id = context.get(REQUEST_ID_KEY)
+    if request_id is None:
+        request_id = context[REQUEST_ID_KEY] = new_request_id()
+    return str(request_id)
