@@ -72,6 +72,7 @@ def spawn_server(
         f"--app-factory={app_factory}",
         f"--keepalive-timeout={keepalive_timeout}",
         f"--state-file={workdir / STATE_NAME}",
+        f"--orphan-cleanup={workdir}",
     ]
     if access_log:
         command.append("--access-log")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +42,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--watch-stdin", action="store_true")
     parser.add_argument("--faults-file", help="JSON list of fault rules to install at start")
     parser.add_argument("--state-file", help="where to write counters and faults on exit")
+    parser.add_argument(
+        "--orphan-cleanup", metavar="DIR", help="directory to remove if the parent died"
+    )
     return parser.parse_args(argv)
 
 
@@ -55,20 +59,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.faults_file:
         items: list[dict[str, Any]] = json.loads(Path(args.faults_file).read_text("utf-8"))
         faults = [FaultRule.from_dict(item) for item in items]
+    parent = os.getppid()
     stop = StopFlag()
     stop.install_signal_handlers()
     if args.watch_stdin:
         stop.watch_stdin()
-    serve(
-        config,
-        stop,
-        _announce,
-        app_factory=args.app_factory,
-        keepalive_timeout=args.keepalive_timeout,
-        access_log=args.access_log,
-        faults=faults,
-        state_path=args.state_file,
-    )
+    try:
+        serve(
+            config,
+            stop,
+            _announce,
+            app_factory=args.app_factory,
+            keepalive_timeout=args.keepalive_timeout,
+            access_log=args.access_log,
+            faults=faults,
+            state_path=args.state_file,
+        )
+    finally:
+        # Nobody is left to read the state or remove the directory: do it here.
+        if args.orphan_cleanup and os.getppid() != parent:
+            shutil.rmtree(args.orphan_cleanup, ignore_errors=True)
     return 0
 
 
