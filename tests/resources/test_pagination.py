@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import tracemalloc
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -190,3 +191,32 @@ def test_a_record_body_of_the_wrong_shape_is_an_error(local_server: LocalServer)
         client.retrieve_cluster(pk=1)
     with pytest.raises(UnexpectedResponseError, match="expected one record"):
         client.create_cluster(name="x")
+
+
+def test_iter_holds_one_page_at_a_time(local_server: LocalServer) -> None:
+    """Walking 40 pages with iter_ peaks at a small fraction of what the full list needs."""
+    pages, per_page = 40, 400
+
+    def page(received: Received) -> Canned:
+        number = int(received.path.rpartition("page=")[2]) if "page=" in received.path else 1
+        records = [
+            {"id": (number - 1) * per_page + n, "endpoint": "x" * 200} for n in range(per_page)
+        ]
+        link = f"{CLUSTERS}?page={number + 1}" if number < pages else None
+        return _page(records, link)
+
+    local_server.route("GET", CLUSTERS, page)
+    client = KeystoneClient(local_server.url)
+
+    def peak(walk: Callable[[], int]) -> tuple[int, int]:
+        tracemalloc.start()
+        try:
+            count = walk()
+            return count, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    listed, list_peak = peak(lambda: len(client.retrieve_cluster()))
+    walked, iter_peak = peak(lambda: sum(1 for _ in client.iter_cluster()))
+    assert listed == walked == pages * per_page
+    assert iter_peak * 5 < list_peak, (iter_peak, list_peak)
