@@ -20,6 +20,7 @@ from urllib3 import exceptions as u3
 from urllib3.util import Retry, Timeout
 
 from keystone import errors
+from keystone._connections import POOL_CLASSES, nothing_sent
 from keystone.request import DEFAULT_TIMEOUT, Request, TimeoutLike
 from keystone.response import Response
 from keystone.urls import BaseURL
@@ -111,6 +112,7 @@ class Transport:
     def _open_pools(self) -> None:
         self._pid = os.getpid()
         self.pool_manager = urllib3.PoolManager(**self._pool_options)
+        self.pool_manager.pool_classes_by_scheme = POOL_CLASSES
         self._own_pool = self.pool_manager.connection_from_url(self._origin_prefix)
 
     @property
@@ -141,31 +143,9 @@ class Transport:
             timeout_obj = to_urllib3_timeout(timeout)
         start = time.perf_counter()
         try:
-            if url.startswith(self._origin_prefix):
-                raw = self._own_pool.urlopen(
-                    request.method,
-                    url[len(self._origin) :],
-                    body=request.body,
-                    headers=request.headers,
-                    retries=_NO_RETRIES,
-                    redirect=False,
-                    assert_same_host=False,
-                    timeout=timeout_obj,
-                    preload_content=True,
-                )
-            else:
-                raw = self.pool_manager.urlopen(
-                    request.method,
-                    url,
-                    body=request.body,
-                    headers=request.headers,
-                    retries=_NO_RETRIES,
-                    redirect=False,
-                    timeout=timeout_obj,
-                    preload_content=True,
-                )
+            raw = self._urlopen(request, timeout_obj)
         except u3.HTTPError as exc:
-            raise translate_error(exc, request) from exc
+            raw = self._send_again_or_raise(exc, request, timeout_obj)
         return Response(
             raw.status,
             content=raw.data,
@@ -175,6 +155,50 @@ class Transport:
             request=request,
             elapsed=datetime.timedelta(seconds=time.perf_counter() - start),
         )
+
+    def _urlopen(self, request: Request, timeout: Timeout) -> urllib3.BaseHTTPResponse:
+        url = request.url
+        if url.startswith(self._origin_prefix):
+            return self._own_pool.urlopen(
+                request.method,
+                url[len(self._origin) :],
+                body=request.body,
+                headers=request.headers,
+                retries=_NO_RETRIES,
+                redirect=False,
+                assert_same_host=False,
+                timeout=timeout,
+                preload_content=True,
+            )
+        return self.pool_manager.urlopen(
+            request.method,
+            url,
+            body=request.body,
+            headers=request.headers,
+            retries=_NO_RETRIES,
+            redirect=False,
+            timeout=timeout,
+            preload_content=True,
+        )
+
+    def _send_again_or_raise(
+        self, exc: u3.HTTPError, request: Request, timeout: Timeout
+    ) -> urllib3.BaseHTTPResponse:
+        """Resend a request that met a stale pooled connection before any byte went out.
+
+        This is not a retry: the server never saw the request (see ``keystone._connections``).
+        Each resend discards one dead connection, so it is bounded by the pool size; any
+        other failure is translated and raised.
+        """
+        for _ in range(self.pool_maxsize + 1):
+            stale = nothing_sent(exc)
+            if stale is None or not stale.reused:
+                break
+            try:
+                return self._urlopen(request, timeout)
+            except u3.HTTPError as again:
+                exc = again
+        raise translate_error(exc, request) from exc
 
     def close(self) -> None:
         """Close every pooled connection; later requests open new ones."""
@@ -210,6 +234,12 @@ def translate_error(exc: u3.HTTPError, request: Request) -> errors.KeystoneError
         return errors.ConnectError(
             f"{where} failed: could not establish a secure connection ({cause}); nothing was "
             "sent. Check the certificate, or pass verify= with the server's CA bundle.",
+            request=request,
+        )
+    if nothing_sent(exc) is not None:
+        return errors.ConnectError(
+            f"{where} failed: the connection was reset before any byte of the request was "
+            f"written ({cause}); nothing was sent. Check that the server is running.",
             request=request,
         )
     if isinstance(exc, u3.ProtocolError):
