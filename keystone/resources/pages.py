@@ -40,10 +40,10 @@ class NextPages:
         url = urljoin(current_url, link)
         if not self._is_inside(url):
             raise PaginationError(
-                f"GET {current_url} returned a next-page link to {url!r}, outside the API at "
-                f"{self._root.url}; it was not followed, so the client's credentials were not "
-                "sent there. If the server sits behind a proxy, make it build links with its "
-                "public address (e.g. Django's USE_X_FORWARDED_HOST)."
+                f"GET {current_url} returned a next-page link to {_redacted(url)!r}, outside "
+                f"the API at {self._root.url}; it was not followed, so the client's credentials "
+                "were not sent there. If the server sits behind a proxy, make it build links "
+                "with its public address (e.g. Django's USE_X_FORWARDED_HOST)."
             )
         if url in self._seen:
             raise PaginationError(
@@ -63,3 +63,14 @@ class NextPages:
         if any(unquote(segment) in (".", "..") for segment in path.split("/")):
             return False
         return (path if path.endswith("/") else path + "/").startswith(self._root_path)
+
+
+def _redacted(url: str) -> str:
+    """``url`` without any ``user:password@`` part, for error messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an invalid URL)"
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
