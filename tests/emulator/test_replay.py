@@ -25,7 +25,8 @@ import base64
 import json
 import secrets
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,12 @@ from keystone.testing import KeystoneEmulator
 TRANSCRIPT = Path(__file__).resolve().parent / "data" / "keystone-0.3.26-transcripts.json"
 SECOND_INSTANCE_SCENARIOS = frozenset({"throttled"})
 REQUIRED_MATCH_RATIO = 0.95
+
+
+class ReplayDifference(UserWarning):
+    """Recorded exchanges the emulator answers differently (within the tolerated 5%)."""
+
+
 COMPARED_HEADERS = ("location", "www-authenticate", "allow")
 
 
@@ -261,7 +268,12 @@ def test_every_status_code_equals_the_recording(replayed: Replayer) -> None:
     assert not wrong, "status codes differ:\n" + "\n".join(wrong) + "\n\n" + replayed.report()
 
 
-def test_response_shapes_match_the_recording(replayed: Replayer) -> None:
+def test_response_shapes_match_the_recording(
+    replayed: Replayer, record_property: Callable[[str, object], None]
+) -> None:
     matched = sum(o.matches for o in replayed.outcomes)
     ratio = matched / len(replayed.outcomes)
+    record_property("replay_report", replayed.report())
     assert ratio >= REQUIRED_MATCH_RATIO, replayed.report()
+    if matched < len(replayed.outcomes):  # tolerated, but shown in every run's summary
+        warnings.warn(ReplayDifference(replayed.report()), stacklevel=1)
