@@ -29,7 +29,12 @@ from keystone.errors import (
     TransportError,
     ValidationError,
 )
+from keystone.middleware.logging import LoggingMiddleware
+from keystone.middleware.metrics import MetricsMiddleware
+from keystone.middleware.placement import per_attempt
+from keystone.middleware.wire_log import WireLogMiddleware
 from keystone.pipeline import Handler, HookMiddleware, Middleware
+from keystone.redaction import Redactor
 from keystone.request import DEFAULT_TIMEOUT, Request
 from keystone.response import Response
 from keystone.transport import InsecureConnectionWarning
@@ -50,11 +55,14 @@ __all__ = [
     "JWTAuth",
     "KeystoneClient",
     "KeystoneError",
+    "LoggingMiddleware",
     "MethodNotAllowedError",
+    "MetricsMiddleware",
     "Middleware",
     "NotFoundError",
     "PermissionDeniedError",
     "ReadTimeout",
+    "Redactor",
     "Request",
     "Response",
     "ResponseDecodeError",
@@ -66,5 +74,7 @@ __all__ = [
     "TokenRefreshError",
     "TransportError",
     "ValidationError",
+    "WireLogMiddleware",
     "__version__",
+    "per_attempt",
 ]
