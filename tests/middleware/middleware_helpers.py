@@ -1,0 +1,148 @@
+"""Helpers for the middleware tests: a client with the documented chain, log capture, recorders.
+
+``documented_client`` returns a :class:`KeystoneClient` whose chain is the one
+``docs/middleware.md`` describes:
+
+    user middleware -> log -> base_url -> json -> backoff -> per-attempt middleware -> auth
+    -> wire_log -> transport
+
+When the client already builds that chain itself it is used as it is; otherwise the layers the
+client does not have yet are spliced into its chain here, so the tests state the documented
+behaviour either way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from keystone import KeystoneClient, Request, Response
+from keystone.correlation import ensure_cid
+from keystone.middleware import LoggingMiddleware, WireLogMiddleware, split_placement
+from keystone.middleware.backoff import BackoffMiddleware
+from keystone.pipeline import Handler, HookMiddleware, MiddlewareLike, compose, middleware_name
+from keystone.retry_policy import RetryPolicy
+
+#: The documented order of the built-in layers, outermost first.
+BUILT_IN = ["log", "base_url", "json", "backoff", "auth", "wire_log", "transport"]
+
+#: Retries in tests wait at most this long.
+FAST_RETRIES = RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.02)
+
+
+def documented_client(
+    url: str, *, middleware: Sequence[MiddlewareLike] = (), **options: Any
+) -> KeystoneClient:
+    """A client whose chain is the documented one (see the module docstring)."""
+    integrated = "wire_log" in KeystoneClient(url).middleware
+    if integrated:
+        options.setdefault("retry", FAST_RETRIES)
+        return KeystoneClient(url, middleware=middleware, **options)
+    outer, inner = split_placement(middleware)
+    client = KeystoneClient(url, **options)
+    have = {middleware_name(layer): layer for layer in client._layers}
+    backoff = have.get("backoff") or BackoffMiddleware(FAST_RETRIES)
+    client._layers = [
+        *outer,
+        LoggingMiddleware(),
+        have["base_url"],
+        have["json"],
+        backoff,
+        *inner,
+        have["auth"],
+        WireLogMiddleware(),
+    ]
+    client._handler = compose(client._layers, client._transport)
+    if not hasattr(client, "cid"):
+        client.cid = ensure_cid(client._headers)  # type: ignore[attr-defined]
+    return client
+
+
+class CapturingHandler(logging.Handler):
+    """Keeps every record and its full text: the message and every attribute's repr."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        attributes = " ".join(f"{k}={v!r}" for k, v in sorted(vars(record).items()))
+        self.lines.append(f"{record.name} {record.levelname} {record.getMessage()} {attributes}")
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def named(self, name: str) -> list[logging.LogRecord]:
+        return [r for r in self.records if r.name == name]
+
+
+@contextmanager
+def captured_logs(level: int = logging.DEBUG, name: str = "keystone") -> Iterator[CapturingHandler]:
+    """Capture the ``keystone`` loggers' records at ``level`` for the duration of a block."""
+    logger = logging.getLogger(name)
+    handler = CapturingHandler()
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+
+class SecretRecorder:
+    """Middleware keeping every credential sent or received by login, refresh and logout."""
+
+    name = "secret_recorder"
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+
+    def __call__(self, request: Request, call_next: Handler) -> Response:
+        if isinstance(request.json, dict):
+            self.secrets |= {
+                v for k, v in request.json.items() if k in ("password", "refresh", "access")
+            }
+        response = call_next(request)
+        if request.context.get("kind") in ("login", "refresh"):
+            body = response.json()
+            self.secrets |= {v for k, v in body.items() if k in ("access", "refresh")}
+        return response
+
+
+class CallRecorder:
+    """A function-style middleware noting (kind, method, url) of every call it sees."""
+
+    def __init__(self, name: str = "calls") -> None:
+        self.name = name
+        self.seen: list[tuple[str, str, str]] = []
+
+    def __call__(self, request: Request, call_next: Handler) -> Response:
+        self.seen.append((request.context.get("kind", "?"), request.method, request.url))
+        return call_next(request)
+
+
+class HookRecorder(HookMiddleware):
+    """A hooks-style middleware noting what each hook saw."""
+
+    name = "hooks"
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, str, Any]] = []
+
+    def on_request(self, request: Request) -> None:
+        self.events.append(("request", request.context.get("kind", "?"), request.method, None))
+
+    def on_response(self, request: Request, response: Response) -> None:
+        kind = request.context.get("kind", "?")
+        self.events.append(("response", kind, request.method, response.status_code))
+
+    def on_error(self, request: Request, error: BaseException) -> None:
+        kind = request.context.get("kind", "?")
+        self.events.append(("error", kind, request.method, type(error).__name__))
