@@ -107,6 +107,7 @@ class Outcome:
     recorded_status: int
     live_status: int
     problems: list[str] = field(default_factory=list)
+    error_body_difference: str | None = None
 
     @property
     def status_matches(self) -> bool:
@@ -175,6 +176,7 @@ class Replayer:
             number, scenario, request["method"], request["path"], recorded["status"], live.status
         )
         outcome.problems = self.compare(recorded, live)
+        outcome.error_body_difference = self.compare_error_body(recorded, live)
         self.learn_tokens(recorded.get("json"), live)
         self.outcomes.append(outcome)
 
@@ -214,6 +216,23 @@ class Replayer:
         elif recorded.get("text") and not live.data:
             problems.append("body is empty, the recording has one")
         return problems
+
+    @staticmethod
+    def compare_error_body(recorded: dict[str, Any], live: urllib3.BaseHTTPResponse) -> str | None:
+        """For an error answer, how its JSON body differs from the recorded one, if it does.
+
+        Error bodies hold no tokens, ids or times, only the libraries' messages, so they are
+        compared whole.
+        """
+        if recorded["status"] < 400 or recorded["json"] is None:
+            return None
+        try:
+            body = json.loads(live.data)
+        except ValueError:
+            return f"not JSON: {live.data[:80]!r}"
+        if body != recorded["json"]:
+            return f"{json.dumps(recorded['json'])} != {json.dumps(body)}"
+        return None
 
     def report(self) -> str:
         differing = [o for o in self.outcomes if not o.matches]
@@ -266,6 +285,15 @@ def test_every_recorded_exchange_was_replayed(replayed: Replayer) -> None:
 def test_every_status_code_equals_the_recording(replayed: Replayer) -> None:
     wrong = [o.describe() for o in replayed.outcomes if not o.status_matches]
     assert not wrong, "status codes differ:\n" + "\n".join(wrong) + "\n\n" + replayed.report()
+
+
+def test_error_bodies_equal_the_recording(replayed: Replayer) -> None:
+    errors = [o for o in replayed.outcomes if o.recorded_status >= 400]
+    different = [
+        f"{o.describe()}: {o.error_body_difference}" for o in errors if o.error_body_difference
+    ]
+    assert len(errors) > 20
+    assert not different, "\n".join(different)
 
 
 def test_response_shapes_match_the_recording(

@@ -119,6 +119,7 @@ def _simple_jwt(config: EmulatorConfig, secret_key: str) -> dict[str, Any]:
         "AUTH_HEADER_TYPES": ("Bearer",),
         "USER_ID_FIELD": "id",
         "USER_ID_CLAIM": "user_id",
+        "AUTH_TOKEN_CLASSES": (f"{_PACKAGE}.tokens.AccessToken",),
         "TOKEN_OBTAIN_SERIALIZER": f"{_PACKAGE}.tokens.TokenObtainPairSerializer",
         "TOKEN_REFRESH_SERIALIZER": f"{_PACKAGE}.tokens.TokenRefreshSerializer",
         "TOKEN_BLACKLIST_SERIALIZER": f"{_PACKAGE}.tokens.TokenBlacklistSerializer",

@@ -1,10 +1,11 @@
-"""JWT claims as the SimpleJWT 5.3 of Keystone 0.3.26 issued them, on a current SimpleJWT.
+"""JWTs as the SimpleJWT 5.3 of Keystone 0.3.26 issued them, on a current SimpleJWT.
 
-Two details changed in later SimpleJWT releases and are restored here because clients can see
-them: the ``user_id`` claim is the integer primary key (not its string), and an access token
-made by ``authentication/refresh/`` copies the refresh token's ``iat`` (the login time) instead
-of getting its own. Everything else (signing, expiry, blacklist checks, error messages) is
-SimpleJWT's own.
+Three details changed in later SimpleJWT releases and are restored here because clients see
+them: the ``user_id`` claim is the integer primary key (not its string); an access token made
+by ``authentication/refresh/`` copies the refresh token's ``iat`` (the login time) instead of
+getting its own; and a token that fails to decode, or has expired, is reported as "Token is
+invalid or expired". Everything else (signing, expiry, blacklist checks, the other messages)
+is SimpleJWT's own.
 """
 
 from __future__ import annotations
@@ -12,17 +13,39 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt import tokens
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenBackendError, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken as _RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+INVALID_OR_EXPIRED = "Token is invalid or expired"
 
-class RefreshToken(_RefreshToken):
+
+class RecordedMessages:
+    """Reports undecodable and expired tokens with the 0.3.26 server's single message."""
+
+    def __init__(self, token: Any = None, verify: bool = True) -> None:
+        try:
+            super().__init__(token, verify)  # type: ignore[call-arg]
+        except ExpiredTokenError as exc:
+            raise ExpiredTokenError(INVALID_OR_EXPIRED) from exc
+        except TokenError as exc:
+            if isinstance(exc.__cause__, TokenBackendError):
+                raise TokenError(INVALID_OR_EXPIRED) from exc
+            raise
+
+
+class AccessToken(RecordedMessages, tokens.AccessToken):
+    """The access token data endpoints accept (``AUTH_TOKEN_CLASSES``)."""
+
+
+class RefreshToken(RecordedMessages, tokens.RefreshToken):
     """A refresh token with an integer ``user_id`` whose access tokens inherit its ``iat``."""
 
+    access_token_class = AccessToken
     no_copy_claims = tuple(  # type: ignore[assignment]  # SimpleJWT types it as a fixed tuple
-        claim for claim in _RefreshToken.no_copy_claims if claim != "iat"
+        claim for claim in tokens.RefreshToken.no_copy_claims if claim != "iat"
     )
 
     @classmethod
@@ -56,11 +79,3 @@ class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
     """``authentication/blacklist/``: a refresh token in, ``{}`` out."""
 
     token_class = RefreshToken
-
-
-__all__ = [
-    "RefreshToken",
-    "TokenBlacklistSerializer",
-    "TokenObtainPairSerializer",
-    "TokenRefreshSerializer",
-]
