@@ -6,24 +6,14 @@ non-staff member. Tests that need zeroed counters call ``emulator.stats.reset()`
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from resource_helpers import MEMBER, PASSWORD, unique
 
 from keystone import KeystoneClient
-from keystone.testing import KeystoneEmulator, UserSpec
-
-MEMBER = UserSpec("member", "Member-pw-123", first_name="Mem", last_name="Ber")
-PASSWORD = "Sup3r-secret-pw"
-
-_serial = itertools.count(1)
-
-
-def unique(prefix: str) -> str:
-    """A name no other test in the run uses."""
-    return f"{prefix}-{next(_serial)}"
+from keystone.testing import KeystoneEmulator
 
 
 @pytest.fixture(scope="module")

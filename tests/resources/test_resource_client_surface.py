@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import unique
+from resource_helpers import unique
 
 from keystone import KeystoneClient, PermissionDeniedError, ReadTimeout, Request, Response
 from keystone.pipeline import Handler

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, unique
+from resource_helpers import PASSWORD, unique
 
 from keystone import KeystoneClient, NotFoundError, ValidationError
 from keystone.resources import RESOURCES

@@ -7,8 +7,8 @@ import enum
 from typing import Any
 
 import pytest
-from conftest import unique
 from local_server import Canned, LocalServer
+from resource_helpers import unique
 
 from keystone import KeystoneClient, ValidationError
 from keystone.testing import KeystoneEmulator

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import unique
+from resource_helpers import unique
 
 from keystone import KeystoneClient, PermissionDeniedError
 from keystone.testing import KeystoneEmulator
