@@ -36,6 +36,7 @@ from keystone.middleware.wire_log import WireLogMiddleware
 from keystone.pipeline import Handler, HookMiddleware, Middleware
 from keystone.redaction import Redactor
 from keystone.request import DEFAULT_TIMEOUT, Request
+from keystone.resources import PaginationError, UnexpectedResponseError
 from keystone.response import Response
 from keystone.transport import InsecureConnectionWarning
 
@@ -60,6 +61,7 @@ __all__ = [
     "MetricsMiddleware",
     "Middleware",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "ReadTimeout",
     "Redactor",
@@ -73,6 +75,7 @@ __all__ = [
     "TimeoutError",
     "TokenRefreshError",
     "TransportError",
+    "UnexpectedResponseError",
     "ValidationError",
     "WireLogMiddleware",
     "__version__",
