@@ -13,7 +13,14 @@ from typing import Any
 import urllib3
 from harness import Case
 
-from keystone import KeystoneClient
+from keystone import KeystoneClient, Request
+from keystone.middleware.backoff import BackoffMiddleware
+from keystone.middleware.base_url import BaseURLMiddleware
+from keystone.middleware.json_body import JSONMiddleware
+from keystone.pipeline import compose
+from keystone.retry_policy import RetryPolicy
+from keystone.transport import Transport
+from keystone.urls import BaseURL
 
 DETAIL = "allocations/clusters/1/"
 
@@ -32,6 +39,22 @@ def _http_get(url: str) -> Callable[[], object]:
 def _retrieve(url: str) -> Callable[[], object]:
     client = KeystoneClient(url)
     return lambda: client.retrieve_cluster(pk=1)
+
+
+def _chain(backoff: bool) -> Callable[[str], Callable[[], object]]:
+    """The client's chain without auth, with or without the backoff layer: the difference is
+    what backoff costs a request that succeeds."""
+
+    def setup(url: str) -> Callable[[], object]:
+        base = BaseURL(url)
+        layers: list[Any] = [BaseURLMiddleware(base), JSONMiddleware()]
+        if backoff:
+            layers.append(BackoffMiddleware(RetryPolicy()))
+        handler = compose(layers, Transport(base))
+        headers = {"Accept": "application/json"}
+        return lambda: handler(Request("GET", DETAIL, headers=dict(headers))).json()
+
+    return setup
 
 
 def _requests_session(url: str) -> Callable[[], object]:
@@ -67,6 +90,10 @@ def single_request_cases() -> list[Case]:
     cases = [
         Case("raw urllib3 + json.loads", _raw_urllib3),
         Case("KeystoneClient.http_get().json()", _http_get),
+    ]
+    cases += [
+        Case("chain: base URL + JSON", _chain(backoff=False)),
+        Case("chain: base URL + JSON + backoff", _chain(backoff=True)),
     ]
     if hasattr(KeystoneClient, "retrieve_cluster"):
         cases.append(Case("KeystoneClient.retrieve_cluster(pk=1)", _retrieve))
