@@ -49,6 +49,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("keystone.backoff")
 
+#: ``request.context`` keys: the number of the attempt being sent (set from the second one on,
+#: for layers inside this one) and, once the call is over, how many attempts it took (read
+#: by the call log). Both are absent when the first attempt settled the call.
+ATTEMPT_KEY = "attempt"
+ATTEMPTS_KEY = "attempts"
+
 #: A retry is never given less time than this to connect or read, even near the deadline.
 MIN_ATTEMPT_TIMEOUT = 1.0
 
@@ -106,6 +112,12 @@ class RetryCall:
     # -- the loop -------------------------------------------------------------------------------
 
     def run(self) -> Response:
+        try:
+            return self._run()
+        finally:
+            self.request.context[ATTEMPTS_KEY] = self.attempts
+
+    def _run(self) -> Response:
         policy = self.policy
         retrying = Retrying(
             stop=stop_after_attempt(policy.max_attempts) | _StopBeforeDeadline(self),
@@ -141,6 +153,7 @@ class RetryCall:
                 raise first
             return first
         self.attempts += 1
+        self.request.context[ATTEMPT_KEY] = self.attempts
         self._bound_timeout()
         response = self.call_next(self.request)
         self.last_response = response

@@ -334,3 +334,21 @@ def test_the_middleware_is_safe_to_share() -> None:
     assert "RetryPolicy(max_attempts=4" in repr(middleware)
     request = Request("GET", "http://keystone.test/x/")
     assert middleware(request, Script(200)).status_code == 200
+
+
+def test_the_attempt_count_is_left_in_the_request_context() -> None:
+    seen_attempts: list[object] = []
+    script = Script(503, 503, 200)
+
+    def next_handler(request: Request) -> Response:
+        seen_attempts.append(request.context.get("attempt"))
+        return script(request)
+
+    request = Request("GET", "http://keystone.test/x/", context={"kind": "api"})
+    middleware = BackoffMiddleware(RetryPolicy(backoff_base=0.001, backoff_cap=0.001))
+    assert middleware(request, next_handler).status_code == 200
+    assert seen_attempts == [None, 2, 3]
+    assert request.context["attempts"] == 3
+    request = Request("GET", "http://keystone.test/x/", context={"kind": "api"})
+    middleware(request, Script(200))
+    assert "attempts" not in request.context and "attempt" not in request.context
