@@ -18,6 +18,7 @@ from keystone.errors import (
     KeystoneError,
     MethodNotAllowedError,
     NotFoundError,
+    OutcomeUnknownError,
     PermissionDeniedError,
     ReadTimeout,
     ResponseDecodeError,
@@ -29,6 +30,7 @@ from keystone.errors import (
     TransportError,
     ValidationError,
 )
+from keystone.middleware.backoff import BackoffMiddleware
 from keystone.middleware.logging import LoggingMiddleware
 from keystone.middleware.metrics import MetricsMiddleware
 from keystone.middleware.placement import per_attempt
@@ -38,12 +40,14 @@ from keystone.redaction import Redactor
 from keystone.request import DEFAULT_TIMEOUT, Request
 from keystone.resources import PaginationError, UnexpectedResponseError
 from keystone.response import Response
+from keystone.retry_policy import RetryPolicy
 from keystone.transport import InsecureConnectionWarning
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "AuthStrategy",
     "AuthenticationError",
+    "BackoffMiddleware",
     "BadRequestError",
     "ClientError",
     "ConnectError",
@@ -61,6 +65,7 @@ __all__ = [
     "MetricsMiddleware",
     "Middleware",
     "NotFoundError",
+    "OutcomeUnknownError",
     "PaginationError",
     "PermissionDeniedError",
     "ReadTimeout",
@@ -68,6 +73,7 @@ __all__ = [
     "Request",
     "Response",
     "ResponseDecodeError",
+    "RetryPolicy",
     "ServerError",
     "SessionExpiredError",
     "StaticTokenAuth",

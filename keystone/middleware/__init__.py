@@ -1,5 +1,6 @@
 """Built-in middleware, one concern per module, and the contract for writing your own."""
 
+from keystone.middleware.backoff import BackoffMiddleware
 from keystone.middleware.base_url import BaseURLMiddleware
 from keystone.middleware.json_body import JSONMiddleware
 from keystone.middleware.logging import LoggingMiddleware, log_fields
@@ -9,6 +10,7 @@ from keystone.middleware.wire_log import WireLogMiddleware
 from keystone.pipeline import Handler, HookMiddleware, Middleware
 
 __all__ = [
+    "BackoffMiddleware",
     "BaseURLMiddleware",
     "Handler",
     "HookMiddleware",
