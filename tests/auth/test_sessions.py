@@ -197,7 +197,9 @@ def test_server_restart_with_a_new_key_ends_the_session(emulator: KeystoneEmulat
     assert isinstance(info.value, keystone.AuthenticationError)
     assert client.is_authenticated is False
     assert emulator.stats.count(method="POST", path=REFRESH) == 1
-    assert emulator.stats.count(method="GET", path=CLUSTERS) == 1  # no loop
+    # The GET went out once and got 401, or (if the restart took most of the token's short
+    # life) the client renewed ahead of time and never sent it; either way: no loop.
+    assert emulator.stats.count(method="GET", path=CLUSTERS) <= 1
     with pytest.raises(keystone.AuthenticationError):
         client.http_get("allocations/clusters")  # no session: sent without a token
     assert emulator.stats.count(method="POST", path=REFRESH) == 1
