@@ -132,7 +132,9 @@ class HTTPError(KeystoneError):
         response = self.response
         where = f"{self.request.method} {response.url}" if self.request else response.url
         reason = f" {response.reason}" if response.reason else ""
-        return f"{where} returned {response.status_code}{reason}: {self.detail}. {self.hint}"
+        detail = self.detail.rstrip()
+        end = "" if detail.endswith((".", "!", "?")) else "."
+        return f"{where} returned {response.status_code}{reason}: {detail}{end} {self.hint}"
 
 
 class ClientError(HTTPError):

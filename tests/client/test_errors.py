@@ -124,3 +124,13 @@ def test_errors_pickle(client, local_server) -> None:
 
     error = keystone.ResponseDecodeError("bad", "doc", 0)
     assert pickle.loads(pickle.dumps(error)).msg == "bad"
+
+
+def test_message_has_no_double_period(client: KeystoneClient, local_server: LocalServer) -> None:
+    local_server.route(
+        "GET", "/c/9/", Canned(404, {"detail": "No Cluster matches the given query."})
+    )
+    with pytest.raises(keystone.NotFoundError) as info:
+        client.http_get("c/9")
+    assert "query.." not in str(info.value)
+    assert "No Cluster matches the given query. Check the record id" in str(info.value)
