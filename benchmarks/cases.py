@@ -7,6 +7,7 @@ extra has them); they are never imported by the package itself.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,8 @@ from keystone import KeystoneClient, Request
 from keystone.middleware.backoff import BackoffMiddleware
 from keystone.middleware.base_url import BaseURLMiddleware
 from keystone.middleware.json_body import JSONMiddleware
+from keystone.middleware.logging import LoggingMiddleware
+from keystone.middleware.metrics import MetricsMiddleware
 from keystone.pipeline import compose
 from keystone.retry_policy import RetryPolicy
 from keystone.transport import Transport
@@ -57,6 +60,34 @@ def _chain(backoff: bool) -> Callable[[str], Callable[[], object]]:
     return setup
 
 
+class _FormattingNullHandler(logging.Handler):
+    """Formats each record like a real handler would, then discards it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.format(record)
+
+
+def _logged(enabled: bool) -> Callable[[str], Callable[[], object]]:
+    """``http_get`` with a call log on its own logger, at INFO with a handler, or switched off."""
+
+    def setup(url: str) -> Callable[[], object]:
+        logger = logging.getLogger(f"benchmarks.keystone.http.{'on' if enabled else 'off'}")
+        logger.propagate = False
+        logger.setLevel(logging.INFO if enabled else logging.WARNING)
+        handler = _FormattingNullHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logger.handlers[:] = [handler]
+        client = KeystoneClient(url, middleware=[LoggingMiddleware(logger)])
+        return lambda: client.http_get(DETAIL).json()
+
+    return setup
+
+
+def _metered(url: str) -> Callable[[], object]:
+    client = KeystoneClient(url, middleware=[MetricsMiddleware()])
+    return lambda: client.http_get(DETAIL).json()
+
+
 def _requests_session(url: str) -> Callable[[], object]:
     import requests
 
@@ -94,6 +125,11 @@ def single_request_cases() -> list[Case]:
     cases += [
         Case("chain: base URL + JSON", _chain(backoff=False)),
         Case("chain: base URL + JSON + backoff", _chain(backoff=True)),
+    ]
+    cases += [
+        Case("http_get + LoggingMiddleware, INFO + handler", _logged(enabled=True)),
+        Case("http_get + LoggingMiddleware, logger off", _logged(enabled=False)),
+        Case("http_get + MetricsMiddleware", _metered),
     ]
     if hasattr(KeystoneClient, "retrieve_cluster"):
         cases.append(Case("KeystoneClient.retrieve_cluster(pk=1)", _retrieve))
