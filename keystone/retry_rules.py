@@ -96,7 +96,7 @@ def outcome_unknown(request: Request, error: KeystoneError) -> OutcomeUnknownErr
             what = f"it failed after sending ({error})"
     return cls(
         f"{request.method} {request.url} was sent but {what}, so the server may or may not "
-        f"have applied it. It was not sent again because {request.method} is not idempotent "
+        f"have processed it. It was not sent again because {request.method} is not idempotent "
         "and a second one could apply the change twice. Check on the server whether it "
         "happened before repeating it, or pass retry=RetryPolicy(retry_non_idempotent=True) "
         "if repeating this request is harmless.",

@@ -104,7 +104,7 @@ def test_sent_without_answer_is_outcome_unknown_for_post_and_patch(
     assert isinstance(result, OutcomeUnknownError) and isinstance(result, keystone.KeystoneError)
     message = str(result)
     assert f"{method} http://keystone.test/allocations/clusters/" in message
-    assert "may or may not have applied it" in message
+    assert "may or may not have processed it" in message
     assert "retry_non_idempotent=True" in message
     assert isinstance(result.__cause__, failure)
     assert result.request is not None and result.request.method == method
