@@ -55,22 +55,20 @@ def test_one_info_line_per_completed_call(emulator: KeystoneEmulator) -> None:
     assert not logs.named("keystone.wire")  # DEBUG is off
 
 
-@pytest.mark.xfail(
-    reason="the backoff layer does not yet leave request.context['attempts'] after a retried "
-    "success (only errors carry .attempts)",
-    strict=False,
-)
 def test_info_line_of_a_retried_call_counts_its_attempts(emulator: KeystoneEmulator) -> None:
     client = documented_client(emulator.url)
     client.login(USERNAME, PASSWORD)
     emulator.faults.status(503, method="GET", path=CLUSTERS, times=2)
-    with captured_logs(logging.INFO) as logs:
+    with captured_logs(logging.DEBUG) as logs:
         client.http_get("allocations/clusters")
     retries = logs.named("keystone.backoff")
     assert len(retries) == 2 and all(r.levelno == logging.WARNING for r in retries)
     [call] = logs.named("keystone.http")
     assert call.getMessage().endswith(" ms, 3 attempts)")
     assert call.attempt == 3 and call.status_code == 200
+    sends = [r for r in logs.named("keystone.wire") if r.getMessage().startswith("-->")]
+    assert [(r.attempt, r.send) for r in sends] == [(1, 1), (2, 2), (3, 3)]
+    assert len({r.request_id for r in logs.records if hasattr(r, "request_id")}) == 1
 
 
 def test_failed_call_without_an_answer_is_logged_with_the_error_class() -> None:
