@@ -52,7 +52,8 @@ MAX_DEPTH = 32
 
 _AUTH_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*) +\S")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-_CREDENTIAL = re.compile(r"\b(Bearer|Token|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+#: A credential after its scheme; 16+ characters so that prose ("Token is blacklisted") stays.
+_CREDENTIAL = re.compile(r"\b(Bearer|Token|Basic)\s+[A-Za-z0-9._~+/=-]{16,}", re.IGNORECASE)
 
 
 class Redactor:

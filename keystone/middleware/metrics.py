@@ -93,7 +93,8 @@ class MetricsMiddleware:
 
     Put it in ``KeystoneClient(url, middleware=[metrics])`` to measure calls as the caller
     sees them (retries and waits included), or wrap it in :func:`keystone.per_attempt` to
-    measure every attempt the server answered. ``buckets`` are the histogram's upper bounds in
+    measure every attempt the server answered (there the path comes from the absolute URL, so
+    it includes the base URL's own path, if any). ``buckets`` are the histogram's upper bounds in
     seconds; ``sinks`` also receive every observation. One instance may serve several clients
     and any number of threads.
     """

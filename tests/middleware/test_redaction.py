@@ -83,6 +83,8 @@ def test_free_text_loses_tokens_and_name_value_secrets() -> None:
     for secret in (JWT, "abcdefgh12345678", "hunter2", "r e f"):
         assert secret not in shown
     assert "next=1" in shown
+    prose = "Basic allocation for students; Token is blacklisted; token_type access"
+    assert DEFAULT_REDACTOR.text(prose) == prose
 
 
 def test_bodies_that_cannot_be_shown_safely() -> None:
