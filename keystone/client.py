@@ -14,6 +14,7 @@ from keystone._version import __version__
 from keystone.auth import AuthStrategy, JWTAuth
 from keystone.batch import BatchResults, ProgressCallback, R, T, run_batch
 from keystone.middleware.auth import AuthMiddleware
+from keystone.middleware.backoff import BackoffMiddleware, check_policy
 from keystone.middleware.base_url import BaseURLMiddleware
 from keystone.middleware.json_body import JSONMiddleware
 from keystone.pipeline import Handler, Middleware, MiddlewareLike, as_middleware, compose
@@ -21,6 +22,7 @@ from keystone.pipeline import middleware_name as _middleware_name
 from keystone.request import DEFAULT_TIMEOUT, Params, Request, TimeoutLike
 from keystone.resources.methods import ResourceMethods
 from keystone.response import Response
+from keystone.retry_policy import RetryPolicy
 from keystone.transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, Transport
 from keystone.urls import BaseURL
 
@@ -52,6 +54,8 @@ class KeystoneClient(ResourceMethods):
     ``middleware`` is a list of your own middleware, outermost first. ``auth`` is the
     authentication strategy: :class:`~keystone.auth.JWTAuth` (username/password login, the
     default) or e.g. :class:`~keystone.auth.StaticTokenAuth` for an API key.
+    ``retry`` is the :class:`~keystone.retry_policy.RetryPolicy` of every call (default
+    ``RetryPolicy()``); a call's own ``retry=`` overrides it (see docs/retries.md).
     """
 
     def __init__(
@@ -64,6 +68,7 @@ class KeystoneClient(ResourceMethods):
         headers: Mapping[str, str] | None = None,
         middleware: Sequence[MiddlewareLike] = (),
         auth: AuthStrategy | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._base_url = BaseURL(url)
         self._options: dict[str, Any] = {
@@ -72,6 +77,7 @@ class KeystoneClient(ResourceMethods):
             "pool_maxsize": pool_maxsize,
             "headers": dict(headers or {}),
             "middleware": tuple(middleware),
+            "retry": retry,
         }
         self._transport = Transport(
             self._base_url, timeout=timeout, verify=verify, pool_maxsize=pool_maxsize
@@ -84,15 +90,22 @@ class KeystoneClient(ResourceMethods):
             self._headers.update(headers)
         self._layers: list[Middleware] = [as_middleware(m) for m in middleware]
         self._auth = auth if auth is not None else JWTAuth()
+        self._backoff = BackoffMiddleware(retry, timeout=timeout)
         self._layers += [
             BaseURLMiddleware(self._base_url),
             JSONMiddleware(),
+            self._backoff,
             AuthMiddleware(self._auth, self._base_url),
         ]
         self._handler: Handler = compose(self._layers, self._transport)
         self._auth.bind(self._send)
 
     # -- introspection ------------------------------------------------------------------------
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy of calls that do not pass their own ``retry=``."""
+        return self._backoff.policy
 
     @property
     def url(self) -> str:
@@ -150,6 +163,7 @@ class KeystoneClient(ResourceMethods):
         headers: Mapping[str, str] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         context: dict[str, Any] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Response:
         """Send one request through the chain and return the response.
 
@@ -175,6 +189,8 @@ class KeystoneClient(ResourceMethods):
             timeout=timeout,
             context=context if context is not None else {"kind": "api"},
         )
+        if retry is not None:
+            request.context["retry"] = check_policy(retry)
         return self._handler(request)
 
     def _send(self, request: Request) -> Response:
@@ -190,9 +206,12 @@ class KeystoneClient(ResourceMethods):
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Response:
         """GET ``endpoint`` with optional query ``params``; lists are sent comma-joined."""
-        return self.request("GET", endpoint, params=params, headers=headers, timeout=timeout)
+        return self.request(
+            "GET", endpoint, params=params, headers=headers, timeout=timeout, retry=retry
+        )
 
     def http_post(
         self,
@@ -203,10 +222,18 @@ class KeystoneClient(ResourceMethods):
         json: Any = None,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Response:
         """POST ``data`` (sent as JSON, unlike ``requests`` where ``data=`` is a form)."""
         return self.request(
-            "POST", endpoint, data=data, json=json, params=params, headers=headers, timeout=timeout
+            "POST",
+            endpoint,
+            data=data,
+            json=json,
+            params=params,
+            headers=headers,
+            timeout=timeout,
+            retry=retry,
         )
 
     def http_put(
@@ -218,10 +245,18 @@ class KeystoneClient(ResourceMethods):
         json: Any = None,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Response:
         """PUT ``data`` as JSON: replaces the whole record."""
         return self.request(
-            "PUT", endpoint, data=data, json=json, params=params, headers=headers, timeout=timeout
+            "PUT",
+            endpoint,
+            data=data,
+            json=json,
+            params=params,
+            headers=headers,
+            timeout=timeout,
+            retry=retry,
         )
 
     def http_patch(
@@ -233,10 +268,18 @@ class KeystoneClient(ResourceMethods):
         json: Any = None,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Response:
         """PATCH ``data`` as JSON: changes only the given fields."""
         return self.request(
-            "PATCH", endpoint, data=data, json=json, params=params, headers=headers, timeout=timeout
+            "PATCH",
+            endpoint,
+            data=data,
+            json=json,
+            params=params,
+            headers=headers,
+            timeout=timeout,
+            retry=retry,
         )
 
     def http_delete(
@@ -246,9 +289,12 @@ class KeystoneClient(ResourceMethods):
         *,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Response:
         """DELETE ``endpoint``; Keystone answers 204 with an empty body."""
-        return self.request("DELETE", endpoint, params=params, headers=headers, timeout=timeout)
+        return self.request(
+            "DELETE", endpoint, params=params, headers=headers, timeout=timeout, retry=retry
+        )
 
     # -- concurrency --------------------------------------------------------------------------
 
