@@ -65,7 +65,7 @@ class JWTAuth(AuthStrategy):
             LOGIN_ENDPOINT,
             json={"username": username, "password": password},
             timeout=timeout,
-            context={"kind": "login"},
+            context={"kind": "login", "idempotent": True},
         )
         try:
             body = self._call(request).json()
