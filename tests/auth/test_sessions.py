@@ -113,6 +113,17 @@ def test_refresh_on_401_then_replay_once(emulator: KeystoneEmulator) -> None:
     assert names.count("replayed") == 1
 
 
+def test_token_expiring_between_a_retry_and_its_replay(emulator: KeystoneEmulator) -> None:
+    client = logged_in(emulator)
+    emulator.faults.status(503, method="POST", path=CLUSTERS, times=1, retry_after=2)
+    response = client.http_post("allocations/clusters", {"name": "after-the-wait"})
+    assert response.status_code == 201
+    assert emulator.stats.count(method="POST", path=CLUSTERS) == 2  # the 503, then the replay
+    assert emulator.stats.count(method="POST", path=CLUSTERS, status=401) == 0
+    assert emulator.stats.count(method="POST", path=REFRESH) == 1  # renewed before the replay
+    assert response.request is not None and response.request.context["attempts"] == 2
+
+
 def test_a_second_401_is_raised(emulator: KeystoneEmulator) -> None:
     client = logged_in(emulator)
     emulator.faults.status(401, method="GET", path=CLUSTERS, times=2, body=REJECTED)
