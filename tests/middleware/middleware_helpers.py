@@ -55,6 +55,8 @@ class DocumentedClient(KeystoneClient):
         retry: RetryPolicy | None = None,
         **options: Any,
     ) -> None:
+        if "retry" in inspect.signature(KeystoneClient).parameters:
+            options["retry"] = retry or FAST_RETRIES
         super().__init__(url, **options)
         outer, inner = split_placement(middleware)
         have = {middleware_name(layer): layer for layer in self._layers}
@@ -108,10 +110,23 @@ class CapturingHandler(logging.Handler):
 
 @contextmanager
 def captured_logs(level: int = logging.DEBUG, name: str = "keystone") -> Iterator[CapturingHandler]:
-    """Capture the ``keystone`` loggers' records at ``level`` for the duration of a block."""
+    """Capture the ``keystone`` loggers' records at ``level`` for the duration of a block.
+
+    Levels that other code set on child loggers (``keystone.backoff``...) are lifted for the
+    block, so the capture sees what the ``name`` logger's level lets through.
+    """
     logger = logging.getLogger(name)
+    children = [
+        child
+        for child_name, child in logging.root.manager.loggerDict.items()
+        if child_name.startswith(f"{name}.") and isinstance(child, logging.Logger)
+    ]
+    saved = [(child, child.level, child.disabled) for child in children]
     handler = CapturingHandler()
     old_level = logger.level
+    for child in children:
+        child.setLevel(logging.NOTSET)
+        child.disabled = False
     logger.addHandler(handler)
     logger.setLevel(level)
     try:
@@ -119,6 +134,9 @@ def captured_logs(level: int = logging.DEBUG, name: str = "keystone") -> Iterato
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
+        for child, child_level, disabled in saved:
+            child.setLevel(child_level)
+            child.disabled = disabled
 
 
 class SecretRecorder:
