@@ -1,8 +1,9 @@
 """``KeystoneClient``: the facade users import.
 
-It owns one connection pool and one middleware chain, composed once at construction:
-user middleware, then base URL, JSON, backoff, authentication, and the transport. Every public
-method builds a :class:`~keystone.request.Request` and hands it to that chain.
+It owns one connection pool and one middleware chain, composed once at construction: user
+middleware, the call log, base URL, JSON, backoff, per-attempt user middleware, authentication,
+the wire log, and the transport. Every public method builds a
+:class:`~keystone.request.Request` and hands it to that chain.
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ from typing import Any
 from keystone._version import __version__
 from keystone.auth import AuthStrategy, JWTAuth
 from keystone.batch import BatchResults, ProgressCallback, R, T, run_batch
+from keystone.correlation import CID_HEADER, ensure_cid
 from keystone.middleware.auth import AuthMiddleware
 from keystone.middleware.backoff import BackoffMiddleware, check_policy
 from keystone.middleware.base_url import BaseURLMiddleware
 from keystone.middleware.json_body import JSONMiddleware
-from keystone.pipeline import Handler, Middleware, MiddlewareLike, as_middleware, compose
+from keystone.middleware.logging import LoggingMiddleware
+from keystone.middleware.placement import split_placement
+from keystone.middleware.wire_log import WireLogMiddleware
+from keystone.pipeline import Handler, Middleware, MiddlewareLike, compose
 from keystone.pipeline import middleware_name as _middleware_name
+from keystone.redaction import Redactor
 from keystone.request import DEFAULT_TIMEOUT, Params, Request, TimeoutLike
 from keystone.resources.methods import ResourceMethods
 from keystone.response import Response
@@ -51,11 +57,15 @@ class KeystoneClient(ResourceMethods):
     ``(connect, read)`` pair, or ``None`` to wait forever. ``verify`` is ``True`` (system CAs),
     ``False`` (no TLS verification, with a warning) or a CA bundle path. ``pool_maxsize`` is how
     many connections to the server are kept open for reuse (raise it for many threads).
-    ``middleware`` is a list of your own middleware, outermost first. ``auth`` is the
+    ``middleware`` is a list of your own middleware, outermost first; wrap one in
+    :func:`~keystone.middleware.placement.per_attempt` to place it inside the backoff layer,
+    where it sees every attempt (see docs/middleware.md). ``auth`` is the
     authentication strategy: :class:`~keystone.auth.JWTAuth` (username/password login, the
     default) or e.g. :class:`~keystone.auth.StaticTokenAuth` for an API key.
     ``retry`` is the :class:`~keystone.retry_policy.RetryPolicy` of every call (default
     ``RetryPolicy()``); a call's own ``retry=`` overrides it (see docs/retries.md).
+    ``redact_fields`` names extra body fields the logs must hide, besides passwords and tokens.
+    Every request carries the client's correlation id :attr:`cid` as ``X-KEYSTONE-CID``.
     """
 
     def __init__(
@@ -69,6 +79,7 @@ class KeystoneClient(ResourceMethods):
         middleware: Sequence[MiddlewareLike] = (),
         auth: AuthStrategy | None = None,
         retry: RetryPolicy | None = None,
+        redact_fields: Iterable[str] = (),
     ) -> None:
         self._base_url = BaseURL(url)
         self._options: dict[str, Any] = {
@@ -78,6 +89,7 @@ class KeystoneClient(ResourceMethods):
             "headers": dict(headers or {}),
             "middleware": tuple(middleware),
             "retry": retry,
+            "redact_fields": tuple(redact_fields),
         }
         self._transport = Transport(
             self._base_url, timeout=timeout, verify=verify, pool_maxsize=pool_maxsize
@@ -88,19 +100,30 @@ class KeystoneClient(ResourceMethods):
         }
         if headers:
             self._headers.update(headers)
-        self._layers: list[Middleware] = [as_middleware(m) for m in middleware]
+        self._cid = ensure_cid(self._headers)
+        outer, per_attempt = split_placement(middleware)
+        redactor = Redactor(fields=redact_fields)
         self._auth = auth if auth is not None else JWTAuth()
         self._backoff = BackoffMiddleware(retry, timeout=timeout)
-        self._layers += [
+        self._layers: list[Middleware] = [
+            *outer,
+            LoggingMiddleware(redactor=redactor),
             BaseURLMiddleware(self._base_url),
             JSONMiddleware(),
             self._backoff,
+            *per_attempt,
             AuthMiddleware(self._auth, self._base_url),
+            WireLogMiddleware(redactor=redactor),
         ]
         self._handler: Handler = compose(self._layers, self._transport)
         self._auth.bind(self._send)
 
     # -- introspection ------------------------------------------------------------------------
+
+    @property
+    def cid(self) -> str:
+        """This client's correlation id, sent as ``X-KEYSTONE-CID`` on every request."""
+        return self._cid
 
     @property
     def retry(self) -> RetryPolicy:
@@ -333,8 +356,9 @@ class KeystoneClient(ResourceMethods):
         self._transport.close()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle the configuration and the session (tokens travel), not the connections."""
-        return (_restore, (type(self), self.url, self._options, self._auth))
+        """Pickle the configuration, the session (tokens travel) and the cid; not connections."""
+        options = {**self._options, "headers": {**self._options["headers"], CID_HEADER: self._cid}}
+        return (_restore, (type(self), self.url, options, self._auth))
 
     def __enter__(self) -> KeystoneClient:
         return self
