@@ -23,6 +23,7 @@ from keystone.errors import (
     SessionExpiredError,
     TokenRefreshError,
 )
+from keystone.middleware.logging import log_fields
 from keystone.request import DEFAULT_TIMEOUT, Request, TimeoutLike
 from keystone.response import Response
 
@@ -122,19 +123,19 @@ class JWTAuth(AuthStrategy):
             return False
         if session.access != used:
             return True  # another thread already renewed it: just replay
-        return self._refresh(session) is not None
+        return self._refresh(session, "the server refused it (401)") is not None
 
     # -- refreshing -------------------------------------------------------------------------------
 
     def _refresh_ahead(self, seen: Session) -> Session | None:
         """Renew before expiry; if the server is briefly unreachable, keep the current token."""
         try:
-            return self._refresh(seen)
+            return self._refresh(seen, "it is about to expire")
         except TokenRefreshError as exc:
             logger.warning("access token renewal failed; using the current token: %s", exc)
             return seen
 
-    def _refresh(self, seen: Session) -> Session | None:
+    def _refresh(self, seen: Session, reason: str) -> Session | None:
         """Exactly one refresh per expired token, however many threads ask for it.
 
         Returns the session to use, or ``None`` when another thread logged out meanwhile.
@@ -170,7 +171,9 @@ class JWTAuth(AuthStrategy):
                 _redact(request, {"refresh": "***"})
             renewed = current.with_access(_token(body, "access", request))
             self._session = renewed
-            logger.info("access token renewed")
+            logger.warning(
+                "access token renewed: %s", reason, extra=log_fields(request, reason=reason)
+            )
             return renewed
 
     def _call(self, request: Request) -> Response:

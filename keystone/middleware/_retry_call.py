@@ -31,6 +31,7 @@ from tenacity.wait import wait_base
 from urllib3.util import Timeout
 
 from keystone.errors import KeystoneError, TransportError, error_for_response
+from keystone.middleware.logging import log_fields
 from keystone.request import DEFAULT_TIMEOUT, Request
 from keystone.response import Response
 from keystone.retry_rules import (
@@ -179,14 +180,21 @@ class RetryCall:
             reason = _describe_error(outcome.exception())
         else:
             reason = _describe_response(outcome.result())
+        fields = log_fields(
+            self.request,
+            attempt=self.attempts,
+            reason=reason,
+            retry_in=round(retry_state.upcoming_sleep, 3),
+        )
         logger.warning(
             "%s %s: attempt %d of %d failed (%s); retrying in %.2f s",
             self.request.method,
-            self.request.url,
+            fields["url"],
             self.attempts,
             self.policy.max_attempts,
             reason,
             retry_state.upcoming_sleep,
+            extra=fields,
         )
 
     # -- time -----------------------------------------------------------------------------------
