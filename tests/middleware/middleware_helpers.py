@@ -1,30 +1,20 @@
-"""Helpers for the middleware tests: a client with the documented chain, log capture, recorders.
+"""Helpers for the middleware tests: a client with fast retries, log capture, recorders.
 
-``documented_client`` returns a :class:`KeystoneClient` whose chain is the one
-``docs/middleware.md`` describes:
+The chain under test is the one ``docs/middleware.md`` describes:
 
     user middleware -> log -> base_url -> json -> backoff -> per-attempt middleware -> auth
     -> wire_log -> transport
-
-When the client already builds that chain itself it is used as it is; otherwise the layers the
-client does not have yet are spliced into its chain here, so the tests state the documented
-behaviour either way.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from keystone import KeystoneClient, Request, Response
-from keystone.correlation import ensure_cid
-from keystone.middleware import LoggingMiddleware, WireLogMiddleware, split_placement
-from keystone.middleware.backoff import BackoffMiddleware
-from keystone.pipeline import Handler, HookMiddleware, MiddlewareLike, compose, middleware_name
-from keystone.redaction import Redactor
+from keystone.pipeline import Handler, HookMiddleware, MiddlewareLike
 from keystone.retry_policy import RetryPolicy
 
 #: The documented order of the built-in layers, outermost first.
@@ -34,56 +24,11 @@ BUILT_IN = ["log", "base_url", "json", "backoff", "auth", "wire_log", "transport
 FAST_RETRIES = RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.02)
 
 
-def client_is_integrated() -> bool:
-    """Whether ``KeystoneClient`` itself builds the documented chain."""
-    return "wire_log" in KeystoneClient("http://127.0.0.1:9").middleware
-
-
-class DocumentedClient(KeystoneClient):
-    """``KeystoneClient`` with the documented chain spliced in, for a client that lacks it.
-
-    Accepts the documented keywords ``middleware`` (with :func:`keystone.per_attempt` items)
-    and ``redact_fields``, and has the documented ``cid`` attribute.
-    """
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        middleware: Sequence[MiddlewareLike] = (),
-        redact_fields: Iterable[str] = (),
-        retry: RetryPolicy | None = None,
-        **options: Any,
-    ) -> None:
-        if "retry" in inspect.signature(KeystoneClient).parameters:
-            options["retry"] = retry or FAST_RETRIES
-        super().__init__(url, **options)
-        outer, inner = split_placement(middleware)
-        have = {middleware_name(layer): layer for layer in self._layers}
-        backoff = have.get("backoff") or BackoffMiddleware(retry or FAST_RETRIES)
-        redactor = Redactor(fields=redact_fields)
-        self._layers = [
-            *outer,
-            LoggingMiddleware(redactor=redactor),
-            have["base_url"],
-            have["json"],
-            backoff,
-            *inner,
-            have["auth"],
-            WireLogMiddleware(redactor=redactor),
-        ]
-        self._handler = compose(self._layers, self._transport)
-        self.cid = ensure_cid(self._headers)
-
-
 def documented_client(
     url: str, *, middleware: Sequence[MiddlewareLike] = (), **options: Any
 ) -> KeystoneClient:
-    """A client whose chain is the documented one (see the module docstring)."""
-    if not client_is_integrated():
-        return DocumentedClient(url, middleware=middleware, **options)
-    if "retry" in inspect.signature(KeystoneClient).parameters:
-        options.setdefault("retry", FAST_RETRIES)
+    """A client with fast retries, whose chain is the documented one."""
+    options.setdefault("retry", FAST_RETRIES)
     return KeystoneClient(url, middleware=middleware, **options)
 
 

@@ -14,10 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from middleware_helpers import DocumentedClient, client_is_integrated
 
-import keystone
-import keystone_client
 from keystone.testing import KeystoneEmulator
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "middleware.md"
@@ -74,9 +71,6 @@ def test_every_code_block_runs(
     monkeypatch: pytest.MonkeyPatch,
     restored_logging: None,
 ) -> None:
-    if not client_is_integrated():
-        monkeypatch.setattr(keystone, "KeystoneClient", DocumentedClient)
-        monkeypatch.setattr(keystone_client, "KeystoneClient", DocumentedClient)
     pytest.importorskip("prometheus_client")
     pytest.importorskip("opentelemetry")
     server = middleware_server
