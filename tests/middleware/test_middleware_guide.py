@@ -6,27 +6,15 @@ Blocks are compiled with their line numbers in the guide, so a failure points at
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
-import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from guide_runner import DOCS, python_blocks, run_guide
 
 from keystone.testing import KeystoneEmulator
 
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "middleware.md"
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
-GUIDE_URL = "http://localhost:8000"
-
-
-def python_blocks(text: str) -> list[tuple[int, str]]:
-    """``(first line number, code)`` of each python block."""
-    return [
-        (text.count("\n", 0, match.start(1)) + 1, match.group(1)) for match in BLOCK.finditer(text)
-    ]
+GUIDE = DOCS / "middleware.md"
 
 
 @pytest.fixture
@@ -66,22 +54,8 @@ def test_the_guide_covers_the_extension_story() -> None:
         assert needle in text, needle
 
 
-def test_every_code_block_runs(
-    middleware_server: KeystoneEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    restored_logging: None,
-) -> None:
+def test_every_code_block_runs(middleware_server: KeystoneEmulator, restored_logging: None) -> None:
     pytest.importorskip("prometheus_client")
     pytest.importorskip("opentelemetry")
-    server = middleware_server
-    blocks = python_blocks(GUIDE.read_text(encoding="utf-8"))
-    assert len(blocks) >= 12
-    namespace: dict[str, object] = {"__name__": "middleware_guide"}
-    for line, code in blocks:
-        code = (
-            code.replace(GUIDE_URL, server.url.rstrip("/"))
-            .replace('"username"', repr(server.admin_username))
-            .replace('"password"', repr(server.admin_password))
-        )
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile("\n" * (line - 1) + code, str(GUIDE), "exec"), namespace)
+    assert len(python_blocks(GUIDE.read_text(encoding="utf-8"))) >= 12
+    run_guide(GUIDE, emulator=middleware_server)

@@ -6,34 +6,13 @@ Blocks are compiled with their line numbers in the guide, so a failure points at
 
 from __future__ import annotations
 
-import contextlib
-import io
-import re
-from pathlib import Path
-
 import pytest
+from guide_runner import DOCS, GUIDE_URL, python_blocks, run_guide
 
 from keystone.resources import RESOURCES, Operation
 from keystone.testing import KeystoneEmulator
 
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user_guide.md"
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
-GUIDE_URL = "http://localhost:8000"
-
-
-def python_blocks(text: str) -> list[tuple[int, str]]:
-    """``(first line number, code)`` of each python block."""
-    return [
-        (text.count("\n", 0, match.start(1)) + 1, match.group(1)) for match in BLOCK.finditer(text)
-    ]
-
-
-def for_emulator(code: str, emulator: KeystoneEmulator) -> str:
-    return (
-        code.replace(GUIDE_URL, emulator.url)
-        .replace('"username"', repr(emulator.admin_username))
-        .replace('"password"', repr(emulator.admin_password))
-    )
+GUIDE = DOCS / "user_guide.md"
 
 
 def test_the_guide_has_the_seed_examples() -> None:
@@ -70,10 +49,5 @@ def test_the_guide_names_every_method() -> None:
 
 @pytest.mark.parametrize("paginate", [False, True], ids=["keystone-0.3.26", "paginating"])
 def test_every_code_block_runs(paginate: bool) -> None:
-    blocks = python_blocks(GUIDE.read_text(encoding="utf-8"))
-    namespace: dict[str, object] = {"__name__": "user_guide"}
     with KeystoneEmulator(paginate=paginate) as emulator:
-        for line, code in blocks:
-            source = "\n" * (line - 1) + for_emulator(code, emulator)
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(source, str(GUIDE), "exec"), namespace)
+        run_guide(GUIDE, emulator=emulator)

@@ -1,0 +1,56 @@
+"""The README and the guides without a test of their own: their python blocks run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from guide_runner import DOCS, ROOT, python_blocks, run_guide
+
+from keystone.testing import KeystoneEmulator
+
+TESTING_GUIDE = DOCS / "testing.md"
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[KeystoneEmulator]:
+    with KeystoneEmulator() as server:
+        yield server
+
+
+def test_readme_example_runs(emulator: KeystoneEmulator) -> None:
+    assert len(python_blocks((ROOT / "README.md").read_text(encoding="utf-8"))) == 1
+    scope = run_guide(ROOT / "README.md", emulator=emulator)
+    client = scope["client"]
+    assert client.is_authenticated is False  # the example ends with logout()
+    client.login(emulator.admin_username, emulator.admin_password)
+    assert client.retrieve_cluster(pk=scope["cluster"]["id"]) is None  # it deleted its cluster
+
+
+def test_authentication_guide_runs(emulator: KeystoneEmulator) -> None:
+    scope = run_guide(DOCS / "authentication.md", emulator=emulator)
+    assert scope["client"].is_authenticated
+
+
+def test_testing_guide_runs(tmp_path: Path) -> None:
+    """Blocks run as written; the one that is a pytest module runs under pytest."""
+    blocks = python_blocks(TESTING_GUIDE.read_text(encoding="utf-8"))
+    pytest_blocks = [line for line, code in blocks if code.startswith("# test_")]
+    assert len(pytest_blocks) == 1
+    run_guide(TESTING_GUIDE, skip=tuple(pytest_blocks))
+
+    (code,) = (code for line, code in blocks if line in pytest_blocks)
+    module = tmp_path / code.splitlines()[0].removeprefix("# ").strip()
+    module.write_text(code, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(module)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " passed" in result.stdout
