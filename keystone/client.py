@@ -15,6 +15,7 @@ from keystone._version import __version__
 from keystone.auth import AuthStrategy, JWTAuth
 from keystone.batch import BatchResults, ProgressCallback, R, T, run_batch
 from keystone.correlation import CID_HEADER, ensure_cid
+from keystone.http_verbs import HTTPVerbs
 from keystone.middleware.auth import AuthMiddleware
 from keystone.middleware.backoff import BackoffMiddleware, check_policy
 from keystone.middleware.base_url import BaseURLMiddleware
@@ -32,8 +33,6 @@ from keystone.retry_policy import RetryPolicy
 from keystone.transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, Transport
 from keystone.urls import BaseURL
 
-_NO_DATA: Any = object()
-
 
 def _body_of(data: Any, json: Any) -> tuple[Any, bytes | None]:
     """Split the ``data``/``json`` arguments into a JSON value or raw bytes."""
@@ -49,7 +48,7 @@ def _body_of(data: Any, json: Any) -> tuple[Any, bytes | None]:
     return value, None
 
 
-class KeystoneClient(ResourceMethods):
+class KeystoneClient(HTTPVerbs, ResourceMethods):
     """A client for one Keystone API server.
 
     ``url`` is the API root with its scheme, e.g. ``"https://keystone.example.org"`` or
@@ -221,103 +220,6 @@ class KeystoneClient(ResourceMethods):
         for name, value in self._headers.items():
             request.headers.setdefault(name, value)
         return self._handler(request)
-
-    def http_get(
-        self,
-        endpoint: str,
-        params: Params | None = None,
-        timeout: TimeoutLike = DEFAULT_TIMEOUT,
-        *,
-        headers: Mapping[str, str] | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> Response:
-        """GET ``endpoint`` with optional query ``params``; lists are sent comma-joined."""
-        return self.request(
-            "GET", endpoint, params=params, headers=headers, timeout=timeout, retry=retry
-        )
-
-    def http_post(
-        self,
-        endpoint: str,
-        data: Any = None,
-        timeout: TimeoutLike = DEFAULT_TIMEOUT,
-        *,
-        json: Any = None,
-        params: Params | None = None,
-        headers: Mapping[str, str] | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> Response:
-        """POST ``data`` (sent as JSON, unlike ``requests`` where ``data=`` is a form)."""
-        return self.request(
-            "POST",
-            endpoint,
-            data=data,
-            json=json,
-            params=params,
-            headers=headers,
-            timeout=timeout,
-            retry=retry,
-        )
-
-    def http_put(
-        self,
-        endpoint: str,
-        data: Any = None,
-        timeout: TimeoutLike = DEFAULT_TIMEOUT,
-        *,
-        json: Any = None,
-        params: Params | None = None,
-        headers: Mapping[str, str] | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> Response:
-        """PUT ``data`` as JSON: replaces the whole record."""
-        return self.request(
-            "PUT",
-            endpoint,
-            data=data,
-            json=json,
-            params=params,
-            headers=headers,
-            timeout=timeout,
-            retry=retry,
-        )
-
-    def http_patch(
-        self,
-        endpoint: str,
-        data: Any = None,
-        timeout: TimeoutLike = DEFAULT_TIMEOUT,
-        *,
-        json: Any = None,
-        params: Params | None = None,
-        headers: Mapping[str, str] | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> Response:
-        """PATCH ``data`` as JSON: changes only the given fields."""
-        return self.request(
-            "PATCH",
-            endpoint,
-            data=data,
-            json=json,
-            params=params,
-            headers=headers,
-            timeout=timeout,
-            retry=retry,
-        )
-
-    def http_delete(
-        self,
-        endpoint: str,
-        timeout: TimeoutLike = DEFAULT_TIMEOUT,
-        *,
-        params: Params | None = None,
-        headers: Mapping[str, str] | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> Response:
-        """DELETE ``endpoint``; Keystone answers 204 with an empty body."""
-        return self.request(
-            "DELETE", endpoint, params=params, headers=headers, timeout=timeout, retry=retry
-        )
 
     # -- concurrency --------------------------------------------------------------------------
 

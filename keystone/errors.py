@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from keystone.retry_after import parse_retry_after
+
 if TYPE_CHECKING:
     from keystone.request import Request
     from keystone.response import Response
@@ -202,10 +204,8 @@ class MethodNotAllowedError(ClientError):
     hint = "Check which operations this endpoint supports (read-only endpoints refuse writes)."
 
 
-class ThrottledError(ClientError):
-    """429: too many requests; ``retry_after`` is the server's wait in seconds, if it gave one."""
-
-    hint = "Slow down, or wait before sending more requests."
+class _RetryAfter(HTTPError):
+    """An HTTP error whose response may say when to try again (``Retry-After``)."""
 
     def __init__(
         self,
@@ -216,35 +216,24 @@ class ThrottledError(ClientError):
         retry_after: float | None = None,
     ) -> None:
         if retry_after is None:
-            from keystone.retry_after import parse_retry_after
-
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
         self.retry_after = retry_after
         super().__init__(message, response=response, request=request)
 
 
-class ServerError(HTTPError):
+class ThrottledError(_RetryAfter, ClientError):
+    """429: too many requests; ``retry_after`` is the server's wait in seconds, if it gave one."""
+
+    hint = "Slow down, or wait before sending more requests."
+
+
+class ServerError(_RetryAfter):
     """5xx: the server failed to handle a request it accepted.
 
     ``retry_after`` is the server's ``Retry-After`` in seconds (a 503 may send one), or ``None``.
     """
 
     hint = "The server failed; try again later or ask its administrator."
-
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        response: Response,
-        request: Request | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        if retry_after is None:
-            from keystone.retry_after import parse_retry_after
-
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        self.retry_after = retry_after
-        super().__init__(message, response=response, request=request)
 
 
 class BatchError(KeystoneError):
