@@ -13,6 +13,8 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _EXAMPLE = "e.g. 'https://keystone.example.org' or 'http://localhost:8000'"
 _PATH_SAFE = "!$&'()*+,;=:@%-._~"
+#: Endpoints made only of these need no quoting and no dot-segment decoding (the usual case).
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_\-]+(?:/+[A-Za-z0-9_\-]+)*/*\Z")
 
 
 def _origin_of(scheme: str, host: str, port: int | None) -> str:
@@ -71,6 +73,11 @@ class BaseURL:
         ``..`` segments are refused (they would leave the base path). An absolute URL is kept
         as given; whether it may carry credentials is decided by :meth:`is_own_origin`.
         """
+        plain = _PLAIN_PATH.match(endpoint.lstrip("/"))
+        if plain is not None:
+            if "//" not in plain.string and plain.string:
+                return f"{self.url}{plain.string.rstrip('/')}/"
+            return self.url + "".join(f"{s}/" for s in plain.string.split("/") if s)
         if _SCHEME.match(endpoint) and "://" in endpoint:
             return endpoint
         path, sep, query = endpoint.partition("?")
