@@ -12,7 +12,7 @@ import importlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
 
@@ -139,20 +139,16 @@ def run_batch(
 
     done = 0
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="keystone-batch") as pool:
-        pending: set[Future[Outcome[T, R]]] = {
-            pool.submit(call, index, item) for index, item in enumerate(inputs)
-        }
+        futures = [pool.submit(call, index, item) for index, item in enumerate(inputs)]
         try:
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    outcome = future.result()
-                    outcomes[outcome.index] = outcome
-                    done += 1
-                    if progress is not None:
-                        progress(done, len(inputs))
-                    if bar is not None:
-                        bar.update(1)
+            for future in as_completed(futures):
+                outcome = future.result()
+                outcomes[outcome.index] = outcome
+                done += 1
+                if progress is not None:
+                    progress(done, len(inputs))
+                if bar is not None:
+                    bar.update(1)
         except BaseException:
             stop.set()
             raise
