@@ -1,8 +1,17 @@
-"""Batch throughput: N GETs against a server with fixed latency, sequential vs ``client.batch``."""
+"""Batch throughput: N GETs against a server with fixed latency, sequential vs ``client.batch``.
+
+For scale, the same GETs are also made with raw urllib3 on a plain thread pool of the largest
+size: on a small machine many threads become CPU-bound in the HTTP stack itself, and that row
+shows where the stack's own ceiling is.
+"""
 
 from __future__ import annotations
 
+import json
 import time
+from concurrent.futures import ThreadPoolExecutor
+
+import urllib3
 
 from keystone import KeystoneClient
 
@@ -20,7 +29,23 @@ def run(url: str, *, requests: int, workers: tuple[int, ...]) -> dict[str, float
     timings["sequential"] = time.perf_counter() - started
     for count in workers:
         timings[f"batch, {count} workers"] = _timed_batch(KeystoneClient(url), requests, count)
+    most = max(workers)
+    timings[f"raw urllib3, {most} threads (ceiling)"] = _timed_raw(url, requests, most)
     return timings
+
+
+def _timed_raw(url: str, requests: int, workers: int) -> float:
+    pool = urllib3.PoolManager(maxsize=workers)
+    target = url + DETAIL
+
+    def get(_: int) -> object:
+        return json.loads(pool.request("GET", target).data)
+
+    with ThreadPoolExecutor(workers) as executor:
+        list(executor.map(get, range(workers)))
+        started = time.perf_counter()
+        list(executor.map(get, range(requests)))
+        return time.perf_counter() - started
 
 
 def _timed_batch(client: KeystoneClient, requests: int, workers: int) -> float:
