@@ -35,6 +35,12 @@ def test_authentication_guide_runs(emulator: KeystoneEmulator) -> None:
     assert scope["client"].is_authenticated
 
 
+def test_batch_jobs_guide_runs(emulator: KeystoneEmulator) -> None:
+    scope = run_guide(DOCS / "batch_jobs.md", emulator=emulator)
+    assert len(scope["results"]) == 20
+    assert scope["clone"].is_authenticated  # its own copy of the tokens, until it renews
+
+
 def test_testing_guide_runs(tmp_path: Path) -> None:
     """Blocks run as written; the one that is a pytest module runs under pytest."""
     blocks = python_blocks(TESTING_GUIDE.read_text(encoding="utf-8"))
