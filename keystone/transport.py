@@ -103,7 +103,6 @@ class Transport:
             "num_pools": 10,
             "maxsize": pool_maxsize,
             "block": pool_block,
-            "retries": _NO_RETRIES,
             "timeout": self.default_timeout,
             **_tls_options(verify),
         }
@@ -111,7 +110,8 @@ class Transport:
 
     def _open_pools(self) -> None:
         self._pid = os.getpid()
-        self.pool_manager = urllib3.PoolManager(**self._pool_options)
+        # retries=False-like: urllib3 must neither retry nor sleep on Retry-After by itself.
+        self.pool_manager = urllib3.PoolManager(retries=_NO_RETRIES, **self._pool_options)
         self.pool_manager.pool_classes_by_scheme = POOL_CLASSES
         self._own_pool = self.pool_manager.connection_from_url(self._origin_prefix)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_api_support import Client, jwt_claims, jwt_header
+from emulator_api import Client, jwt_claims, jwt_header
 
 from keystone.testing import KeystoneEmulator, UserSpec
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from test_api_support import Client
+from emulator_api import Client
 
 from keystone.testing import KeystoneEmulator
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from test_api_support import Client, load_spec
+from emulator_api import Client, load_spec
 
 from keystone.testing import KeystoneEmulator
 

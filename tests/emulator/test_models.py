@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from test_api_support import COLLECTIONS, Client, load_spec
+from emulator_api import COLLECTIONS, Client, load_spec
 
 from keystone.testing import KeystoneEmulator
 

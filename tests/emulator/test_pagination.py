@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from test_api_support import Client
+from emulator_api import Client
 
 from keystone.testing import KeystoneEmulator
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from test_api_support import COLLECTIONS, PERMISSION_DENIED, Client
+from emulator_api import COLLECTIONS, PERMISSION_DENIED, Client
 
 from keystone.testing import KeystoneEmulator, UserSpec
 

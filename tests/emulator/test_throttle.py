@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import urllib3
-from test_api_support import Client
+from emulator_api import Client
 
 from keystone.testing import KeystoneEmulator, UserSpec
 

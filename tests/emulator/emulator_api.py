@@ -1,4 +1,4 @@
-"""Helpers shared by the emulator's API tests: a small urllib3 client per user (no tests here).
+"""Helpers shared by the emulator's API tests: a small urllib3 client per user.
 
 The tests talk to the emulator over real sockets with plain urllib3 (retries and redirects
 off), not with the project's own client, so they test the server alone.
