@@ -7,31 +7,16 @@ positional order (``endpoint, params/data, timeout``) so existing scripts run un
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from keystone.request import DEFAULT_TIMEOUT, Params, TimeoutLike
+from keystone.requester import RequesterBase
 from keystone.response import Response
 from keystone.retry_policy import RetryPolicy
 
 
-class HTTPVerbs:
+class HTTPVerbs(RequesterBase):
     """``http_get/post/put/patch/delete``; 4xx/5xx raise :class:`~keystone.errors.HTTPError`."""
-
-    if TYPE_CHECKING:
-
-        def request(
-            self,
-            method: str,
-            endpoint: str,
-            *,
-            params: Params | None = None,
-            data: Any = None,
-            json: Any = None,
-            headers: Mapping[str, str] | None = None,
-            timeout: TimeoutLike = DEFAULT_TIMEOUT,
-            context: dict[str, Any] | None = None,
-            retry: RetryPolicy | None = None,
-        ) -> Response: ...
 
     def http_get(
         self,

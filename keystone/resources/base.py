@@ -8,36 +8,15 @@ both and supplies ``request`` and ``url``.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
 
-from keystone.request import DEFAULT_TIMEOUT
-
-if TYPE_CHECKING:
-    from keystone.request import Params, TimeoutLike
-    from keystone.response import Response
+from keystone.requester import RequesterBase
 
 _VERSION = "_keystone_api_version"
 _VERSION_LOCK = "_keystone_api_version_lock"
 
 
-class ResourceClientBase:
+class ResourceClientBase(RequesterBase):
     """What the resource methods need from the client, and the server's version."""
-
-    if TYPE_CHECKING:
-
-        @property
-        def url(self) -> str: ...
-
-        def request(
-            self,
-            method: str,
-            endpoint: str,
-            *,
-            params: Params | None = None,
-            json: Any = None,
-            timeout: TimeoutLike = DEFAULT_TIMEOUT,
-            context: dict[str, Any] | None = None,
-        ) -> Response: ...
 
     @property
     def api_version(self) -> str:

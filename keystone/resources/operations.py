@@ -8,34 +8,16 @@ before any request is made, so a bad ``pk`` or filter never reaches the server.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from keystone.errors import NotFoundError
 from keystone.query import encode_query
 from keystone.request import DEFAULT_TIMEOUT, Params, TimeoutLike
+from keystone.requester import Requester
 from keystone.resources.bodies import is_missing_record, read_page, read_record
 from keystone.resources.keys import record_key
 from keystone.resources.pages import PAGE_SIZE_PARAM, NextPages
 from keystone.resources.spec import Resource
-from keystone.response import Response
-
-
-class Requester(Protocol):
-    """What the operations need from a client: its API root and its ``request`` method."""
-
-    @property
-    def url(self) -> str: ...
-
-    def request(
-        self,
-        method: str,
-        endpoint: str,
-        *,
-        params: Params | None = ...,
-        json: Any = ...,
-        timeout: TimeoutLike = ...,
-        context: dict[str, Any] | None = ...,
-    ) -> Response: ...
 
 
 def _context(resource: Resource, operation: str) -> dict[str, Any]:
