@@ -13,6 +13,8 @@ import struct
 import threading
 import time
 
+from raw_http import read_message
+
 
 class ClosingServer:
     def __init__(self, *, reset: bool, linger: float = 0.1) -> None:
@@ -39,7 +41,7 @@ class ClosingServer:
 
     def _serve(self, conn: socket.socket) -> None:
         with contextlib.suppress(OSError):
-            request = _read_request(conn)
+            request = read_message(conn)
             if request is None:
                 conn.close()
                 return
@@ -55,24 +57,3 @@ class ClosingServer:
 
     def close(self) -> None:
         self._listener.close()
-
-
-def _read_request(conn: socket.socket) -> bytes | None:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head + b"\r\n\r\n" + body

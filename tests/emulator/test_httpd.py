@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import urllib3
+from raw_http import read_message
 from runtime_app import echo_app
 
 from keystone.testing.httpd import EmulatorHTTPServer
@@ -26,22 +27,7 @@ def _raw_exchange(server: EmulatorHTTPServer, request: bytes) -> tuple[socket.so
 
 
 def _read_response(sock: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    if not head.startswith(b"HTTP/1.1 204"):
-        while len(body) < length:
-            body += sock.recv(65536)
-    return head + b"\r\n\r\n" + body
+    return read_message(sock) or b""
 
 
 def _peer_closed(sock: socket.socket, within: float = 5.0) -> bool:
