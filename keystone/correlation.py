@@ -17,6 +17,8 @@ import os
 import uuid
 from typing import Any
 
+from keystone.headers import Headers
+
 #: The header carrying a client's correlation id.
 CID_HEADER = "X-KEYSTONE-CID"
 
@@ -29,18 +31,13 @@ def new_cid() -> str:
     return str(uuid.uuid4())
 
 
-def ensure_cid(headers: dict[str, str]) -> str:
-    """Give ``headers`` exactly one ``X-KEYSTONE-CID`` and return its value.
+def ensure_cid(headers: Headers) -> str:
+    """Give ``headers`` one ``X-KEYSTONE-CID`` (in that spelling) and return its value.
 
     A value the caller already put there (under any spelling of the name) is kept, so a job
-    can choose its own id; otherwise a new one is made. Other spellings are folded into the
-    canonical name so the header is never sent twice.
+    can choose its own id; otherwise a new one is made.
     """
-    wanted = CID_HEADER.lower()
-    given = [name for name in headers if name.lower() == wanted]
-    cid = next((headers[name] for name in given if headers[name]), None) or new_cid()
-    for name in given:
-        del headers[name]
+    cid = headers.pop(CID_HEADER, None) or new_cid()
     headers[CID_HEADER] = cid
     return cid
 

@@ -43,6 +43,11 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    header_lines: list[tuple[str, str]] = field(default_factory=list)
+
+    def all(self, name: str) -> list[str]:
+        """Every value sent under ``name`` (any spelling), in order."""
+        return [v for k, v in self.header_lines if k.lower() == name.lower()]
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -73,7 +78,8 @@ class LocalServer:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                received = Received(self.command, self.path, dict(self.headers.items()), body)
+                lines = list(self.headers.items())
+                received = Received(self.command, self.path, dict(lines), body, lines)
                 with server._lock:
                     server.received.append(received)
                 route = server.routes.get((self.command, self.path.partition("?")[0]))

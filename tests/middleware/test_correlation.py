@@ -12,6 +12,7 @@ from local_server import Canned, LocalServer
 from middleware_helpers import captured_logs, documented_client
 
 from keystone.correlation import CID_HEADER, ensure_cid, new_request_id, request_id_of
+from keystone.headers import Headers
 
 
 def _token(kind: str) -> str:
@@ -86,10 +87,10 @@ def test_log_records_carry_the_cid_and_one_request_id_per_call(local_server: Loc
 
 
 def test_helpers() -> None:
-    headers = {"Accept": "*/*", "X-Keystone-Cid": "", "x-keystone-cid": "given"}
+    headers = Headers([("Accept", "*/*"), ("X-Keystone-Cid", ""), ("x-keystone-cid", "given")])
     assert ensure_cid(headers) == "given"
     assert headers == {"Accept": "*/*", CID_HEADER: "given"}
-    fresh: dict[str, str] = {}
+    fresh = Headers()
     assert uuid.UUID(ensure_cid(fresh)).version == 4 and list(fresh) == [CID_HEADER]
     context: dict[str, object] = {}
     assert request_id_of(context) == request_id_of(context) == context["request_id"]
