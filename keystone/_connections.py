@@ -26,6 +26,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ProtocolError
 
+from keystone._wire_response import WireResponse
+
 # A peer's reset or close seen while writing: the bytes of this send were refused.
 _REFUSED_WRITE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
@@ -44,8 +46,13 @@ class NothingSentError(OSError):
 
 
 class TrackingHTTPConnection(HTTPConnection):
-    """An ``HTTPConnection`` whose first send per request raises :class:`NothingSentError`."""
+    """An ``HTTPConnection`` whose first send per request raises :class:`NothingSentError`.
 
+    Its responses are :class:`~keystone._wire_response.WireResponse`: interim 1xx answers
+    skipped, reads bounded by the call's deadline.
+    """
+
+    response_class = WireResponse
     _first_send_pending = False
     _requests_on_socket = 0
 

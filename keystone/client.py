@@ -15,6 +15,7 @@ from keystone._version import __version__
 from keystone.auth import AuthStrategy, JWTAuth
 from keystone.batch import BatchResults, ProgressCallback, R, T, run_batch
 from keystone.correlation import CID_HEADER, ensure_cid
+from keystone.headers import Headers
 from keystone.http_verbs import HTTPVerbs
 from keystone.middleware.auth import AuthMiddleware
 from keystone.middleware.backoff import BackoffMiddleware, check_policy
@@ -26,11 +27,18 @@ from keystone.middleware.wire_log import WireLogMiddleware
 from keystone.pipeline import Handler, Middleware, MiddlewareLike, compose
 from keystone.pipeline import middleware_name as _middleware_name
 from keystone.redaction import Redactor
-from keystone.request import DEFAULT_TIMEOUT, Params, Request, TimeoutLike
+from keystone.request import Params, Request
 from keystone.resources.methods import ResourceMethods
 from keystone.response import Response
 from keystone.retry_policy import RetryPolicy
-from keystone.transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, Transport
+from keystone.timeouts import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    TimeoutLike,
+    to_timeout,
+)
+from keystone.transport import Transport
 from keystone.urls import BaseURL
 
 
@@ -93,17 +101,16 @@ class KeystoneClient(HTTPVerbs, ResourceMethods):
         self._transport = Transport(
             self._base_url, timeout=timeout, verify=verify, pool_maxsize=pool_maxsize
         )
-        self._headers: dict[str, str] = {
-            "Accept": "application/json",
-            "User-Agent": f"keystone-api-client/{__version__}",
-        }
+        self._headers = Headers(
+            {"Accept": "application/json", "User-Agent": f"keystone-api-client/{__version__}"}
+        )
         if headers:
             self._headers.update(headers)
         self._cid = ensure_cid(self._headers)
         outer, per_attempt = split_placement(middleware)
         redactor = Redactor(fields=redact_fields)
         self._auth = auth if auth is not None else JWTAuth()
-        self._backoff = BackoffMiddleware(retry, timeout=timeout)
+        self._backoff = BackoffMiddleware(retry)
         self._layers: list[Middleware] = [
             *outer,
             LoggingMiddleware(redactor=redactor),
@@ -198,6 +205,8 @@ class KeystoneClient(HTTPVerbs, ResourceMethods):
                 f"endpoint must be a str path such as 'allocations/clusters/', not {endpoint!r}"
             )
         json_value, body = _body_of(data, json)
+        if timeout is not DEFAULT_TIMEOUT:
+            to_timeout(timeout)  # refuse a bad value now, naming it, before anything is sent
         request_headers = self._headers.copy()
         if headers:
             request_headers.update(headers)

@@ -16,6 +16,7 @@ DEFAULT_MAX_ATTEMPTS = 4
 DEFAULT_BACKOFF_BASE = 0.5
 DEFAULT_BACKOFF_CAP = 8.0
 DEFAULT_DEADLINE = 30.0
+DEFAULT_MAX_RETRY_AFTER = 300.0
 
 
 def _positive_seconds(name: str, value: object, *, allow_none: bool = False) -> None:
@@ -50,6 +51,9 @@ class RetryPolicy:
     - ``retry_non_idempotent``: also send POST and PATCH again when the server may already
       have applied them (connection dropped or read timeout after sending; 502, 503 without
       ``Retry-After``, 504). Only for requests that are harmless to repeat.
+    - ``max_retry_after``: the longest ``Retry-After`` the client waits for, even without a
+      deadline (a server asking for more makes the call fail at once, with ``retry_after``
+      on the error).
 
     Which failures are retried at all is fixed by what is safe; see ``docs/retries.md``.
     """
@@ -59,6 +63,7 @@ class RetryPolicy:
     backoff_cap: float = DEFAULT_BACKOFF_CAP
     deadline: float | None = DEFAULT_DEADLINE
     retry_non_idempotent: bool = False
+    max_retry_after: float = DEFAULT_MAX_RETRY_AFTER
 
     def __post_init__(self) -> None:
         attempts = self.max_attempts
@@ -70,6 +75,7 @@ class RetryPolicy:
         _positive_seconds("backoff_base", self.backoff_base)
         _positive_seconds("backoff_cap", self.backoff_cap)
         _positive_seconds("deadline", self.deadline, allow_none=True)
+        _positive_seconds("max_retry_after", self.max_retry_after)
         if self.backoff_cap < self.backoff_base:
             raise ValueError(
                 f"RetryPolicy(backoff_base={self.backoff_base!r}, backoff_cap="

@@ -21,13 +21,22 @@ from urllib3.util import Retry, Timeout
 
 from keystone import errors
 from keystone._connections import POOL_CLASSES, nothing_sent
-from keystone.request import DEFAULT_TIMEOUT, Request, TimeoutLike
+from keystone._wire_response import reading_until
+from keystone.errors import shown_url
+from keystone.request import Request
 from keystone.response import Response
+from keystone.timeouts import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    CallDeadline,
+    TimeoutLike,
+    to_timeout,
+)
 from keystone.urls import BaseURL
 
-#: Seconds to wait for a connection and for each read, as the seed client did for reads.
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_TIMEOUT = 15.0
+#: ``request.context`` key of the call's :class:`~keystone.timeouts.CallDeadline`, if it has one.
+DEADLINE_KEY = "deadline"
 
 _NO_RETRIES = Retry(total=False, redirect=False, raise_on_redirect=False, raise_on_status=False)
 
@@ -38,23 +47,7 @@ class InsecureConnectionWarning(UserWarning):
 
 def to_urllib3_timeout(timeout: TimeoutLike) -> Timeout:
     """Convert the accepted timeout forms (seconds, ``(connect, read)``, ``None``)."""
-    if isinstance(timeout, Timeout):
-        return timeout
-    if isinstance(timeout, tuple):
-        if len(timeout) != 2:
-            raise ValueError(
-                f"timeout {timeout!r} must be seconds or a (connect, read) pair of seconds"
-            )
-        connect, read = timeout
-        return Timeout(connect=connect, read=read)
-    if timeout is None:
-        return Timeout(connect=None, read=None)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ValueError(
-            f"timeout {timeout!r} must be a positive number of seconds, a (connect, read) "
-            "pair, or None to wait forever"
-        )
-    return Timeout(connect=timeout, read=timeout)
+    return to_timeout(timeout)
 
 
 def _tls_options(verify: bool | str) -> dict[str, Any]:
@@ -129,6 +122,8 @@ class Transport:
         if maxsize > self.pool_maxsize:
             self._pool_options["maxsize"] = maxsize
             self._open_pools()
+        elif self._pid != os.getpid():
+            self._open_pools()
 
     def __call__(self, request: Request) -> Response:
         if self._pid != os.getpid():
@@ -140,12 +135,16 @@ class Transport:
         elif isinstance(timeout, Timeout):
             timeout_obj = timeout
         else:
-            timeout_obj = to_urllib3_timeout(timeout)
+            timeout_obj = to_timeout(timeout)
+        deadline: CallDeadline | None = request.context.get(DEADLINE_KEY)
+        if deadline is not None:
+            timeout_obj = _within(timeout_obj, deadline)
         start = time.perf_counter()
-        try:
-            raw = self._urlopen(request, timeout_obj)
-        except u3.HTTPError as exc:
-            raw = self._send_again_or_raise(exc, request, timeout_obj)
+        with reading_until(None if deadline is None else deadline.at):
+            try:
+                raw = self._urlopen(request, timeout_obj)
+            except u3.HTTPError as exc:
+                raw = self._send_again_or_raise(exc, request, timeout_obj)
         return Response(
             raw.status,
             content=raw.data,
@@ -203,15 +202,45 @@ class Transport:
     def close(self) -> None:
         """Close every pooled connection; later requests open new ones."""
         old_manager, old_pool = self.pool_manager, self._own_pool
+        forked = self._pid != os.getpid()
         self._open_pools()
+        if forked:
+            return  # the parent's pools (and their locks) belong to the parent: leave them be
         old_pool.close()
         old_manager.clear()
 
 
+def _within(timeout: Timeout, deadline: CallDeadline) -> Timeout:
+    """``timeout`` with its connect timeout cut to what is left of the call's deadline.
+
+    Reads need no cutting: every read of the response is bounded by the deadline itself.
+    """
+    left = max(deadline.left(), 0.001)
+    connect = timeout.connect_timeout
+    if isinstance(connect, (int, float)) and connect <= left:
+        return timeout
+    return Timeout(connect=left, read=timeout.read_timeout)
+
+
 def translate_error(exc: u3.HTTPError, request: Request) -> errors.KeystoneError | ValueError:
     """Our exception for a urllib3 one, naming the method and URL and what to do."""
-    where = f"{request.method} {request.url}"
+    where = f"{request.method} {shown_url(request.url)}"
     cause = _root_cause(exc)
+    deadline: CallDeadline | None = request.context.get(DEADLINE_KEY)
+    if deadline is not None and deadline.left() <= 0.005:
+        if isinstance(exc, u3.ConnectTimeoutError):
+            return errors.ConnectTimeout(
+                f"{where} failed: the call's {deadline.seconds:g} s deadline passed while "
+                "connecting; nothing was sent. Allow longer with retry=RetryPolicy(deadline=...).",
+                request=request,
+            )
+        if isinstance(exc, u3.ReadTimeoutError):
+            return errors.ReadTimeout(
+                f"{where} failed: the call's {deadline.seconds:g} s deadline passed before the "
+                "response was complete (the server answered too slowly); the server may still "
+                "have processed the request. Allow longer with retry=RetryPolicy(deadline=...).",
+                request=request,
+            )
     if isinstance(exc, u3.NewConnectionError):
         return errors.ConnectError(
             f"{where} failed: could not connect ({cause}); nothing was sent. Check that the "
@@ -249,7 +278,7 @@ def translate_error(exc: u3.HTTPError, request: Request) -> errors.KeystoneError
             request=request,
         )
     if isinstance(exc, u3.LocationValueError):
-        return ValueError(f"{where}: the URL is not valid ({exc})")
+        return ValueError(f"{where}: the URL is not valid ({shown_url(str(exc))})")
     return errors.TransportError(f"{where} failed: {cause}", request=request)
 
 

@@ -28,11 +28,10 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
-from urllib3.util import Timeout
 
-from keystone.errors import KeystoneError, TransportError, error_for_response
+from keystone.errors import KeystoneError, TransportError, detach, error_for_response
 from keystone.middleware.logging import log_fields
-from keystone.request import DEFAULT_TIMEOUT, Request
+from keystone.request import Request
 from keystone.response import Response
 from keystone.retry_rules import (
     RETRYABLE_STATUSES,
@@ -42,7 +41,6 @@ from keystone.retry_rules import (
     response_is_retryable,
     retry_after_of,
 )
-from keystone.transport import to_urllib3_timeout
 
 if TYPE_CHECKING:
     from keystone.middleware.backoff import BackoffMiddleware
@@ -55,9 +53,6 @@ logger = logging.getLogger("keystone.backoff")
 #: by the call log). Both are absent when the first attempt settled the call.
 ATTEMPT_KEY = "attempt"
 ATTEMPTS_KEY = "attempts"
-
-#: A retry is never given less time than this to connect or read, even near the deadline.
-MIN_ATTEMPT_TIMEOUT = 1.0
 
 
 class _WaitRetryAfterOr(wait_base):
@@ -75,15 +70,22 @@ class _WaitRetryAfterOr(wait_base):
         return float(self.fallback(retry_state))
 
 
-class _StopBeforeDeadline(stop_base):
-    """Stop when the coming wait would end at or past the call's deadline."""
+class _StopBeforeLimits(stop_base):
+    """Stop when the coming wait would end at or past the call's deadline, or is too long.
+
+    "Too long" is more than the policy's ``max_retry_after``: only a server's ``Retry-After``
+    can ask for that, and it bounds the wait even when the call has no deadline.
+    """
 
     def __init__(self, call: RetryCall) -> None:
         self.call = call
 
     def __call__(self, retry_state: RetryCallState) -> bool:
+        wait = retry_state.upcoming_sleep
+        if wait > self.call.policy.max_retry_after:
+            return True
         left = self.call.time_left()
-        return left is not None and retry_state.upcoming_sleep >= left
+        return left is not None and wait >= left
 
 
 class RetryCall:
@@ -106,7 +108,6 @@ class RetryCall:
         self.attempts = 1
         self.last_response = first if isinstance(first, Response) else None
         self._first: Response | TransportError | None = first
-        self._timeout = request.timeout
         self._final_outcome: Future | None = None
         self._upcoming_sleep = 0.0
 
@@ -121,7 +122,7 @@ class RetryCall:
     def _run(self) -> Response:
         policy = self.policy
         retrying = Retrying(
-            stop=stop_after_attempt(policy.max_attempts) | _StopBeforeDeadline(self),
+            stop=stop_after_attempt(policy.max_attempts) | _StopBeforeLimits(self),
             wait=_WaitRetryAfterOr(wait_full_jitter(policy.backoff_base, policy.backoff_cap)),
             retry=retry_if_exception(self._error_retryable) | retry_if_result(self._retryable),
             before_sleep=self._log_retry,
@@ -155,7 +156,6 @@ class RetryCall:
             return first
         self.attempts += 1
         self.request.context[ATTEMPT_KEY] = self.attempts
-        self._bound_timeout()
         response = self.call_next(self.request)
         self.last_response = response
         return response
@@ -207,24 +207,6 @@ class RetryCall:
         deadline = self.policy.deadline
         return None if deadline is None else deadline - self.elapsed()
 
-    def _bound_timeout(self) -> None:
-        """Give a retry no longer timeouts than what is left of the deadline (at least 1 s)."""
-        left = self.time_left()
-        if left is None:
-            return
-        original = self._timeout
-        if original is DEFAULT_TIMEOUT:
-            timeout = self.middleware.default_timeout
-        else:
-            timeout = to_urllib3_timeout(original)
-        if timeout.total is not None:
-            return
-        limit = max(left, MIN_ATTEMPT_TIMEOUT)
-        self.request.timeout = Timeout(
-            connect=_at_most(timeout.connect_timeout, limit),
-            read=_at_most(timeout.read_timeout, limit),
-        )
-
     # -- the final error ------------------------------------------------------------------------
 
     def _should_raise(self, response: Response) -> bool:
@@ -245,8 +227,9 @@ class RetryCall:
     def _annotate(self, error: KeystoneError, note: str) -> KeystoneError:
         error.attempts = self.attempts
         error.elapsed = self.elapsed()
-        if error.last_response is None:
+        if error.last_response is None and self.last_response is not None:
             error.last_response = self.last_response
+            self.last_response.request = detach(self.last_response.request)
         if note:
             error.args = (f"{error.args[0] if error.args else ''} {note}".strip(),)
         return error
@@ -276,6 +259,13 @@ class RetryCall:
             return f"Gave up after {sent} ({policy.describe()})."
         retry_after = retry_after_of(response) if response is not None else None
         left = max(0.0, (policy.deadline or 0.0) - elapsed)
+        if retry_after is not None and retry_after > policy.max_retry_after:
+            return (
+                f"Not sent again after {sent}: the server asked to wait {retry_after:g} s "
+                f"(Retry-After), longer than the {policy.max_retry_after:g} s the client waits "
+                "at most. Try again after that wait, or allow a longer one with "
+                "retry=RetryPolicy(max_retry_after=...)."
+            )
         if retry_after is not None:
             return (
                 f"Not sent again after {sent}: the server asked to wait {retry_after:g} s "
@@ -287,12 +277,6 @@ class RetryCall:
             f"Gave up after {sent}: the next wait ({self._upcoming_sleep:.1f} s) would pass "
             f"the call's {policy.deadline:g} s deadline."
         )
-
-
-def _at_most(value: object, limit: float) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return min(float(value), limit)
-    return limit
 
 
 def _describe_response(response: Response) -> str:

@@ -19,11 +19,12 @@ from collections.abc import Callable
 
 from keystone.errors import TransportError
 from keystone.pipeline import Handler
-from keystone.request import Request, TimeoutLike
+from keystone.request import Request
 from keystone.response import Response
 from keystone.retry_policy import RetryPolicy
 from keystone.retry_rules import RETRYABLE_STATUSES
-from keystone.transport import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, to_urllib3_timeout
+from keystone.timeouts import CallDeadline
+from keystone.transport import DEADLINE_KEY
 
 #: The ``request.context`` key holding a per-call policy (``None`` or absent: the default).
 CONTEXT_KEY = "retry"
@@ -36,9 +37,10 @@ class BackoffMiddleware:
     """Sends a failed request again when that is safe, waiting with full-jitter backoff.
 
     ``policy`` is the default for every call (``RetryPolicy()`` if omitted); a call may carry
-    its own in ``request.context["retry"]``. ``timeout`` is the client's default timeout, used
-    to bound the timeouts of retries by what is left of the deadline. ``sleep`` and ``clock``
-    exist for tests that must not wait.
+    its own in ``request.context["retry"]``. The policy's deadline bounds the whole call: it is
+    handed to the transport (``request.context["deadline"]``), which cuts every attempt short
+    when it passes, however slowly the server answers. ``sleep`` and ``clock`` exist for tests
+    that must not wait.
     """
 
     name = "backoff"
@@ -47,17 +49,19 @@ class BackoffMiddleware:
         self,
         policy: RetryPolicy | None = None,
         *,
-        timeout: TimeoutLike = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT),
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.policy = check_policy(RetryPolicy() if policy is None else policy)
-        self.default_timeout = to_urllib3_timeout(timeout)
         self.sleep = sleep
         self.clock = clock
 
     def __call__(self, request: Request, call_next: Handler) -> Response:
         started = self.clock()
+        deadline = self.policy_for(request).deadline
+        if deadline is not None:
+            now = started if self.clock is time.monotonic else time.monotonic()
+            request.context[DEADLINE_KEY] = CallDeadline(now + deadline, deadline)
         try:
             response = call_next(request)
         except TransportError as error:

@@ -34,7 +34,7 @@ class Chain:
     ) -> None:
         base = BaseURL(url)
         self.transport = Transport(base, timeout=timeout, pool_maxsize=pool_maxsize)
-        self.backoff = BackoffMiddleware(policy, timeout=timeout)
+        self.backoff = BackoffMiddleware(policy)
         self.handler = compose(
             [BaseURLMiddleware(base), JSONMiddleware(), self.backoff], self.transport
         )

@@ -12,7 +12,6 @@ import time
 
 import pytest
 from backoff_fakes import ConnectError, ConnectionDroppedError, ReadTimeout, Script, run
-from urllib3.util import Timeout
 
 import keystone
 from keystone.errors import (
@@ -31,6 +30,7 @@ from keystone.middleware.backoff import BackoffMiddleware
 from keystone.request import Request
 from keystone.response import Response
 from keystone.retry_policy import RetryPolicy
+from keystone.timeouts import CallDeadline
 
 IDEMPOTENT = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]
 NON_IDEMPOTENT = ["POST", "PATCH"]
@@ -268,16 +268,21 @@ def test_transport_error_after_an_answer_carries_that_answer() -> None:
     assert "Gave up after 4 attempts" in str(result)
 
 
-def test_retries_get_timeouts_bounded_by_the_time_left() -> None:
+def test_every_attempt_carries_the_calls_deadline() -> None:
+    """The deadline travels to the transport, which bounds each attempt by what is left."""
     policy = RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.01, deadline=20.0)
-    clock_cost = 8.0
-    result, script, _ = run("GET", ReadTimeout, ReadTimeout, 200, policy=policy, cost=clock_cost)
+    result, script, _ = run("GET", ReadTimeout, ReadTimeout, 200, policy=policy, cost=8.0)
     assert isinstance(result, Response) and script.calls == 3
-    first, second, third = (timeout for _, _, timeout in script.seen)
-    assert first is keystone.DEFAULT_TIMEOUT  # the first attempt is left alone
-    assert isinstance(second, Timeout) and isinstance(third, Timeout)
-    assert second.connect_timeout == 10.0 and 11.9 < second.read_timeout <= 12.0
-    assert 3.9 < third.connect_timeout <= 4.0 and 3.9 < third.read_timeout <= 4.0
+    deadlines = {id(request.context["deadline"]) for request, _, _ in script.seen}
+    assert len(deadlines) == 1  # one deadline for the whole call, not one per attempt
+    deadline = script.seen[0][0].context["deadline"]
+    assert isinstance(deadline, CallDeadline) and deadline.seconds == 20.0
+    assert all(timeout is keystone.DEFAULT_TIMEOUT for _, _, timeout in script.seen)
+
+
+def test_a_call_without_deadline_carries_none() -> None:
+    _, script, _ = run("GET", 200, policy=RetryPolicy(deadline=None))
+    assert "deadline" not in script.seen[0][0].context
 
 
 def test_retries_resend_the_same_bytes() -> None:

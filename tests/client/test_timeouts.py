@@ -1,0 +1,58 @@
+"""Every timeout is checked when it is given: a bad one is refused, named, before sending."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from local_server import Canned, LocalServer
+from urllib3.util import Timeout
+
+from keystone import KeystoneClient
+from keystone.timeouts import to_timeout
+
+BAD = [
+    (5, math.nan),
+    (math.nan, 5),
+    math.inf,
+    (5, math.inf),
+    -1,
+    0,
+    (1, 0),
+    True,
+    "5",
+    (1, 2, 3),
+    Timeout(connect=1, read=math.nan),
+]
+
+
+@pytest.mark.parametrize("timeout", BAD, ids=repr)
+def test_a_bad_timeout_is_refused_per_call_before_sending(
+    local_server: LocalServer, timeout: object
+) -> None:
+    local_server.route("GET", "/x/", Canned(200, {}))
+    client = KeystoneClient(local_server.url)
+    with pytest.raises(ValueError, match="timeout=") as info:
+        client.http_get("x", timeout=timeout)  # type: ignore[arg-type]
+    assert "positive number of seconds" in str(info.value) or "elements" in str(info.value)
+    with pytest.raises(ValueError, match="timeout="):
+        client.retrieve_cluster(pk=1, timeout=timeout)  # type: ignore[arg-type]
+    assert local_server.received == []
+
+
+@pytest.mark.parametrize("timeout", BAD, ids=repr)
+def test_a_bad_default_timeout_is_refused_by_the_constructor(timeout: object) -> None:
+    with pytest.raises(ValueError, match="timeout="):
+        KeystoneClient("http://localhost:8000", timeout=timeout)  # type: ignore[arg-type]
+
+
+def test_the_message_names_the_bad_element() -> None:
+    with pytest.raises(ValueError) as info:
+        to_timeout((5, math.nan))
+    assert "read timeout nan" in str(info.value) and "(5, nan)" in str(info.value)
+
+
+@pytest.mark.parametrize("timeout", [2, 2.5, (1, None), (None, 3.0), None, Timeout(read=2)])
+def test_good_timeouts_are_accepted(local_server: LocalServer, timeout: object) -> None:
+    local_server.route("GET", "/x/", Canned(200, {}))
+    assert KeystoneClient(local_server.url, timeout=timeout).http_get("x", timeout=timeout).ok  # type: ignore[arg-type]
