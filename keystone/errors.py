@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from keystone.redaction import DEFAULT_REDACTOR
 from keystone.retry_after import parse_retry_after
 
 if TYPE_CHECKING:
@@ -32,6 +33,31 @@ class KeystoneError(Exception):
     elapsed: float | None = None
     last_response: Response | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by state, not by calling ``__init__`` (whose arguments are keyword-only).
+
+        A worker process's error then reaches the parent with its type, message and every
+        attribute (``response``, ``errors``, ``retry_after``, ``attempts``...); the requests
+        it holds pickle without credentials (see :meth:`keystone.Request.redacted`).
+        """
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    error = cls.__new__(cls)
+    error.args = args
+    return error
+
+
+def detach(request: Request | None) -> Request | None:
+    """The copy of ``request`` an error keeps: the live one may still carry credentials."""
+    return None if request is None else request.redacted()
+
+
+def shown_url(url: str) -> str:
+    """``url`` as messages show it: credentials and secret query parameters hidden."""
+    return DEFAULT_REDACTOR.url(url)
+
 
 class TransportError(KeystoneError):
     """The request could not be completed at the network level.
@@ -44,7 +70,7 @@ class TransportError(KeystoneError):
 
     def __init__(self, message: str, *, request: Request | None = None) -> None:
         super().__init__(message)
-        self.request = request
+        self.request = detach(request)
 
 
 class ConnectError(TransportError):
@@ -89,18 +115,32 @@ class TimeoutOutcomeUnknownError(OutcomeUnknownError, ReadTimeout):
     """A POST or PATCH was sent and no answer came within the read timeout."""
 
 
-class ResponseDecodeError(KeystoneError, json.JSONDecodeError):
+class UnexpectedResponseError(KeystoneError):
+    """The server answered, but not as the Keystone API does: not JSON, or the wrong shape.
+
+    For example an HTML page with a 200 (a proxy's login page, a wrong base URL), a list where
+    one record was expected, or a redirect. ``response`` is the response concerned.
+    """
+
+    def __init__(self, message: str, *, response: Response | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+        if response is not None:
+            response.request = detach(response.request)
+
+
+class ResponseDecodeError(UnexpectedResponseError, json.JSONDecodeError):
     """A response body that should be JSON is not; the message shows a snippet of it.
 
-    It is a :class:`json.JSONDecodeError`, so code written for ``requests`` keeps working.
+    It is a :class:`json.JSONDecodeError`, so code written for ``requests`` keeps working, and an
+    :class:`UnexpectedResponseError`, like every answer that is not the API's.
     """
 
     def __init__(self, message: str, doc: str, pos: int, *, response: Response | None = None):
         json.JSONDecodeError.__init__(self, message, doc, pos)
         self.response = response
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.msg, self.doc, self.pos))
+        if response is not None:
+            response.request = detach(response.request)
 
 
 class HTTPError(KeystoneError):
@@ -117,7 +157,8 @@ class HTTPError(KeystoneError):
     ) -> None:
         self.response = response
         self.last_response = response
-        self.request = request if request is not None else response.request
+        self.request = detach(request if request is not None else response.request)
+        response.request = self.request
         super().__init__(message if message is not None else self._describe())
 
     @property
@@ -132,7 +173,8 @@ class HTTPError(KeystoneError):
 
     def _describe(self) -> str:
         response = self.response
-        where = f"{self.request.method} {response.url}" if self.request else response.url
+        url = shown_url(response.url)
+        where = f"{self.request.method} {url}" if self.request else url
         reason = f" {response.reason}" if response.reason else ""
         detail = self.detail.rstrip()
         end = "" if detail.endswith((".", "!", "?")) else "."

@@ -102,7 +102,10 @@ class Redactor:
         """``url`` with secret query parameters and any user:password part hidden."""
         if "?" not in url and "@" not in url:
             return url
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # not even splittable (e.g. "http://[::1?x"): show none of it
+            return REDACTED
         netloc = parts.netloc
         if "@" in netloc:
             netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"

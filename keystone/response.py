@@ -16,12 +16,22 @@ from typing import TYPE_CHECKING, Any
 
 from urllib3 import HTTPHeaderDict
 
-from keystone.errors import SNIPPET_LENGTH, ResponseDecodeError, error_for_response
+from keystone.errors import SNIPPET_LENGTH, ResponseDecodeError, error_for_response, shown_url
 
 if TYPE_CHECKING:
     from keystone.request import Request
 
-_UNSET: Any = object()
+
+class _Unset:
+    """Marks a value not computed yet; one instance, which pickling keeps."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "_UNSET"
+
+
+_UNSET: Any = _Unset()
 
 
 def _reason_for(status: int) -> str:
@@ -143,6 +153,8 @@ class Response:
         """
         if self._json is not _UNSET:
             return self._json
+        if self._declared_charset() is not None:
+            return self.json()
         holder = [self.content]
         self.content = b""
         try:
@@ -154,16 +166,33 @@ class Response:
             return self._decode()
         return self._json
 
+    def _declared_charset(self) -> str | None:
+        """A charset the server declared that is not UTF-8 (JSON's own default), if any."""
+        charset = self.encoding
+        if charset is None or charset.lower().replace("-", "").replace("_", "") == "utf8":
+            return None
+        return charset
+
     def _decode(self, **kwargs: Any) -> Any:
+        charset = self._declared_charset()
         try:
-            return _json.loads(self.content, **kwargs)
+            if charset is not None:
+                try:
+                    document: str | bytes = self.content.decode(charset)
+                except LookupError:  # a charset Python does not know: let JSON detect UTF-*
+                    document = self.content
+            else:
+                document = self.content
+            return _json.loads(document, **kwargs)
         except (ValueError, UnicodeDecodeError) as exc:
-            text = self.content.decode("utf-8", errors="replace")
+            text = self.content.decode(charset or "utf-8", errors="replace")
             snippet = " ".join(text[:SNIPPET_LENGTH].split()) or "(empty body)"
             method = f"{self.request.method} " if self.request is not None else ""
+            kind = self.headers.get("Content-Type") or "no Content-Type"
             message = (
-                f"{method}{self.url} returned {self.status_code} with a body that is not JSON "
-                f"({exc}); body starts: {snippet!r}"
+                f"{method}{shown_url(self.url)} returned {self.status_code} ({kind}) with a "
+                f"body that is not JSON ({exc}); body starts: {snippet!r}. Check that the URL "
+                "is the Keystone API root and that no proxy or login page answers in its place."
             )
             pos = exc.pos if isinstance(exc, _json.JSONDecodeError) else 0
             raise ResponseDecodeError(message, text, pos, response=self) from None
@@ -216,6 +245,12 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response [{self.status_code}]>"
+
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        """Pickle every field, with the URL's credentials and secret parameters hidden."""
+        state = {name: getattr(self, name) for name in self.__slots__}
+        state["url"] = shown_url(self.url)
+        return None, state
 
 
 def _charset_of(content_type: str) -> str | None:

@@ -20,6 +20,7 @@ from keystone.errors import (
     ReadTimeout,
     TimeoutOutcomeUnknownError,
     TransportError,
+    shown_url,
 )
 from keystone.request import Request
 from keystone.response import Response
@@ -95,10 +96,10 @@ def outcome_unknown(request: Request, error: KeystoneError) -> OutcomeUnknownErr
         if not isinstance(error, ConnectionDroppedError):
             what = f"it failed after sending ({error})"
     return cls(
-        f"{request.method} {request.url} was sent but {what}, so the server may or may not "
-        f"have processed it. It was not sent again because {request.method} is not idempotent "
-        "and a second one could apply the change twice. Check on the server whether it "
-        "happened before repeating it, or pass retry=RetryPolicy(retry_non_idempotent=True) "
+        f"{request.method} {shown_url(request.url)} was sent but {what}, so the server may or "
+        f"may not have processed it. It was not sent again because {request.method} is not "
+        "idempotent and a second one could apply the change twice. Check on the server whether "
+        "it happened before repeating it, or pass retry=RetryPolicy(retry_non_idempotent=True) "
         "if repeating this request is harmless.",
         request=request,
     )

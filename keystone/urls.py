@@ -9,12 +9,20 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote, urlsplit
 
+from keystone.redaction import DEFAULT_REDACTOR
+
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _EXAMPLE = "e.g. 'https://keystone.example.org' or 'http://localhost:8000'"
 _PATH_SAFE = "!$&'()*+,;=:@%-._~"
 #: Endpoints made only of these need no quoting and no dot-segment decoding (the usual case).
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9_\-]+(?:/+[A-Za-z0-9_\-]+)*/*\Z")
+
+
+def _authority_of(url: str) -> str:
+    """The ``user:password@host:port`` part of ``url`` (found without parsing, which may fail)."""
+    rest = url.partition("://")[2] if "://" in url else url
+    return re.split(r"[/?#]", rest, maxsplit=1)[0]
 
 
 def _origin_of(scheme: str, host: str, port: int | None) -> str:
@@ -33,31 +41,38 @@ class BaseURL:
         if not isinstance(url, str):
             raise TypeError(f"the Keystone URL must be a str, not {type(url).__name__} ({url!r})")
         text = url.strip()
+        if "@" in _authority_of(text):
+            raise ValueError(
+                "the Keystone URL must not contain credentials (user:password@host); give the "
+                "bare URL and call client.login(username, password). (The URL is not repeated "
+                "here because it holds a password.)"
+            )
+        shown = DEFAULT_REDACTOR.url(text)
         if not _SCHEME.match(text) or "://" not in text:
             raise ValueError(
-                f"Keystone URL {url!r} has no scheme; give the full address, {_EXAMPLE}"
+                f"Keystone URL {shown!r} has no scheme; give the full address, {_EXAMPLE}"
             )
-        parts = urlsplit(text)
-        scheme = parts.scheme.lower()
-        if scheme not in _DEFAULT_PORTS:
+        try:
+            parts = urlsplit(text)
+        except ValueError as exc:
             raise ValueError(
-                f"Keystone URL {url!r} uses the scheme {parts.scheme!r}; only http and https "
-                f"are supported, {_EXAMPLE}"
-            )
+                f"Keystone URL {shown!r} is not a valid URL ({exc}); {_EXAMPLE}"
+            ) from None
         try:
             port = parts.port
         except ValueError:
-            raise ValueError(f"Keystone URL {url!r} has an invalid port; {_EXAMPLE}") from None
-        if not parts.hostname:
-            raise ValueError(f"Keystone URL {url!r} has no host name; {_EXAMPLE}")
-        if parts.username is not None or parts.password is not None:
+            raise ValueError(f"Keystone URL {shown!r} has an invalid port; {_EXAMPLE}") from None
+        scheme = parts.scheme.lower()
+        if scheme not in _DEFAULT_PORTS:
             raise ValueError(
-                "the Keystone URL must not contain credentials (user:password@host); "
-                "give the bare URL and call client.login(username, password)"
+                f"Keystone URL {shown!r} uses the scheme {parts.scheme!r}; only http and https "
+                f"are supported, {_EXAMPLE}"
             )
+        if not parts.hostname:
+            raise ValueError(f"Keystone URL {shown!r} has no host name; {_EXAMPLE}")
         if parts.query or parts.fragment:
             raise ValueError(
-                f"Keystone URL {url!r} has a query or fragment; give only the address and "
+                f"Keystone URL {shown!r} has a query or fragment; give only the address and "
                 f"path of the API, {_EXAMPLE}"
             )
         self.origin = _origin_of(scheme, parts.hostname.lower(), port)
@@ -89,8 +104,9 @@ class BaseURL:
                 continue
             if unquote(segment) in (".", ".."):
                 raise ValueError(
-                    f"endpoint {endpoint!r} contains a '{segment}' segment; give the path "
-                    "under the API root without '.' or '..', e.g. 'allocations/clusters/1/'"
+                    f"endpoint {DEFAULT_REDACTOR.url(endpoint)!r} contains a '{segment}' "
+                    "segment; give the path under the API root without '.' or '..', e.g. "
+                    "'allocations/clusters/1/'"
                 )
             segments.append(quote(segment, safe=_PATH_SAFE))
         url = self.url + "".join(f"{s}/" for s in segments)

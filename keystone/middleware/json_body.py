@@ -14,7 +14,7 @@ import json
 import uuid
 from typing import Any
 
-from keystone.errors import error_for_response
+from keystone.errors import error_for_response, shown_url
 from keystone.pipeline import Handler
 from keystone.request import Request
 from keystone.response import Response
@@ -49,8 +49,8 @@ class JSONMiddleware:
                 request.body = _dumps(request.json).encode("utf-8")
             except (TypeError, ValueError) as exc:
                 raise TypeError(
-                    f"{request.method} {request.url}: the data cannot be sent as JSON ({exc}); "
-                    "give dicts, lists, strings, numbers, booleans, None, dates or UUIDs"
+                    f"{request.method} {shown_url(request.url)}: the data cannot be sent as JSON "
+                    f"({exc}); give dicts, lists, strings, numbers, booleans, None, dates or UUIDs"
                 ) from None
             request.headers.setdefault("Content-Type", "application/json")
         elif request.body is not None:

@@ -9,20 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from keystone.errors import KeystoneError, NotFoundError
+from keystone.errors import NotFoundError, UnexpectedResponseError, shown_url
 from keystone.response import Response
 
-
-class UnexpectedResponseError(KeystoneError):
-    """The server answered with a successful status but a body of the wrong shape.
-
-    For example a list endpoint that returned an HTML page (a wrong base URL behind a proxy)
-    or a record endpoint that returned a list. ``response`` is the response concerned.
-    """
-
-    def __init__(self, message: str, *, response: Response) -> None:
-        super().__init__(message)
-        self.response = response
+__all__ = ["UnexpectedResponseError", "is_missing_record", "read_page", "read_record"]
 
 
 def read_record(response: Response) -> dict[str, Any]:
@@ -70,6 +60,16 @@ def is_missing_record(error: NotFoundError) -> bool:
 
 
 def _decode(response: Response, *, release: bool = False) -> Any:
+    if 300 <= response.status_code < 400:
+        location = response.headers.get("Location")
+        to = f"to {shown_url(location)!r}" if location else "without a Location"
+        raise UnexpectedResponseError(
+            f"{_where(response)} is a redirect {to}; the client does not follow redirects "
+            "(a POST would turn into a GET and lose its body, and credentials must not follow "
+            "it elsewhere). Give the client the URL the server redirects to (http vs https, "
+            "the API's base path).",
+            response=response,
+        )
     if not response.content:
         raise UnexpectedResponseError(
             f"{_where(response)} returned an empty body; expected JSON.", response=response
@@ -79,7 +79,7 @@ def _decode(response: Response, *, release: bool = False) -> Any:
 
 def _where(response: Response) -> str:
     method = response.request.method if response.request is not None else "request to"
-    return f"{method} {response.url} ({response.status_code})"
+    return f"{method} {shown_url(response.url)} ({response.status_code})"
 
 
 def _shape(body: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urljoin, urlsplit
 
-from keystone.errors import KeystoneError
+from keystone.errors import KeystoneError, shown_url
 from keystone.urls import BaseURL
 
 PAGE_SIZE_PARAM = "_limit"
@@ -37,17 +37,25 @@ class NextPages:
 
     def resolve(self, current_url: str, link: str) -> str:
         """The absolute URL of the next page, or :class:`PaginationError` if it is unsafe."""
-        url = urljoin(current_url, link)
+        shown = shown_url(current_url)
+        try:
+            url = urljoin(current_url, link)
+        except ValueError:
+            raise PaginationError(
+                f"GET {shown} returned a next-page link that is not a valid URL "
+                f"({shown_url(link)!r}); it was not followed. The server's pagination is broken."
+            ) from None
         if not self._is_inside(url):
             raise PaginationError(
-                f"GET {current_url} returned a next-page link to {_redacted(url)!r}, outside "
+                f"GET {shown} returned a next-page link to {shown_url(url)!r}, outside "
                 f"the API at {self._root.url}; it was not followed, so the client's credentials "
                 "were not sent there. If the server sits behind a proxy, make it build links "
                 "with its public address (e.g. Django's USE_X_FORWARDED_HOST)."
             )
         if url in self._seen:
             raise PaginationError(
-                f"GET {current_url} returned a next-page link to {url!r}, a page already read; "
+                f"GET {shown} returned a next-page link to {shown_url(url)!r}, a page already "
+                "read; "
                 "stopped to avoid an endless loop. The server's pagination is inconsistent."
             )
         self._seen.add(url)
@@ -63,14 +71,3 @@ class NextPages:
         if any(unquote(segment) in (".", "..") for segment in path.split("/")):
             return False
         return (path if path.endswith("/") else path + "/").startswith(self._root_path)
-
-
-def _redacted(url: str) -> str:
-    """``url`` without any ``user:password@`` part, for error messages."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(an invalid URL)"
-    if "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
