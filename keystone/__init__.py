@@ -4,6 +4,8 @@
 ``keystone`` is the package itself (note that OpenStack's identity server also uses that name).
 """
 
+import logging as _logging
+
 from keystone._version import __version__
 from keystone.auth import AuthStrategy, JWTAuth, StaticTokenAuth
 from keystone.client import KeystoneClient
@@ -42,6 +44,10 @@ from keystone.resources import PaginationError, UnexpectedResponseError
 from keystone.response import Response
 from keystone.retry_policy import RetryPolicy
 from keystone.transport import InsecureConnectionWarning
+
+# A library prints nothing until the application configures logging: without a handler of its
+# own, records of WARNING and above would reach stderr through logging's last-resort handler.
+_logging.getLogger("keystone").addHandler(_logging.NullHandler())
 
 __all__ = [
     "DEFAULT_TIMEOUT",

@@ -10,11 +10,10 @@ only) and replaces just the access token.
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 from typing import Any
 
+from keystone._locks import ForkSafeLock
 from keystone.auth.base import AuthStrategy, Send
 from keystone.auth.tokens import Session
 from keystone.errors import (
@@ -22,6 +21,7 @@ from keystone.errors import (
     KeystoneError,
     SessionExpiredError,
     TokenRefreshError,
+    shown_url,
 )
 from keystone.middleware.logging import log_fields
 from keystone.request import DEFAULT_TIMEOUT, Request, TimeoutLike
@@ -49,8 +49,7 @@ class JWTAuth(AuthStrategy):
 
     def __init__(self) -> None:
         self._session: Session | None = None
-        self._lock = threading.Lock()
-        self._pid = os.getpid()
+        self._lock = ForkSafeLock()
         self._send: Send | None = None
 
     def bind(self, send: Send) -> None:
@@ -61,6 +60,13 @@ class JWTAuth(AuthStrategy):
     def login(
         self, username: str, password: str, *, timeout: TimeoutLike = DEFAULT_TIMEOUT
     ) -> None:
+        """Start a new session; the current one, if any, ends first, whatever the outcome.
+
+        A failed login therefore leaves the client logged out: a script that asked to act as
+        one user never goes on acting as the previous one.
+        """
+        with self._lock:
+            self._session = None
         request = Request(
             "POST",
             LOGIN_ENDPOINT,
@@ -123,25 +129,26 @@ class JWTAuth(AuthStrategy):
             return False
         if session.access != used:
             return True  # another thread already renewed it: just replay
-        return self._refresh(session, "the server refused it (401)") is not None
+        forced = self._refresh(session, "the server refused it (401)", level=logging.WARNING)
+        return forced is not None
 
     # -- refreshing -------------------------------------------------------------------------------
 
     def _refresh_ahead(self, seen: Session) -> Session | None:
         """Renew before expiry; if the server is briefly unreachable, keep the current token."""
         try:
-            return self._refresh(seen, "it is about to expire")
+            return self._refresh(seen, "it is about to expire", level=logging.INFO)
         except TokenRefreshError as exc:
             logger.warning("access token renewal failed; using the current token: %s", exc)
             return seen
 
-    def _refresh(self, seen: Session, reason: str) -> Session | None:
+    def _refresh(self, seen: Session, reason: str, *, level: int) -> Session | None:
         """Exactly one refresh per expired token, however many threads ask for it.
 
-        Returns the session to use, or ``None`` when another thread logged out meanwhile.
+        Returns the session to use, or ``None`` when another thread logged out meanwhile. The
+        renewal is logged at ``level``: INFO when it was planned (the token was about to
+        expire), WARNING when the server forced it; a refused refresh always at WARNING.
         """
-        if self._pid != os.getpid():  # forked while another thread may have held the lock
-            self._lock, self._pid = threading.Lock(), os.getpid()
         with self._lock:
             current = self._session
             if current is None or current is not seen:
@@ -156,6 +163,11 @@ class JWTAuth(AuthStrategy):
                 body = self._call(request).json()
             except AuthenticationError as exc:
                 self._session = None
+                logger.warning(
+                    "the session ended: the server refused the refresh token (%s)",
+                    exc.detail,
+                    extra=log_fields(request, reason="refresh refused"),
+                )
                 raise SessionExpiredError(
                     f"The session ended: the server refused the refresh token ({exc.detail}); "
                     "it expired, was blacklisted, or the server's signing key changed. "
@@ -171,8 +183,8 @@ class JWTAuth(AuthStrategy):
                 _redact(request, {"refresh": "***"})
             renewed = current.with_access(_token(body, "access", request))
             self._session = renewed
-            logger.warning(
-                "access token renewed: %s", reason, extra=log_fields(request, reason=reason)
+            logger.log(
+                level, "access token renewed: %s", reason, extra=log_fields(request, reason=reason)
             )
             return renewed
 
@@ -196,7 +208,7 @@ def _token(body: Any, name: str, request: Request) -> str:
     value = body.get(name) if isinstance(body, dict) else None
     if not isinstance(value, str) or not value:
         raise KeystoneError(
-            f"{request.method} {request.url} answered without a {name!r} token; "
+            f"{request.method} {shown_url(request.url)} answered without a {name!r} token; "
             "check that the URL points at a Keystone API server"
         )
     return value

@@ -16,7 +16,6 @@ imported only by whoever uses them.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +23,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from keystone._locks import ForkSafeLock
 from keystone.pipeline import Handler
 from keystone.request import Request
 from keystone.response import Response
@@ -117,7 +117,7 @@ class MetricsMiddleware:
         self.bounds = bounds
         self.sinks: tuple[MetricsSink, ...] = tuple(sinks)
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()
         self._series: dict[tuple[str, str, str], _Series] = {}
 
     def __call__(self, request: Request, call_next: Handler) -> Response:

@@ -7,8 +7,7 @@ both and supplies ``request`` and ``url``.
 
 from __future__ import annotations
 
-import threading
-
+from keystone._locks import ForkSafeLock
 from keystone.requester import RequesterBase
 
 _VERSION = "_keystone_api_version"
@@ -29,7 +28,7 @@ class ResourceClientBase(RequesterBase):
         version: str | None = state.get(_VERSION)
         if version is not None:
             return version
-        lock: threading.Lock = state.setdefault(_VERSION_LOCK, threading.Lock())
+        lock: ForkSafeLock = state.setdefault(_VERSION_LOCK, ForkSafeLock())
         with lock:
             version = state.get(_VERSION)
             if version is None:
