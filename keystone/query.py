@@ -2,13 +2,17 @@
 
 A sequence becomes ONE comma-joined value (``id__in=1,2``): repeated parameters make the
 server keep only the last one. Booleans are ``true``/``false``, dates and datetimes ISO 8601.
-``None`` is refused because it has no unambiguous encoding (``field__isnull=True`` says it).
+``None`` is refused because it has no unambiguous encoding (``field__isnull=True`` says it),
+and so is a list item containing a comma: the server splits on commas and has no escape, so
+``{"name__in": ["Smith, J"]}`` would silently match nothing.
 """
 
 from __future__ import annotations
 
 import datetime
+import decimal
 import enum
+import math
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +26,18 @@ def encode_value(name: str, value: Any) -> str:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(
+                f"query parameter {name!r} is {value!r}, which the server cannot compare "
+                "with; give a finite number"
+            )
+        return repr(value)
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise ValueError(f"query parameter {name!r} is {value!r}; give a finite number")
         return str(value)
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
@@ -44,7 +59,16 @@ def encode_value(name: str, value: Any) -> str:
                 f"query parameter {name!r} is an empty sequence, which the server cannot match; "
                 "leave the parameter out or give at least one value"
             )
-        return ",".join(encode_value(name, item) for item in value)
+        items = [encode_value(name, item) for item in value]
+        for item in items:
+            if "," in item:
+                raise ValueError(
+                    f"query parameter {name!r} has the list item {item!r}, which contains a "
+                    "comma: the server splits list values on commas and has no escape for "
+                    "them, so this item cannot be sent. Filter on another field (e.g. "
+                    "__startswith, or the record ids), or match it alone without a list."
+                )
+        return ",".join(items)
     if isinstance(value, bytes):
         return value.decode("utf-8")
     raise TypeError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 import enum
 from typing import Any
 
@@ -138,6 +139,10 @@ def test_a_bad_filter_value_raises_the_validation_error_naming_it(admin: Keyston
         ({"id__in": []}, ValueError, "empty"),
         ({"id": object()}, TypeError, "object"),
         ([("id", 1)], TypeError, "mapping"),
+        ({"name__in": ["Smith, J"]}, ValueError, "'Smith, J', which contains a comma"),
+        ({"name__in": ("a", "b,c")}, ValueError, "'b,c', which contains a comma"),
+        ({"id__gt": float("nan")}, ValueError, "finite number"),
+        ({"id__lt": float("inf")}, ValueError, "finite number"),
     ],
 )
 def test_unencodable_filters_are_refused_before_any_request(
@@ -171,3 +176,5 @@ def test_the_query_string_on_the_wire(local_server: LocalServer) -> None:
     )
     list(client.iter_cluster(filters={"id__in": {2, 1}}, page_size=50))
     assert local_server.last.path == "/allocations/clusters/?id__in=1,2&_limit=50"
+    client.retrieve_cluster(filters={"name": "Smith, J", "amount__gte": decimal.Decimal("1.50")})
+    assert local_server.last.path == "/allocations/clusters/?name=Smith,%20J&amount__gte=1.50"
