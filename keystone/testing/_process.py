@@ -24,6 +24,7 @@ from keystone.testing.config import CONFIG_ENV_VAR, EmulatorConfig
 from keystone.testing.faults import FaultRule
 from keystone.testing.serving import READY_PREFIX
 from keystone.testing.stats import StatsSnapshot
+from keystone.testing.tls import TlsFiles
 
 LOG_NAME = "server.log"
 STATE_NAME = "state.json"
@@ -62,6 +63,7 @@ def spawn_server(
     access_log: bool = False,
     faults: Sequence[FaultRule] = (),
     env: Mapping[str, str] | None = None,
+    tls: TlsFiles | None = None,
 ) -> ServerProcess:
     """Start ``python -m keystone.testing._serve`` and wait until it reports its address."""
     command = [
@@ -76,6 +78,8 @@ def spawn_server(
     ]
     if access_log:
         command.append("--access-log")
+    if tls is not None:
+        command += [f"--tls-cert={tls.cert_path}", f"--tls-key={tls.key_path}"]
     if faults:
         faults_path = workdir / FAULTS_NAME
         faults_path.write_text(json.dumps([rule.to_dict() for rule in faults]), "utf-8")

@@ -42,6 +42,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--watch-stdin", action="store_true")
     parser.add_argument("--faults-file", help="JSON list of fault rules to install at start")
     parser.add_argument("--state-file", help="where to write counters and faults on exit")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
+    parser.add_argument("--tls-key", help="the private key of --tls-cert (PEM)")
     parser.add_argument(
         "--orphan-cleanup", metavar="DIR", help="directory to remove if the parent died"
     )
@@ -74,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             access_log=args.access_log,
             faults=faults,
             state_path=args.state_file,
+            tls=(args.tls_cert, args.tls_key) if args.tls_cert else None,
         )
     finally:
         # Nobody is left to read the state or remove the directory: do it here.

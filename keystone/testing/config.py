@@ -14,6 +14,27 @@ from typing import Any
 
 CONFIG_ENV_VAR = "KEYSTONE_EMULATOR_CONFIG"
 
+KNOWN_APIS = ("0.3.26", "0.10.9")
+"""The Keystone server versions the emulator imitates (its profiles)."""
+
+DEFAULT_API = "0.3.26"
+"""The profile an emulator gets when none is named."""
+
+PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "0.3.26": {},
+    "0.10.9": {"user_throttle": "300/min", "anon_throttle": "120/min"},
+}
+"""Per profile, the settings whose defaults differ from :class:`EmulatorConfig`'s: the real
+server's throttle rates (v0.10.9 ships 300/min for users and 120/min for anonymous clients)."""
+
+
+def check_api(api: str) -> str:
+    """Return ``api`` if it names a known profile, else raise a ``ValueError`` listing them."""
+    if api not in KNOWN_APIS:
+        known = ", ".join(repr(name) for name in KNOWN_APIS)
+        raise ValueError(f"unknown Keystone API profile {api!r}; the known profiles are {known}")
+    return api
+
 
 @dataclass(frozen=True)
 class UserSpec:
@@ -28,6 +49,14 @@ class UserSpec:
 
 
 @dataclass(frozen=True)
+class TokenSpec:
+    """A DRF API token created at start for an account (profile 0.10.9)."""
+
+    username: str
+    key: str
+
+
+@dataclass(frozen=True)
 class EmulatorConfig:
     """Everything that decides how an emulator instance behaves.
 
@@ -35,7 +64,10 @@ class EmulatorConfig:
     real server has when none is configured (so a restart invalidates every issued token).
     Throttle rates use DRF's syntax (``"100/min"``); ``None`` disables that throttle.
     ``paginate=True`` makes list endpoints answer ``{count, next, previous, results}`` pages
-    driven by ``_limit``/``_offset`` like newer Keystone servers.
+    driven by ``_limit``/``_offset`` like newer Keystone servers (the 0.10.9 profile always
+    paginates). ``api`` names the server profile (:data:`KNOWN_APIS`); build a config with the
+    profile's own defaults with :meth:`for_api`. ``tokens`` are API tokens (0.10.9) created for
+    existing accounts at start.
     """
 
     host: str = "127.0.0.1"
@@ -50,6 +82,16 @@ class EmulatorConfig:
     paginate: bool = False
     users: tuple[UserSpec, ...] = field(default_factory=tuple)
     database_path: str | None = None
+    api: str = DEFAULT_API
+    tokens: tuple[TokenSpec, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        check_api(self.api)
+
+    @classmethod
+    def for_api(cls, api: str = DEFAULT_API, **changes: Any) -> EmulatorConfig:
+        """A config for profile ``api`` with that profile's defaults, then ``changes``."""
+        return cls(api=check_api(api), **{**PROFILE_DEFAULTS[api], **changes})
 
     def replace(self, **changes: Any) -> EmulatorConfig:
         """Return a copy with ``changes`` applied."""
@@ -64,4 +106,5 @@ class EmulatorConfig:
         """Rebuild a config serialised by :meth:`to_json`."""
         raw = json.loads(text)
         raw["users"] = tuple(UserSpec(**u) for u in raw.get("users", ()))
+        raw["tokens"] = tuple(TokenSpec(**t) for t in raw.get("tokens", ()))
         return cls(**raw)

@@ -13,13 +13,18 @@ and never match a fault rule.
 ``DELETE /__emulator__/faults/<id>/`` remove one rule → 204, or 404 if already consumed
 ``GET    /__emulator__/stats/``       ``{"requests": [...], "connections": n}``
 ``DELETE /__emulator__/stats/``       zero every counter → 204
+``POST   /__emulator__/commands/<n>/`` run the profile's command ``n`` (a JSON object in and
+                                      out), 404 naming the profile's commands if it has none
 ====================================  =========================================================
+
+Commands are what the server application offers the channel (its ``emulator_commands``
+mapping): on the 0.10.9 profile ``create_token``, ``notify`` and ``end_sessions``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from keystone.testing.faults import FaultRule, FaultTable
@@ -27,6 +32,8 @@ from keystone.testing.stats import StatsRecorder
 
 CONTROL_PREFIX = "/__emulator__/"
 CONTROL_VERSION = 1
+
+Command = Callable[[dict[str, Any]], Any]
 
 
 def is_control_path(path: str) -> bool:
@@ -43,6 +50,8 @@ class ControlRouter:
         self._faults = faults
         self._stats = stats
         self._info = info
+        self.commands: Mapping[str, Command] = {}
+        """The application's commands by name (set once the application is built)."""
 
     def handle(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
         """Return ``(status, json_body)``; ``json_body`` is ``None`` for an empty answer."""
@@ -82,7 +91,20 @@ class ControlRouter:
                 self._stats.reset()
                 return 204, None
             return _not_allowed(method)
+        if resource == "commands" and len(rest) == 1:
+            if method != "POST":
+                return _not_allowed(method)
+            return self._command(rest[0], _json_object(body))
         return 404, {"detail": f"No control endpoint {'/'.join(parts)!r}."}
+
+    def _command(self, name: str, payload: dict[str, Any]) -> tuple[int, Any]:
+        command = self.commands.get(name)
+        if command is None:
+            offered = ", ".join(sorted(self.commands)) or "none"
+            profile = self._info().get("api", "this")
+            detail = f"The {profile} profile has no command {name!r} (its commands: {offered})."
+            return 404, {"detail": detail}
+        return 200, command(payload)
 
 
 def _not_allowed(method: str) -> tuple[int, Any]:

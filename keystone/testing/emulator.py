@@ -31,12 +31,13 @@ from keystone.testing._process import (
     spawn_server,
     stop_server,
 )
-from keystone.testing.config import EmulatorConfig, UserSpec
+from keystone.testing.config import DEFAULT_API, EmulatorConfig, UserSpec, check_api
 from keystone.testing.faults import FaultRule
 from keystone.testing.httpd import DEFAULT_KEEPALIVE_TIMEOUT
 from keystone.testing.remote import EmulatorControl, FaultInjector, Stats
 from keystone.testing.serving import DEFAULT_APP_FACTORY
 from keystone.testing.stats import StatsSnapshot
+from keystone.testing.tls import TlsFiles, make_certificates
 
 DATABASE_NAME = "keystone.sqlite3"
 
@@ -74,8 +75,12 @@ class _Resources:
 class KeystoneEmulator:
     """A Keystone API server on a free loopback port, with fault injection and counters.
 
-    ``config`` (default :class:`EmulatorConfig()`) may be adjusted with keyword ``overrides``
-    naming its fields, e.g. ``KeystoneEmulator(access_token_lifetime=2, paginate=True)``.
+    ``api`` chooses the server profile (``"0.3.26"`` or ``"0.10.9"``; default
+    :data:`~keystone.testing.config.DEFAULT_API`); without a ``config`` the emulator gets
+    :meth:`EmulatorConfig.for_api(api) <EmulatorConfig.for_api>`, the profile's defaults.
+    ``config`` may be adjusted with keyword ``overrides`` naming its fields, e.g.
+    ``KeystoneEmulator(access_token_lifetime=2, paginate=True)``. ``tls=True`` serves HTTPS
+    with a throwaway certificate whose CA is :attr:`ca_path`.
     ``keepalive_timeout`` is how long the server keeps an idle connection open;
     ``startup_timeout`` bounds the wait for the server to be ready; ``env`` adds environment
     variables for the server process; ``app_factory`` (``"module:callable"``, taking the config
@@ -86,6 +91,8 @@ class KeystoneEmulator:
         self,
         config: EmulatorConfig | None = None,
         *,
+        api: str | None = None,
+        tls: bool = False,
         keepalive_timeout: float = DEFAULT_KEEPALIVE_TIMEOUT,
         startup_timeout: float = 30.0,
         access_log: bool = False,
@@ -93,10 +100,18 @@ class KeystoneEmulator:
         app_factory: str = DEFAULT_APP_FACTORY,
         **overrides: Any,
     ) -> None:
-        if "users" in overrides:
-            overrides["users"] = tuple(overrides["users"])
-        base = config if config is not None else EmulatorConfig()
+        for name in ("users", "tokens"):
+            if name in overrides:
+                overrides[name] = tuple(overrides[name])
+        if api is not None:
+            check_api(api)
+        if config is None:
+            base = EmulatorConfig.for_api(api or DEFAULT_API)
+        else:
+            base = config if api is None else config.replace(api=api)
         self._requested = base.replace(**overrides) if overrides else base
+        self._tls = tls
+        self._tls_files: TlsFiles | None = None
         self._keepalive_timeout = keepalive_timeout
         self._startup_timeout = startup_timeout
         self._access_log = access_log
@@ -123,6 +138,7 @@ class KeystoneEmulator:
         self._resources = resources
         self._finalizer = weakref.finalize(self, resources.close)
         self._carried = StatsSnapshot()
+        self._tls_files = make_certificates(workdir, self._requested.host) if self._tls else None
         config = self._requested.replace(
             database_path=self._requested.database_path or str(workdir / DATABASE_NAME),
             secret_key=self._requested.secret_key or random_secret_key(),
@@ -174,11 +190,12 @@ class KeystoneEmulator:
             access_log=self._access_log,
             faults=faults or (),
             env=self._env,
+            tls=self._tls_files,
         )
         self.ready_seconds = time.perf_counter() - started
         resources.process = process
         self._config = config.replace(host=process.host, port=process.port)
-        self._control = EmulatorControl(process.url)
+        self._control = EmulatorControl(process.url, ca_path=self.ca_path)
 
     def _release(self) -> None:
         if self._finalizer is not None:
@@ -212,8 +229,22 @@ class KeystoneEmulator:
 
     @property
     def url(self) -> str:
-        """Base URL with a trailing slash, e.g. ``http://127.0.0.1:PORT/``."""
+        """Base URL with a trailing slash, e.g. ``http://127.0.0.1:PORT/`` (``https`` with TLS)."""
         return self._require_control().url
+
+    @property
+    def api(self) -> str:
+        """The server profile, e.g. ``"0.10.9"``."""
+        return self._requested.api
+
+    @property
+    def ca_path(self) -> str | None:
+        """With ``tls=True``, the PEM file of the CA that signed the server's certificate.
+
+        Pass it to a client as its trust store (``verify=``, ``ca_certs=``, ``cafile=``); it
+        stays valid across :meth:`restart` and is removed by :meth:`stop`.
+        """
+        return self._tls_files.ca_path if self._tls_files is not None else None
 
     @property
     def host(self) -> str:
@@ -253,6 +284,18 @@ class KeystoneEmulator:
         """The control-channel handle (also usable from other processes via :attr:`url`)."""
         return self._require_control()
 
+    def create_token(self, username: str) -> str:
+        """The DRF API token of ``username`` (0.10.9); see :meth:`EmulatorControl.create_token`."""
+        return self._require_control().create_token(username)
+
+    def notify(self, username: str, subject: str, message: str = "") -> dict[str, Any]:
+        """Send ``username`` a notification (0.10.9); see :meth:`EmulatorControl.notify`."""
+        return self._require_control().notify(username, subject, message)
+
+    def end_sessions(self, username: str) -> int:
+        """End every session of ``username`` (0.10.9); see :meth:`EmulatorControl.end_sessions`."""
+        return self._require_control().end_sessions(username)
+
     def server_log(self) -> str:
         """What the server process wrote to stderr so far."""
         resources = self._require_running()
@@ -263,7 +306,7 @@ class KeystoneEmulator:
 
     def __repr__(self) -> str:
         state = f"running at {self.url}" if self.running else "stopped"
-        return f"<KeystoneEmulator {state}>"
+        return f"<KeystoneEmulator {self.api} {state}>"
 
     # -- helpers -----------------------------------------------------------------------------
 

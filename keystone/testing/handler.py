@@ -12,6 +12,7 @@ import contextlib
 import http.server
 import json
 import socket
+import ssl
 import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -43,8 +44,14 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.busy = False
         self._stats_period = 0
-        super().setup()
         self.server.track(self)
+        self._handshake_failed = False
+        if isinstance(self.request, ssl.SSLSocket):
+            try:
+                self.request.do_handshake()
+            except (OSError, ssl.SSLError):
+                self._handshake_failed = True  # not TLS, or a client that gave up
+        super().setup()
 
     def finish(self) -> None:
         try:
@@ -52,6 +59,10 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
                 super().finish()
         finally:
             self.server.untrack(self)
+
+    def handle(self) -> None:
+        if not self._handshake_failed:
+            super().handle()
 
     def handle_one_request(self) -> None:
         try:
@@ -135,6 +146,7 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
             client_address=self.client_address[:2],
             server_name=str(host),
             server_port=int(port),
+            url_scheme=self.server.url_scheme,
         )
         return call_app(app, build_environ(info))
 

@@ -15,6 +15,7 @@ import http.server
 import os
 import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -36,7 +37,9 @@ class EmulatorHTTPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     """The listening socket, its connection threads, fault table and counters.
 
     ``app`` may be assigned after construction (the socket is bound first so that the real port
-    is known while the application is built); until then requests get 503.
+    is known while the application is built); until then requests get 503. With an
+    ``ssl_context`` the server speaks HTTPS (the control channel too); each connection's TLS
+    handshake runs in its own thread, so a slow or broken client cannot stall the others.
     """
 
     daemon_threads = True
@@ -53,6 +56,7 @@ class EmulatorHTTPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
         faults: FaultTable | None = None,
         stats: StatsRecorder | None = None,
         access_log: bool = False,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
@@ -61,6 +65,8 @@ class EmulatorHTTPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.faults = faults if faults is not None else FaultTable()
         self.stats = stats if stats is not None else StatsRecorder()
         self.access_log = access_log
+        self.api: str | None = None
+        """The API profile of the application (set with the application)."""
         self.control = ControlRouter(self.faults, self.stats, self._info)
         self.closing = False
         self._lock = threading.Lock()
@@ -69,6 +75,15 @@ class EmulatorHTTPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self._serving = threading.Event()
         self._thread: threading.Thread | None = None
         super().__init__(address, EmulatorRequestHandler)
+        self.ssl_context = ssl_context
+        if ssl_context is not None:
+            self.socket = ssl_context.wrap_socket(
+                self.socket, server_side=True, do_handshake_on_connect=False
+            )
+
+    @property
+    def url_scheme(self) -> str:
+        return "http" if self.ssl_context is None else "https"
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host's FQDN, which can stall on DNS; skip it.
@@ -89,10 +104,10 @@ class EmulatorHTTPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def url(self) -> str:
         """Base URL with a trailing slash."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/"
+        return f"{self.url_scheme}://{host}:{self.port}/"
 
     def _info(self) -> dict[str, Any]:
-        return {"pid": os.getpid(), "url": self.url}
+        return {"pid": os.getpid(), "url": self.url, "api": self.api}
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         self._serving.set()

@@ -10,7 +10,12 @@ and what a test uses to program an emulator started elsewhere (for instance with
     assert control.stats.count(method="GET", path="/allocations/clusters/") == 3
 
 Each call opens a fresh connection (standard library ``http.client``) so it never disturbs,
-and is never counted with, the connections of the code under test.
+and is never counted with, the connections of the code under test. An emulator serving HTTPS
+is reached over HTTPS too: pass its CA certificate as ``ca_path``.
+
+On the 0.10.9 profile the channel also does what the API has no endpoint for:
+:meth:`EmulatorControl.create_token`, :meth:`~EmulatorControl.notify` and
+:meth:`~EmulatorControl.end_sessions`.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from urllib.parse import urlsplit
 from keystone.testing.control import CONTROL_PREFIX
 from keystone.testing.faults import FaultRule
 from keystone.testing.stats import StatsQueries, StatsSnapshot
+from keystone.testing.tls import client_context
 
 
 class ControlError(RuntimeError):
@@ -36,16 +42,21 @@ class ControlError(RuntimeError):
 
 
 class EmulatorControl:
-    """A handle on a running emulator's control channel; ``url`` is the emulator's base URL."""
+    """A handle on a running emulator's control channel; ``url`` is the emulator's base URL.
 
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+    For an ``https://`` URL, ``ca_path`` is the CA certificate to verify the server with
+    (:attr:`KeystoneEmulator.ca_path <keystone.testing.KeystoneEmulator.ca_path>`).
+    """
+
+    def __init__(self, url: str, *, timeout: float = 10.0, ca_path: str | None = None) -> None:
         parts = urlsplit(url)
-        if parts.scheme != "http" or not parts.hostname or parts.port is None:
-            raise ValueError(f"expected an http://host:port/ URL, not {url!r}")
-        self.url = f"http://{parts.netloc}/"
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.port is None:
+            raise ValueError(f"expected an http(s)://host:port/ URL, not {url!r}")
+        self.url = f"{parts.scheme}://{parts.netloc}/"
         self._host = parts.hostname
         self._port = parts.port
         self._timeout = timeout
+        self._ssl = client_context(ca_path) if parts.scheme == "https" else None
         self.faults = FaultInjector(self)
         self.stats = Stats(self._fetch_stats, self._reset_stats)
 
@@ -61,7 +72,13 @@ class EmulatorControl:
         """Send one control request (``endpoint`` relative to ``/__emulator__/``)."""
         body = None if payload is None else json.dumps(payload).encode("utf-8")
         headers = {"Content-Type": "application/json"} if body is not None else {}
-        connection = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+        connection: http.client.HTTPConnection
+        if self._ssl is not None:
+            connection = http.client.HTTPSConnection(
+                self._host, self._port, timeout=self._timeout, context=self._ssl
+            )
+        else:
+            connection = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
         try:
             connection.request(method, CONTROL_PREFIX + endpoint, body=body, headers=headers)
             response = connection.getresponse()
@@ -77,6 +94,34 @@ class EmulatorControl:
                 f"{method} {CONTROL_PREFIX}{endpoint}: {response.status} {detail}", response.status
             )
         return decoded
+
+    def create_token(self, username: str) -> str:
+        """The DRF API token of ``username`` (made if the user has none), for ``Token <key>``.
+
+        The real server's tokens are made in its admin site or shell; logging out does not
+        revoke them. Only the 0.10.9 profile has tokens (others raise :class:`ControlError`).
+        """
+        result = self.call("POST", "commands/create_token/", {"username": username})
+        return str(result["key"])
+
+    def notify(self, username: str, subject: str, message: str = "") -> dict[str, Any]:
+        """Send ``username`` a general-message notification; returns it as the API shows it.
+
+        The record is what the server's own notification code stores (text and HTML message,
+        type ``GM``, unread); no mail is sent. 0.10.9 profile only.
+        """
+        payload = {"username": username, "subject": subject, "message": message}
+        result: dict[str, Any] = self.call("POST", "commands/notify/", payload)
+        return result
+
+    def end_sessions(self, username: str) -> int:
+        """Make the server forget every session of ``username``; returns how many ended.
+
+        A client holding one of them gets 401 on its next request and must log in again (its
+        API tokens still work). 0.10.9 profile only.
+        """
+        result = self.call("POST", "commands/end_sessions/", {"username": username})
+        return int(result["ended"])
 
     def _fetch_stats(self) -> StatsSnapshot:
         return StatsSnapshot.from_dict(self.call("GET", "stats/"))

@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING
 from keystone.testing.config import EmulatorConfig
 from keystone.testing.faults import FaultRule
 from keystone.testing.httpd import DEFAULT_KEEPALIVE_TIMEOUT, EmulatorHTTPServer
+from keystone.testing.tls import server_context
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 READY_PREFIX = "KEYSTONE_EMULATOR_READY "
-DEFAULT_APP_FACTORY = "keystone.testing.server.bootstrap:build_application"
+DEFAULT_APP_FACTORY = "keystone.testing.profiles:build_application"
 
 AppFactory = Callable[[EmulatorConfig], "WSGIApplication"]
 
@@ -95,20 +96,27 @@ def serve(
     access_log: bool = False,
     faults: Sequence[FaultRule] = (),
     state_path: str | None = None,
+    tls: tuple[str, str] | None = None,
 ) -> None:
     """Bind, build the application, serve until ``stop`` is requested, then close cleanly.
 
     The socket is bound before the application is built, so the application receives the
     config with the real port. ``faults`` are installed before the first request is accepted.
     On the way out, the counters and pending faults are written to ``state_path`` (JSON) so a
-    restarting parent can carry them over.
+    restarting parent can carry them over. ``tls`` (certificate chain and key files) makes it
+    serve HTTPS.
     """
     server = EmulatorHTTPServer(
-        (config.host, config.port), keepalive_timeout=keepalive_timeout, access_log=access_log
+        (config.host, config.port),
+        keepalive_timeout=keepalive_timeout,
+        access_log=access_log,
+        ssl_context=server_context(*tls) if tls else None,
     )
     try:
         effective = config.replace(port=server.port)
         server.app = load_app_factory(app_factory)(effective)
+        server.api = effective.api
+        server.control.commands = getattr(server.app, "emulator_commands", None) or {}
         for rule in faults:
             server.faults.add(rule)
         server.start()

@@ -59,6 +59,7 @@ class RequestInfo:
     client_address: tuple[str, int]
     server_name: str
     server_port: int
+    url_scheme: str = "http"
 
 
 def build_environ(request: RequestInfo) -> WSGIEnvironment:
@@ -76,7 +77,7 @@ def build_environ(request: RequestInfo) -> WSGIEnvironment:
         "REMOTE_PORT": str(request.client_address[1]),
         "CONTENT_LENGTH": str(len(request.body)) if request.body else "",
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
+        "wsgi.url_scheme": request.url_scheme,
         "wsgi.input": io.BytesIO(request.body),
         "wsgi.input_terminated": True,
         "wsgi.errors": sys.stderr,

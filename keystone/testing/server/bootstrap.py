@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 
-def _temporary_database() -> str:
+def temporary_database() -> str:
     """A fresh SQLite file path, removed (with its WAL files) when the process exits."""
     handle, path = tempfile.mkstemp(prefix="keystone-emulator-", suffix=".sqlite3")
     os.close(handle)
@@ -50,7 +50,7 @@ def build_application(config: EmulatorConfig) -> WSGIApplication:
 
     from keystone.testing.server.settings import build_settings
 
-    database_path = config.database_path or _temporary_database()
+    database_path = config.database_path or temporary_database()
     secret_key = config.secret_key or secrets.token_urlsafe(50)
     settings.configure(**build_settings(config, database_path=database_path, secret_key=secret_key))
     django.setup(set_prefix=False)

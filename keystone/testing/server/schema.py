@@ -16,7 +16,8 @@ from django.db import connection
 
 
 def _models() -> list[Any]:
-    return list(apps.get_models())
+    """Models that own a table: proxies share their base's and unmanaged ones are views."""
+    return [m for m in apps.get_models() if m._meta.managed and not m._meta.proxy]
 
 
 def _tables(model: Any) -> list[str]:

@@ -31,7 +31,8 @@ def upsert_user(spec: UserSpec, *, is_superuser: bool = False) -> Any:
     user.first_name = _or_none(spec.first_name)
     user.last_name = _or_none(spec.last_name)
     user.email = _or_none(spec.email)
-    user.set_password(spec.password)
+    if not user.check_password(spec.password):
+        user.set_password(spec.password)  # only when it changed: the audit log records changes
     user.save()
     return user
 

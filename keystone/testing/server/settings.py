@@ -60,7 +60,7 @@ def build_settings(
             {"NAME": f"django.contrib.auth.password_validation.{name}"}
             for name in PASSWORD_VALIDATORS
         ],
-        "DATABASES": {"default": _database(database_path)},
+        "DATABASES": {"default": sqlite_database(database_path)},
         "CACHES": {
             "default": {
                 "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -74,7 +74,7 @@ def build_settings(
     }
 
 
-def _database(path: str) -> dict[str, Any]:
+def sqlite_database(path: str) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,

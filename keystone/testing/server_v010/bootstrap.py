@@ -1,0 +1,74 @@
+"""Turn an :class:`EmulatorConfig` into a ready v0.10.9 WSGI application (once per process).
+
+Like the 0.3.26 profile it configures Django, creates the schema straight from the models (plus
+the feed's database view), seeds the accounts and the configured API tokens, and imports the
+URLconf before the first request. The returned handler carries ``emulator_commands``: what the
+control channel offers for this profile (see :mod:`keystone.testing.server_v010.commands`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import secrets
+import shutil
+import tempfile
+from typing import TYPE_CHECKING
+
+from keystone.testing.config import EmulatorConfig
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+
+def _media_root(database_path: str | None) -> str:
+    """Uploaded files live beside the database, or in a directory removed at exit."""
+    if database_path:
+        return database_path + "-media"
+    path = tempfile.mkdtemp(prefix="keystone-emulator-media-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def build_application(config: EmulatorConfig) -> WSGIApplication:
+    """Configure Django from ``config`` and return the v0.10.9 emulator's WSGI application."""
+    import django
+    from django.conf import settings
+
+    if settings.configured:
+        raise RuntimeError(
+            "Django is already configured in this process; build_application() runs once, "
+            "in a process of its own (start the emulator with KeystoneEmulator)."
+        )
+
+    from keystone.testing.server.bootstrap import temporary_database
+    from keystone.testing.server_v010.settings import build_settings
+
+    database_path = config.database_path or temporary_database()
+    settings.configure(
+        **build_settings(
+            config,
+            database_path=database_path,
+            secret_key=config.secret_key or secrets.token_urlsafe(50),
+            media_root=_media_root(config.database_path),
+        )
+    )
+    django.setup(set_prefix=False)
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+    from django.urls import resolve
+
+    from keystone.testing.server.schema import ensure_schema
+    from keystone.testing.server.seed import seed_users
+    from keystone.testing.server_v010.commands import COMMANDS, install_tokens
+    from keystone.testing.server_v010.logs.models import feed_view_sql
+
+    ensure_schema()
+    with connection.cursor() as cursor:
+        cursor.execute(feed_view_sql())
+    seed_users(config)
+    install_tokens(config.tokens)
+    resolve("/version/")  # import the URLconf and every view now, not on the first request
+    handler = WSGIHandler()
+    handler.emulator_commands = COMMANDS  # type: ignore[attr-defined]
+    return handler

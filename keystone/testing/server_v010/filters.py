@@ -1,0 +1,121 @@
+"""Query-parameter filters generated from model field types, with negated lookups.
+
+As on the real server, each concrete field whose exact type is in :data:`LOOKUPS_BY_FIELD_TYPE`
+gets ``field`` (exact), ``field__not_eq``, ``field__in`` and ``field__not_in`` (comma-separated
+lists), ``field__isnull``, plus comparisons for numbers and dates, ``contains``/``startswith``/
+``endswith`` and their ``not_`` forms for text, and date and time parts. The match is on the
+exact field class, so one-to-one links, many-to-many links, JSON fields and reverse relations
+get no filter at all, and a parameter naming them is ignored like any unknown one. A value that
+does not parse answers 400 with django-filter's messages; an invalid boolean is ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.db import models
+from django_filters import rest_framework as filters
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One query parameter per field: ``<field>__<suffix>`` filtering with ``expr``."""
+
+    expr: str
+    negate: bool = False
+    suffix: str | None = ""  # "" means the expression itself; None means the bare field name
+
+    def parameter(self, field_name: str) -> str:
+        if self.suffix is None:
+            return field_name
+        return f"{field_name}__{self.suffix or self.expr}"
+
+    def build(self, field: Any) -> filters.Filter:
+        """The django-filter ``Filter`` for ``field``; ``in`` lookups take comma lists."""
+        built = filters.FilterSet.filter_for_field(field, field.name, self.expr)
+        built.exclude = self.negate
+        if self.expr == "in" and not isinstance(built, filters.BaseInFilter):
+            in_class = type(f"In{type(built).__name__}", (filters.BaseInFilter, type(built)), {})
+            built = in_class(field_name=built.field_name, lookup_expr="in", exclude=self.negate)
+        return built
+
+
+DEFAULT = (
+    Lookup("exact", suffix=None),
+    Lookup("exact", negate=True, suffix="not_eq"),
+    Lookup("in"),
+    Lookup("in", negate=True, suffix="not_in"),
+    Lookup("isnull"),
+)
+NUMERIC = (*DEFAULT, Lookup("lt"), Lookup("lte"), Lookup("gt"), Lookup("gte"))
+TEXT = (
+    *DEFAULT,
+    *(
+        lookup
+        for expr in ("contains", "startswith", "endswith")
+        for lookup in (Lookup(expr), Lookup(expr, negate=True, suffix=f"not_{expr}"))
+    ),
+)
+_DATE_PARTS = tuple(Lookup(part) for part in ("year", "month", "day", "week", "week_day"))
+_TIME_PARTS = tuple(Lookup(part) for part in ("hour", "minute", "second"))
+
+LOOKUPS_BY_FIELD_TYPE: dict[type[Any], tuple[Lookup, ...]] = {
+    models.AutoField: NUMERIC,
+    models.BigAutoField: NUMERIC,
+    models.BigIntegerField: NUMERIC,
+    models.BooleanField: DEFAULT,
+    models.CharField: TEXT,
+    models.DateField: (*NUMERIC, *_DATE_PARTS),
+    models.DateTimeField: (*NUMERIC, *_DATE_PARTS, *_TIME_PARTS),
+    models.DecimalField: NUMERIC,
+    models.DurationField: DEFAULT,
+    models.EmailField: TEXT,
+    models.FilePathField: TEXT,
+    models.FloatField: NUMERIC,
+    models.ForeignKey: DEFAULT,
+    models.GenericIPAddressField: DEFAULT,
+    models.IntegerField: NUMERIC,
+    models.PositiveBigIntegerField: NUMERIC,
+    models.PositiveIntegerField: NUMERIC,
+    models.PositiveSmallIntegerField: NUMERIC,
+    models.SlugField: TEXT,
+    models.SmallAutoField: NUMERIC,
+    models.SmallIntegerField: NUMERIC,
+    models.TextField: TEXT,
+    models.TimeField: (*NUMERIC, *_TIME_PARTS),
+    models.URLField: TEXT,
+    models.UUIDField: DEFAULT,
+}
+"""Lookups by exact model field class (subclasses not listed get none, as on the server)."""
+
+
+@cache
+def filterset_for(model: type[models.Model]) -> type[filters.FilterSet]:
+    """The generated FilterSet of ``model``."""
+    attrs: dict[str, Any] = {}
+    for field in model._meta.get_fields():
+        for lookup in LOOKUPS_BY_FIELD_TYPE.get(type(field), ()):
+            attrs[lookup.parameter(field.name)] = lookup.build(field)
+    attrs["Meta"] = type("Meta", (), {"model": model, "fields": []})
+    return type(f"{model.__name__}FilterSet", (filters.FilterSet,), attrs)
+
+
+class AutoFilterBackend(filters.DjangoFilterBackend):
+    """Uses :func:`filterset_for` unless a view names its own FilterSet."""
+
+    def get_filterset_class(self, view: Any, queryset: Any = None) -> Any:
+        declared = super().get_filterset_class(view, queryset=queryset)
+        if declared is not None or queryset is None:
+            return declared
+        return filterset_for(queryset.model)
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        """Filter, skipping the filter form when no parameter names a filter (same result)."""
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        if request.query_params.keys() & filterset_class.base_filters.keys():
+            return super().filter_queryset(request, queryset, view)
+        return queryset

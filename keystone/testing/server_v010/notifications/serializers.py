@@ -1,0 +1,37 @@
+"""Notifications (only ``read`` is writable) and notification preferences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from keystone.testing.server_v010.nested import UserSummarySerializer
+from keystone.testing.server_v010.notifications.models import Notification, Preference
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    _user = UserSummarySerializer(source="user", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "time", "read", "subject", "message_html", "notification_type", "user"]
+        fields += ["_user"]
+        read_only_fields = [name for name in fields if name != "read"]
+
+
+class PreferenceSerializer(serializers.ModelSerializer):
+    _user = UserSummarySerializer(source="user", read_only=True)
+
+    class Meta:
+        model = Preference
+        fields = "__all__"
+        extra_kwargs = {"user": {"required": False}}
+
+    def validate_user(self, value: Any) -> Any:
+        submitter = self.context["request"].user
+        if not (submitter.is_staff or value == submitter):
+            raise serializers.ValidationError(
+                "User field cannot be set to a different user than the request submitter."
+            )
+        return value

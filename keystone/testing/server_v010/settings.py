@@ -1,0 +1,170 @@
+"""Django settings for one v0.10.9 emulator process, computed from its :class:`EmulatorConfig`.
+
+Everything a client can see follows the real server's settings module: the authentication
+classes in its order (token first, then session), the session and CSRF cookie settings, the
+trusted origins it falls back to when ``SECURE_ALLOWED_ORIGINS`` is unset (which are also its
+CORS origins and ``CSRF_TRUSTED_ORIGINS``), ``_search``/``_order``, the limit/offset pagination,
+the throttles, upload limits and the audit log's correlation-id header. The departures are the
+ones a test server needs: SQLite tuned for many writing threads, a cheap password hash, no admin
+site, templates, Redis, Celery or mail server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keystone.testing.config import EmulatorConfig
+from keystone.testing.server.settings import PASSWORD_VALIDATORS
+from keystone.testing.server.settings import sqlite_database
+from keystone.testing.server_v010.apps import APP_CONFIGS
+
+VERSION = "0.10.9"
+"""What the server reports at ``version/``, ``config/`` and the home page."""
+
+TRUSTED_LOCAL_ORIGINS = [
+    "http://localhost:80",
+    "https://localhost:443",
+    "http://localhost:4200",
+    "http://localhost:8000",
+    "http://127.0.0.1:80",
+    "https://127.0.0.1:443",
+    "http://127.0.0.1:4200",
+    "http://127.0.0.1:8000",
+]
+"""The real server's default CORS and CSRF trusted origins (``SECURE_ALLOWED_ORIGINS`` unset)."""
+
+SESSION_AGE = 1_209_600  # 14 days, the real default
+MAX_FILE_SIZE = int(2.5 * 1024 * 1024)
+MAX_FILE_COUNT = 15
+ALLOWED_FILE_TYPES = [
+    "application/pdf",
+    "application/rtf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.oasis.opendocument.text",
+    "application/x-latex",
+    "application/x-tex",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "text/plain",
+    "text/markdown",
+    "text/richtext",
+    "text/csv",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/svg+xml",
+    "image/tiff",
+    "image/bmp",
+]
+"""Attachment types accepted (judged from the file name's extension), as ``config/`` lists."""
+
+_PACKAGE = "keystone.testing.server_v010"
+
+
+def build_settings(
+    config: EmulatorConfig, *, database_path: str, secret_key: str, media_root: str
+) -> dict[str, Any]:
+    """Return the keyword arguments for ``django.conf.settings.configure``."""
+    return {
+        "DEBUG": False,
+        "SECRET_KEY": secret_key,
+        "ALLOWED_HOSTS": sorted({"localhost", "127.0.0.1", "[::1]", config.host}),
+        "ROOT_URLCONF": f"{_PACKAGE}.urls",
+        "INSTALLED_APPS": [
+            "auditlog",
+            "corsheaders",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "rest_framework",
+            "rest_framework.authtoken",
+            "django_filters",
+            *APP_CONFIGS,
+        ],
+        "MIDDLEWARE": [
+            "corsheaders.middleware.CorsMiddleware",
+            f"{_PACKAGE}.middleware.RequestLogMiddleware",
+            "django.middleware.security.SecurityMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+            "auditlog.middleware.AuditlogMiddleware",
+        ],
+        "TEMPLATES": [],
+        "APPEND_SLASH": True,
+        "USE_TZ": True,
+        "TIME_ZONE": "UTC",
+        "USE_I18N": False,
+        "LANGUAGE_CODE": "en-us",
+        "AUTH_USER_MODEL": "users.User",
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "PASSWORD_HASHERS": ["keystone.testing.server.hashers.FastPBKDF2PasswordHasher"],
+        "AUTH_PASSWORD_VALIDATORS": [
+            {"NAME": f"django.contrib.auth.password_validation.{name}"}
+            for name in PASSWORD_VALIDATORS
+        ],
+        "DATABASES": {"default": sqlite_database(database_path)},
+        "CACHES": {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "keystone-emulator",
+                "OPTIONS": {"MAX_ENTRIES": 100_000},
+            }
+        },
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_AGE": SESSION_AGE,
+        "CSRF_COOKIE_SECURE": False,
+        "CSRF_COOKIE_HTTPONLY": False,
+        "CSRF_COOKIE_SAMESITE": "Lax",
+        "CSRF_TRUSTED_ORIGINS": TRUSTED_LOCAL_ORIGINS,
+        "CORS_ALLOWED_ORIGINS": TRUSTED_LOCAL_ORIGINS,
+        "CORS_ALLOW_CREDENTIALS": True,
+        "CORS_ALLOW_HEADERS": [
+            "accept",
+            "authorization",
+            "content-type",
+            "user-agent",
+            "x-csrftoken",
+            "x-requested-with",
+            "x-keystone-cid",
+        ],
+        "AUDITLOG_CID_HEADER": "X-KEYSTONE-CID",
+        "MEDIA_URL": "/media/",
+        "MEDIA_ROOT": media_root,
+        "REST_FRAMEWORK": _rest_framework(config),
+        "LOGGING_CONFIG": None,  # keep the server process's own logging untouched
+        "KEYSTONE_VERSION": VERSION,
+    }
+
+
+def _rest_framework(config: EmulatorConfig) -> dict[str, Any]:
+    return {
+        "SEARCH_PARAM": "_search",
+        "ORDERING_PARAM": "_order",
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "rest_framework.authentication.TokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+        "DEFAULT_THROTTLE_CLASSES": [
+            "rest_framework.throttling.AnonRateThrottle",
+            "rest_framework.throttling.UserRateThrottle",
+        ],
+        "DEFAULT_THROTTLE_RATES": {"anon": config.anon_throttle, "user": config.user_throttle},
+        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+        "DEFAULT_FILTER_BACKENDS": [
+            f"{_PACKAGE}.filters.AutoFilterBackend",
+            "rest_framework.filters.OrderingFilter",
+            "rest_framework.filters.SearchFilter",
+        ],
+        "DEFAULT_PAGINATION_CLASS": "keystone.testing.server.pagination.LimitOffsetPages",
+        "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    }

@@ -1,0 +1,234 @@
+"""The record viewsets of the v0.10.9 profile: one DRF ``ModelViewSet`` per resource.
+
+Each declares what the real server's does: its queryset, serializer, permission classes and
+``search_fields`` (``_search``). Some of those search fields name no model field (reviews,
+attachments, notifications, audit entries), so ``_search`` there fails with the real server's
+HTML 500. Non-staff users list only their teams' records (``team_field``), but a detail request
+for another team's record reaches the permission check and answers 403, as on the server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from keystone.testing.server_v010 import models, permissions, serializers
+from keystone.testing.server_v010.notifications.serializers import (
+    NotificationSerializer,
+    PreferenceSerializer,
+)
+
+
+class TeamScopedViewSet(viewsets.ModelViewSet):
+    """Lists only the records of the user's teams unless the user is staff."""
+
+    team_field: str | None = "team"
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        if self.action == "list" and self.team_field and not self.request.user.is_staff:
+            teams = models.Team.objects.teams_for_user(self.request.user)
+            queryset = queryset.filter(**{f"{self.team_field}__in": teams})
+        return queryset
+
+
+class UserScopedViewSet(viewsets.ModelViewSet):
+    """Lists only the user's own records unless the user is staff."""
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        if self.action == "list" and not self.request.user.is_staff:
+            queryset = queryset.filter(user=self.request.user)
+        return queryset
+
+
+class _DefaultToRequester:
+    """``create`` fills ``field`` with the requesting user when the body leaves it out."""
+
+    requester_field = "user"
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = request.data.copy()
+        data.setdefault(self.requester_field, request.user.pk)
+        serializer = self.get_serializer(data=data)  # type: ignore[attr-defined]
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)  # type: ignore[attr-defined]
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
+
+
+class UserViewSet(viewsets.ModelViewSet):
+    """API endpoints for managing user accounts."""
+
+    permission_classes = [IsAuthenticated, permissions.UserPermissions]
+    search_fields = ["username", "first_name", "last_name", "email", "department", "role"]
+    queryset = models.User.objects.prefetch_related("history", "membership__team")
+
+    def get_serializer_class(self) -> Any:
+        if self.request.user.is_staff:
+            return serializers.PrivilegedUserSerializer
+        return serializers.RestrictedUserSerializer
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        return queryset if self.request.user.is_staff else queryset.filter(is_active=True)
+
+
+class TeamViewSet(TeamScopedViewSet):
+    """API endpoints for managing user teams."""
+
+    team_field = "id"
+    permission_classes = [IsAuthenticated, permissions.TeamPermissions]
+    search_fields = ["name"]
+    queryset = models.Team.objects.prefetch_related("history", "membership__user")
+
+    def get_serializer_class(self) -> Any:
+        if self.action in ("update", "partial_update"):
+            return serializers.TeamUpdateSerializer
+        return serializers.TeamSerializer
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        return queryset if self.request.user.is_staff else queryset.filter(is_active=True)
+
+
+class MembershipViewSet(viewsets.ModelViewSet):
+    """API endpoints for managing team membership."""
+
+    permission_classes = [IsAuthenticated, permissions.MembershipPermissions]
+    serializer_class = serializers.MembershipSerializer
+    search_fields = ["team__name", "user__username", "user__first_name", "user__last_name"]
+    queryset = models.Membership.objects.prefetch_related("history").select_related("team", "user")
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        if not self.request.user.is_staff:
+            queryset = queryset.filter(team__is_active=True, user__is_active=True)
+        return queryset
+
+
+class ClusterViewSet(viewsets.ModelViewSet):
+    """API endpoints for managing Slurm clusters."""
+
+    permission_classes = [IsAuthenticated, permissions.ClusterPermissions]
+    search_fields = ["name", "description"]
+    serializer_class = serializers.ClusterSerializer
+    queryset = models.Cluster.objects.prefetch_related("history", "access_teams")
+
+    def get_queryset(self) -> Any:
+        """Non-staff list only the clusters open to one of their teams."""
+        queryset = super().get_queryset()
+        if self.action != "list" or self.request.user.is_staff:
+            return queryset
+        teams = models.Team.objects.teams_for_user(self.request.user).values_list("id", flat=True)
+        modes = models.Cluster.AccessModeChoices
+        open_ = queryset.filter(access_mode=modes.OPEN)
+        listed = queryset.filter(access_mode=modes.WHITELIST, access_teams__in=teams)
+        unlisted = queryset.filter(access_mode=modes.BLACKLIST).exclude(access_teams__in=teams)
+        return (open_ | listed | unlisted).distinct()
+
+
+class AllocationRequestViewSet(TeamScopedViewSet):
+    """API endpoints for managing allocation requests."""
+
+    permission_classes = [IsAuthenticated, permissions.AllocationRequestPermissions]
+    search_fields = ["title", "description", "team__name", "submitter__username"]
+    search_fields += ["submitter__first_name", "submitter__last_name"]
+    serializer_class = serializers.AllocationRequestSerializer
+    queryset = models.AllocationRequest.objects.prefetch_related(
+        "history", "assignees", "attachment_set", "publications", "grants", "allocation_set"
+    ).select_related("submitter", "team")
+
+
+class AllocationReviewViewSet(_DefaultToRequester, TeamScopedViewSet):
+    """API endpoints for managing allocation reviews."""
+
+    requester_field = "reviewer"
+    team_field = "request__team"
+    permission_classes = [IsAuthenticated, permissions.AllocationReviewPermissions]
+    search_fields = ["public_comments", "private_comments", "request__team__name"]
+    search_fields += ["request__title"]
+    serializer_class = serializers.AllocationReviewSerializer
+    queryset = models.AllocationReview.objects.prefetch_related("history").select_related(
+        "request", "reviewer"
+    )
+
+
+class ResourceAllocationViewSet(TeamScopedViewSet):
+    """API endpoints for managing resource allocations."""
+
+    team_field = "request__team"
+    permission_classes = [IsAuthenticated, permissions.ResourceAllocationPermissions]
+    search_fields = ["request__team__name", "request__title", "cluster__name"]
+    serializer_class = serializers.ResourceAllocationSerializer
+    queryset = models.ResourceAllocation.objects.prefetch_related("history").select_related(
+        "request", "cluster"
+    )
+
+
+class AttachmentViewSet(TeamScopedViewSet):
+    """API endpoints for managing request attachments."""
+
+    team_field = "request__team"
+    permission_classes = [IsAuthenticated, permissions.RequestChildPermissions]
+    search_fields = ["path", "request__title", "request__submitter__username"]
+    search_fields += ["request__submitter__first_name", "request__submitter__last_name"]
+    serializer_class = serializers.AttachmentSerializer
+    queryset = models.Attachment.objects.prefetch_related("history").select_related("request")
+
+
+class CommentViewSet(TeamScopedViewSet):
+    """API endpoints for managing request comments."""
+
+    team_field = "request__team"
+    permission_classes = [IsAuthenticated, permissions.CommentPermissions]
+    search_fields = ["content", "request__title", "user__username", "user__first_name"]
+    search_fields += ["user__last_name"]
+    serializer_class = serializers.CommentSerializer
+    queryset = models.Comment.objects.prefetch_related("history").select_related("request", "user")
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        if self.action == "list" and not self.request.user.is_staff:
+            queryset = queryset.filter(private=False)
+        return queryset
+
+
+class GrantViewSet(TeamScopedViewSet):
+    """API endpoints for managing funding awards."""
+
+    permission_classes = [IsAuthenticated, permissions.TeamMemberWrite]
+    search_fields = ["title", "agency", "team__name", "pi"]
+    serializer_class = serializers.GrantSerializer
+    queryset = models.Grant.objects.prefetch_related("history").select_related("team")
+
+
+class PublicationViewSet(TeamScopedViewSet):
+    """API endpoints for managing research publications."""
+
+    permission_classes = [IsAuthenticated, permissions.TeamMemberWrite]
+    search_fields = ["title", "abstract", "journal", "doi", "team__name"]
+    serializer_class = serializers.PublicationSerializer
+    queryset = models.Publication.objects.prefetch_related("history").select_related("team")
+
+
+class NotificationViewSet(UserScopedViewSet):
+    """API endpoints for retrieving user notifications."""
+
+    permission_classes = [IsAuthenticated, permissions.NotificationPermissions]
+    http_method_names = ["get", "head", "options", "patch"]
+    search_fields = ["message", "user__username", "user__first_name", "user__last_name"]
+    serializer_class = NotificationSerializer
+    queryset = models.Notification.objects.select_related("user")
+
+
+class PreferenceViewSet(_DefaultToRequester, UserScopedViewSet):
+    """API endpoints for managing user notification preferences."""
+
+    permission_classes = [IsAuthenticated, permissions.PreferencePermissions]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    serializer_class = PreferenceSerializer
+    queryset = models.Preference.objects.select_related("user")
