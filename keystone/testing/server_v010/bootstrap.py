@@ -12,6 +12,7 @@ import atexit
 import secrets
 import shutil
 import tempfile
+import warnings
 from typing import TYPE_CHECKING
 
 from keystone.testing.config import EmulatorConfig
@@ -53,6 +54,7 @@ def build_application(config: EmulatorConfig) -> WSGIApplication:
         )
     )
     django.setup(set_prefix=False)
+    warnings.filterwarnings("ignore", message="The list-based error format")
 
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection

@@ -167,4 +167,6 @@ def _rest_framework(config: EmulatorConfig) -> dict[str, Any]:
         ],
         "DEFAULT_PAGINATION_CLASS": "keystone.testing.server.pagination.LimitOffsetPages",
         "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+        # DRF 3.17 (the real server's) reports list item errors as a list; 3.18 can still do so.
+        "LIST_SERIALIZER_ERRORS_AS_DICT": False,
     }
