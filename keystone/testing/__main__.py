@@ -3,7 +3,9 @@
 The server runs in this process. Its database lives in a temporary directory removed on exit
 (unless ``--database`` names a file to keep). Once ready it prints its URL, the credentials it
 was given and its control-channel URL, which another process can program with
-:class:`keystone.testing.EmulatorControl`.
+:class:`keystone.testing.EmulatorControl`. ``--api`` picks the server profile, ``--tls`` serves
+HTTPS with a throwaway certificate (its CA file is printed), and ``--token USER:KEY`` gives an
+account a known API token (0.10.9).
 """
 
 from __future__ import annotations
@@ -15,13 +17,21 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from keystone.testing.config import EmulatorConfig, UserSpec
+from keystone.testing.config import (
+    DEFAULT_API,
+    KNOWN_APIS,
+    EmulatorConfig,
+    TokenSpec,
+    UserSpec,
+)
 from keystone.testing.control import CONTROL_PREFIX
 from keystone.testing.emulator import DATABASE_NAME, random_secret_key
 from keystone.testing.httpd import DEFAULT_KEEPALIVE_TIMEOUT, EmulatorHTTPServer
 from keystone.testing.serving import DEFAULT_APP_FACTORY, StopFlag, serve
+from keystone.testing.tls import TlsFiles, make_certificates
 
 _DISABLED = {"none", "off", "0", ""}
+_PROFILE = "profile"  # a throttle option left at the profile's default
 
 
 def _throttle(value: str) -> str | None:
@@ -38,6 +48,13 @@ def _user(value: str) -> UserSpec:
     return UserSpec(username=name, password=password, is_staff=staff)
 
 
+def _token(value: str) -> TokenSpec:
+    name, sep, key = value.partition(":")
+    if not sep or not name or not key:
+        raise argparse.ArgumentTypeError(f"expected USER:KEY, not {value!r}")
+    return TokenSpec(username=name, key=key)
+
+
 def build_parser() -> argparse.ArgumentParser:
     defaults = EmulatorConfig()
     parser = argparse.ArgumentParser(
@@ -49,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     add = parser.add_argument
+    add(
+        "--api",
+        choices=KNOWN_APIS,
+        default=DEFAULT_API,
+        help="the Keystone server version to imitate (default %(default)s)",
+    )
     add("--host", default=defaults.host, help="address to listen on (default %(default)s)")
     add("--port", type=int, default=8000, help="port; 0 picks a free one (default %(default)s)")
     add("--admin-username", default=defaults.admin_username, help="staff user seeded at start")
@@ -70,16 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--user-throttle",
         type=_throttle,
-        default=defaults.user_throttle,
+        default=_PROFILE,
         metavar="RATE",
-        help="e.g. 100/min; none or off disables (default %(default)s)",
+        help="e.g. 100/min; none or off disables (default: the profile's, "
+        f"{defaults.user_throttle} for 0.3.26, 300/min for 0.10.9)",
     )
     add(
         "--anon-throttle",
         type=_throttle,
-        default=defaults.anon_throttle,
+        default=_PROFILE,
         metavar="RATE",
-        help="e.g. 10/min; none or off disables (default %(default)s)",
+        help="e.g. 10/min; none or off disables (default: the profile's, "
+        f"{defaults.anon_throttle} for 0.3.26, 120/min for 0.10.9)",
     )
     add("--secret-key", help="fixed token signing key (default: a random key per start)")
     add("--paginate", action="store_true", help="answer lists as {count,next,previous,results}")
@@ -92,6 +117,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME:PASSWORD[:staff]",
         help="an extra account to seed (repeatable)",
     )
+    add(
+        "--token",
+        dest="tokens",
+        action="append",
+        type=_token,
+        default=[],
+        metavar="USER:KEY",
+        help="give an existing account this API token (0.10.9; repeatable)",
+    )
+    add("--tls", action="store_true", help="serve HTTPS with a throwaway certificate")
     add("--database", metavar="PATH", help="SQLite file to use and keep (default: temporary)")
     add(
         "--keepalive-timeout",
@@ -107,15 +142,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace, database_path: str) -> EmulatorConfig:
     """The server configuration the command line describes."""
+    profile = EmulatorConfig.for_api(args.api)
+    throttles = {
+        name: getattr(profile, name) if value == _PROFILE else value
+        for name, value in (
+            ("user_throttle", args.user_throttle),
+            ("anon_throttle", args.anon_throttle),
+        )
+    }
     return EmulatorConfig(
+        api=args.api,
+        tokens=tuple(args.tokens),
         host=args.host,
         port=args.port,
         admin_username=args.admin_username,
         admin_password=args.admin_password,
         access_token_lifetime=args.access_token_lifetime,
         refresh_token_lifetime=args.refresh_token_lifetime,
-        user_throttle=args.user_throttle,
-        anon_throttle=args.anon_throttle,
+        **throttles,
         secret_key=args.secret_key or random_secret_key(),
         paginate=args.paginate,
         users=tuple(args.users),
@@ -123,15 +167,20 @@ def config_from_args(args: argparse.Namespace, database_path: str) -> EmulatorCo
     )
 
 
-def _banner(server: EmulatorHTTPServer, config: EmulatorConfig) -> None:
+def _banner(
+    server: EmulatorHTTPServer, config: EmulatorConfig, tls: TlsFiles | None = None
+) -> None:
     lines = [
         f"Keystone emulator ready at {server.url}",
+        *([f"  Keystone API {config.api}"] if config.api != DEFAULT_API else []),
         f"  admin (staff): {config.admin_username} / {config.admin_password}",
         *(
             f"  user{' (staff)' if u.is_staff else ''}: {u.username} / {u.password}"
             for u in config.users
         ),
         f"  faults and counters: {server.url}{CONTROL_PREFIX.lstrip('/')}",
+        *(f"  API token: {t.username} / {t.key}" for t in config.tokens),
+        *([f"  CA certificate: {tls.ca_path}"] if tls else []),
         f"  database: {config.database_path}",
         "Press Ctrl-C to stop.",
     ]
@@ -139,19 +188,24 @@ def _banner(server: EmulatorHTTPServer, config: EmulatorConfig) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.tokens and args.api == "0.3.26":
+        parser.error("--token needs --api 0.10.9 (the 0.3.26 server has no API tokens)")
     stop = StopFlag()
     stop.install_signal_handlers()
     workdir = Path(tempfile.mkdtemp(prefix="keystone-emulator-"))
     try:
         database = args.database or str(workdir / DATABASE_NAME)
+        tls = make_certificates(workdir, args.host) if args.tls else None
         serve(
             config_from_args(args, database),
             stop,
-            _banner,
+            lambda server, config: _banner(server, config, tls),
             app_factory=args.app_factory,
             keepalive_timeout=args.keepalive_timeout,
             access_log=not args.quiet,
+            tls=(tls.cert_path, tls.key_path) if tls else None,
         )
     except OSError as exc:
         print(f"keystone emulator on {args.host}:{args.port}: {exc}", file=sys.stderr)
