@@ -130,7 +130,9 @@ class Session:
         return [record["id"] for record in self.page(path, **fields)["results"]]
 
 
-def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]) -> tuple[bytes, str]:
+def multipart(
+    fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]
+) -> tuple[bytes, str]:
     """A ``multipart/form-data`` body and its content type."""
     encoded, content_type = urllib3.encode_multipart_formdata({**fields, **files})
     return encoded, content_type

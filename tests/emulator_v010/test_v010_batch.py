@@ -74,8 +74,17 @@ def test_a_dry_run_answers_every_step_and_keeps_nothing(admin: Session) -> None:
     response = admin.post(
         "batch/",
         _job(
-            {"ref": "c", "method": "POST", "path": "/allocations/clusters/", "payload": {"name": name}},
-            {"method": "PATCH", "path": "/allocations/clusters/@ref{c.id}/", "payload": {"description": "d"}},
+            {
+                "ref": "c",
+                "method": "POST",
+                "path": "/allocations/clusters/",
+                "payload": {"name": name},
+            },
+            {
+                "method": "PATCH",
+                "path": "/allocations/clusters/@ref{c.id}/",
+                "payload": {"description": "d"},
+            },
             dry_run=True,
         ),
     )
@@ -105,7 +114,9 @@ def test_job_errors(admin: Session) -> None:
             {"method": ["This field is required."]},
         ]
     }
-    assert admin.post("batch/", {"actions": []}).json() == {"non_field_errors": ["No data provided"]}
+    assert admin.post("batch/", {"actions": []}).json() == {
+        "non_field_errors": ["No data provided"]
+    }
     assert admin.post("batch/", _job(), csrf=False).json() == CSRF_MISSING
     assert admin.get("batch/").status == 405
 

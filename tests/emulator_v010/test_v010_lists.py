@@ -89,7 +89,7 @@ def test_negated_and_list_lookups(admin: Session, clusters: tuple[str, list[int]
     assert found(description__isnull="true") == [ids[1], ids[3]]
     assert found(name__endswith="-3") == [ids[2]]
     assert found(name__not_endswith="-3") == [ids[0], ids[1], ids[3], ids[4]]
-    assert found(name__not_contains="-1") == ids[1:]
+    assert found(name__not_contains=f"{prefix}-1") == ids[1:]
     assert found(name__not_startswith=f"{prefix}-2") == [ids[0], *ids[2:]]
     assert found(name__contains=prefix.upper()) == ids  # case-insensitive on SQLite
     assert found(id__gte=str(ids[1]), id__lt=str(ids[3])) == ids[1:3]

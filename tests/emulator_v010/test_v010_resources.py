@@ -64,7 +64,9 @@ def test_validation_errors_are_drfs(admin: Session) -> None:
         "enabled": ["Must be a valid boolean."],
         "access_mode": ['"ZZ" is not a valid choice.'],
     }
-    listed = admin.post("allocations/clusters/", raw=b'["a"]', headers={"Content-Type": "application/json"})
+    listed = admin.post(
+        "allocations/clusters/", raw=b'["a"]', headers={"Content-Type": "application/json"}
+    )
     assert listed.json() == {
         "non_field_errors": ["Invalid data. Expected a dictionary, but got list."]
     }
@@ -81,7 +83,9 @@ def test_teams_slugs_memberships_and_roles(admin: Session, team: dict[str, Any])
     duplicate = admin.post(
         "users/memberships/", {"user": team["member_id"], "team": team["id"], "role": "MB"}
     )
-    assert duplicate.json() == {"non_field_errors": ["The fields user, team must make a unique set."]}
+    assert duplicate.json() == {
+        "non_field_errors": ["The fields user, team must make a unique set."]
+    }
     detail = admin.get(f"users/teams/{team['id']}/").json()
     assert [(m["user"], m["role"]) for m in detail["_membership"]] == [(team["member_id"], "AD")]
     assert admin.get("users/membership-choices/role/").json() == {
@@ -118,7 +122,9 @@ def test_requests_embed_their_links_and_only_staff_see_private_comments(
 ) -> None:
     request_id = team["request"]["id"]
     admin.create("allocations/comments/", {"request": request_id, "content": "public"})
-    admin.create("allocations/comments/", {"request": request_id, "content": "hush", "private": True})
+    admin.create(
+        "allocations/comments/", {"request": request_id, "content": "hush", "private": True}
+    )
     seen_by_staff = admin.get(f"allocations/requests/{request_id}/").json()
     assert [c["content"] for c in seen_by_staff["_comments"]] == ["public", "hush"]
     seen_by_member = member.get(f"allocations/requests/{request_id}/").json()
@@ -145,7 +151,9 @@ def test_non_staff_permissions(
 
 
 def test_reviews_default_their_reviewer(admin: Session, team: dict[str, Any]) -> None:
-    review = admin.create("allocations/reviews/", {"request": team["request"]["id"], "status": "AP"})
+    review = admin.create(
+        "allocations/reviews/", {"request": team["request"]["id"], "status": "AP"}
+    )
     assert review["_reviewer"]["username"] == "admin"
     other = admin.post(
         "allocations/reviews/",
@@ -163,7 +171,9 @@ def test_attachments_are_judged_by_extension_and_answered_as_storage_paths(
     body, content_type = multipart(
         {"request": request_id}, {"file": ("notes.txt", b"hello", "application/octet-stream")}
     )
-    created = admin.post("allocations/attachments/", raw=body, headers={"Content-Type": content_type})
+    created = admin.post(
+        "allocations/attachments/", raw=body, headers={"Content-Type": content_type}
+    )
     assert created.status == 201, created.data
     record = created.json()
     assert record["file"].startswith("allocations/notes") and record["name"] == "notes.txt"
@@ -182,7 +192,9 @@ def test_attachments_are_judged_by_extension_and_answered_as_storage_paths(
     big, content_type = multipart(
         {"request": request_id}, {"file": ("big.txt", b"x" * (2_621_440 + 1), "text/plain")}
     )
-    too_big = admin.post("allocations/attachments/", raw=big, headers={"Content-Type": content_type})
+    too_big = admin.post(
+        "allocations/attachments/", raw=big, headers={"Content-Type": content_type}
+    )
     assert too_big.json() == {"file": ["File size should not exceed 2.50 MB."]}
     no_file = admin.post("allocations/attachments/", {"request": request_id})
     assert no_file.json() == {"file": ["No file was submitted."]}
@@ -200,12 +212,24 @@ def test_grants_and_publications_belong_to_a_team(
 ) -> None:
     grant = member.create(
         "research/grants/",
-        {"title": "g", "agency": "NSF", "amount": "10.00", "start_date": "2025-01-01", "team": team["id"]},
+        {
+            "title": "g",
+            "agency": "NSF",
+            "amount": "10.00",
+            "start_date": "2025-01-01",
+            "team": team["id"],
+        },
     )
     assert grant["_team"]["id"] == team["id"]
     bad = admin.post(
         "research/grants/",
-        {"title": "g", "agency": "NSF", "amount": "1.234", "start_date": "2025-02-30", "team": team["id"]},
+        {
+            "title": "g",
+            "agency": "NSF",
+            "amount": "1.234",
+            "start_date": "2025-02-30",
+            "team": team["id"],
+        },
     )
     assert bad.json() == {
         "amount": ["Ensure that there are no more than 2 decimal places."],
@@ -217,9 +241,7 @@ def test_grants_and_publications_belong_to_a_team(
     assert stats["grant_count"] == 1 and stats["funding_total"] == "10.00"
 
 
-def test_notifications_are_read_and_marked_only(
-    v010: KeystoneEmulator, member: Session
-) -> None:
+def test_notifications_are_read_and_marked_only(v010: KeystoneEmulator, member: Session) -> None:
     subject = unique("notice")
     sent = v010.notify("member", subject, "Hello <you>")
     assert sent["message_html"] == "<p>Hello &lt;you&gt;</p>" and sent["read"] is False
@@ -234,9 +256,7 @@ def test_notifications_are_read_and_marked_only(
     assert unread == {"total": 1, "unread": 0}
 
 
-def test_preferences_default_to_the_requesting_user(
-    v010: KeystoneEmulator, admin: Session
-) -> None:
+def test_preferences_default_to_the_requesting_user(v010: KeystoneEmulator, admin: Session) -> None:
     username, password = unique("prefs"), "Prefs-pw-12345"
     user = admin.create("users/users/", {"username": username, "password": password})
     session = Session.logged_in(v010, username, password)
@@ -273,9 +293,20 @@ def test_public_and_gone_endpoints(v010: KeystoneEmulator) -> None:
     assert anonymous.get("").data == b"Keystone API Version 0.10.9"
     assert anonymous.get("health/").status == 500  # no mail server, Redis or Celery
     checks = {row["check"]: row["healthy"] for row in anonymous.get("health/json/").json()["data"]}
-    assert checks == {"SMTP": False, "Database": True, "Storage": True, "Redis": False, "Celery": False}
+    assert checks == {
+        "SMTP": False,
+        "Database": True,
+        "Storage": True,
+        "Redis": False,
+        "Celery": False,
+    }
     assert anonymous.get("config/").status == 401
-    for gone in ("users/researchgroups/", "logs/apps/", "authentication/new/", "authentication/refresh/"):
+    for gone in (
+        "users/researchgroups/",
+        "logs/apps/",
+        "authentication/new/",
+        "authentication/refresh/",
+    ):
         response = anonymous.get(gone)
         assert response.status == 404 and HTML_NOT_FOUND in response.data, gone
 

@@ -127,6 +127,7 @@ def test_the_cli_serves_https_with_a_given_token(tmp_path: Any) -> None:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
         assert process.returncode == 0, err
+        assert "stopped (SIGINT)" in out
     finally:
         if process.poll() is None:
             process.kill()
@@ -141,7 +142,6 @@ def test_the_cli_refuses_tokens_on_the_0326_profile() -> None:
         timeout=30,
     )
     assert result.returncode == 2 and "--token needs --api 0.10.9" in result.stderr
-
 
 
 def test_the_session_fixture_takes_its_profile_from_the_command_line(

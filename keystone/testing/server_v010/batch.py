@@ -29,7 +29,10 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 _TOKEN = re.compile(r"@(file|ref)\{([^}]*)\}")
-_LABELS = {"file": re.compile(r"^[a-zA-Z0-9_]+$"), "ref": re.compile(r"^[a-zA-Z0-9_]+\.[a-zA-Z0-9_.]+$")}
+_LABELS = {
+    "file": re.compile(r"^[a-zA-Z0-9_]+$"),
+    "ref": re.compile(r"^[a-zA-Z0-9_]+\.[a-zA-Z0-9_.]+$"),
+}
 
 
 class ReferenceError_(Exception):
@@ -183,8 +186,8 @@ def execute(steps: list[dict[str, Any]], user: Any, host: str, dry_run: bool, fi
 class JobView(APIView):
     """API endpoints for running batch jobs."""
 
-    permission_classes = [IsAuthenticated]
-    parser_classes = [parsers.MultiPartParser, parsers.JSONParser]
+    permission_classes = (IsAuthenticated,)
+    parser_classes = (parsers.MultiPartParser, parsers.JSONParser)
 
     def post(self, request: Request) -> JsonResponse:
         job = request.data.get("job")

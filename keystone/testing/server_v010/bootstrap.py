@@ -72,5 +72,6 @@ def build_application(config: EmulatorConfig) -> WSGIApplication:
     install_tokens(config.tokens)
     resolve("/version/")  # import the URLconf and every view now, not on the first request
     handler = WSGIHandler()
-    handler.emulator_commands = COMMANDS  # type: ignore[attr-defined]
-    return handler
+    handler.emulator_commands = COMMANDS
+    application: WSGIApplication = handler
+    return application

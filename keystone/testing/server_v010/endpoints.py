@@ -41,7 +41,7 @@ class LoginSerializer(serializers.Serializer):
 class LoginView(GenericAPIView):
     """API endpoints for starting a session (sets the ``sessionid`` and a new ``csrftoken``)."""
 
-    permission_classes: list[Any] = []
+    permission_classes = ()
     serializer_class = LoginSerializer
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -55,7 +55,7 @@ class LoginView(GenericAPIView):
 class LogoutView(GenericAPIView):
     """API endpoints for ending the current session (API tokens stay valid)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = (IsAuthenticated,)
     serializer_class = serializers.Serializer
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -66,7 +66,7 @@ class LogoutView(GenericAPIView):
 class WhoAmIView(GenericAPIView):
     """API endpoints for fetching the authenticated user's record."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = (IsAuthenticated,)
     serializer_class = RestrictedUserSerializer
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -76,7 +76,7 @@ class WhoAmIView(GenericAPIView):
 class ConfigView(GenericAPIView):
     """API endpoints for fetching the server's client-facing settings."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = (IsAuthenticated,)
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(
@@ -93,7 +93,7 @@ class ConfigView(GenericAPIView):
 class Version(GenericAPIView):
     """API endpoints for exposing the API version."""
 
-    permission_classes: list[Any] = []
+    permission_classes = ()
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         return HttpResponse(settings.VERSION, content_type="text/plain")
@@ -105,7 +105,7 @@ def choices_view(choices: Any, description: str) -> Any:
     def get(self: GenericAPIView, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(dict(choices))
 
-    view = type(
+    view: Any = type(
         "ChoicesView",
         (GenericAPIView,),
         {"permission_classes": [IsAuthenticated], "get": get, "__doc__": description},

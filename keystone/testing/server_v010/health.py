@@ -73,7 +73,7 @@ def results() -> list[dict[str, Any]]:
 class HealthCheckView(GenericAPIView):
     """API endpoints for checking the server's health (empty body; 500 if a check fails)."""
 
-    permission_classes: list[Any] = []
+    permission_classes = ()
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         healthy = all(row["healthy"] for row in results())
@@ -83,7 +83,7 @@ class HealthCheckView(GenericAPIView):
 class HealthCheckJsonView(GenericAPIView):
     """API endpoints for fetching health checks as JSON (always 200)."""
 
-    permission_classes: list[Any] = []
+    permission_classes = ()
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         return JsonResponse({"data": results()})
@@ -92,7 +92,7 @@ class HealthCheckJsonView(GenericAPIView):
 class HealthCheckPrometheusView(GenericAPIView):
     """API endpoints for fetching health checks as Prometheus gauges."""
 
-    permission_classes: list[Any] = []
+    permission_classes = ()
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         rows = results()
@@ -106,7 +106,8 @@ class HealthCheckPrometheusView(GenericAPIView):
                 for row in rows
             ),
             "",
-            "# HELP keystone_health_check_eval_time_seconds Health check evaluation time in seconds",
+            "# HELP keystone_health_check_eval_time_seconds "
+            "Health check evaluation time in seconds",
             "# TYPE keystone_health_check_eval_time_seconds gauge",
             *(
                 f'keystone_health_check_eval_time_seconds{{check="{row["check"]}"}} '

@@ -8,6 +8,7 @@ request causes carry the same id.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -41,7 +42,7 @@ class RequestLogMiddleware:
         cid = correlation_id(request)
         response = self.get_response(request)
         user: Any = getattr(request, "user", None)
-        try:
+        with contextlib.suppress(Exception):  # a failure to record never breaks a request
             RequestLog.objects.create(
                 method=str(request.method)[:10],
                 endpoint=request.get_full_path()[:2048],
@@ -50,6 +51,4 @@ class RequestLogMiddleware:
                 cid=cid,
                 user_id=user.pk if user is not None and user.is_authenticated else None,
             )
-        except Exception:  # the real server never lets its request log break a request
-            pass
         return response

@@ -17,7 +17,7 @@ from keystone.testing.server_v010 import models
 class TeamSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = models.Team
-        fields = ["id", "slug", "name", "is_active"]
+        fields = ("id", "slug", "name", "is_active")
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -26,7 +26,7 @@ class UserSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.User
-        fields = [
+        fields = (
             "id",
             "username",
             "first_name",
@@ -36,7 +36,7 @@ class UserSummarySerializer(serializers.ModelSerializer):
             "email",
             "department",
             "role",
-        ]
+        )
 
 
 class TeamRoleSerializer(serializers.ModelSerializer):
@@ -46,7 +46,7 @@ class TeamRoleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.Membership
-        fields = ["id", "team", "role", "_team"]
+        fields = ("id", "team", "role", "_team")
 
 
 class UserRoleSerializer(serializers.ModelSerializer):
@@ -56,7 +56,7 @@ class UserRoleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.Membership
-        fields = ["id", "user", "role", "_user"]
+        fields = ("id", "user", "role", "_user")
 
 
 class AuditLogSummarySerializer(serializers.ModelSerializer):
@@ -67,7 +67,7 @@ class AuditLogSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.AuditLog
-        fields = ["id", "timestamp", "action", "actor", "_actor", "changes"]
+        fields = ("id", "timestamp", "action", "actor", "_actor", "changes")
 
     def get_action(self, obj: Any) -> str:
         return str(LogEntry.Action.choices[obj.action][1])
@@ -81,13 +81,13 @@ def history() -> AuditLogSummarySerializer:
 class ClusterSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = models.Cluster
-        fields = ["id", "name", "enabled"]
+        fields = ("id", "name", "enabled")
 
 
 class AllocationRequestSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = models.AllocationRequest
-        fields = ["id", "title", "status", "active", "expire"]
+        fields = ("id", "title", "status", "active", "expire")
 
 
 class ResourceAllocationSummarySerializer(serializers.ModelSerializer):
@@ -95,7 +95,7 @@ class ResourceAllocationSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.ResourceAllocation
-        fields = ["id", "cluster", "requested", "awarded", "final", "_cluster"]
+        fields = ("id", "cluster", "requested", "awarded", "final", "_cluster")
 
 
 class AttachmentSummarySerializer(serializers.ModelSerializer):
@@ -104,7 +104,7 @@ class AttachmentSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.Attachment
-        fields = ["file", "name"]
+        fields = ("file", "name")
 
 
 class CommentSummarySerializer(serializers.ModelSerializer):
@@ -112,18 +112,18 @@ class CommentSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = models.Comment
-        fields = ["id", "user", "content", "created", "private", "_user"]
+        fields = ("id", "user", "content", "created", "private", "_user")
 
 
 class GrantSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = models.Grant
         fields = "__all__"
-        read_only_fields = ["team"]
+        read_only_fields = ("team",)
 
 
 class PublicationSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = models.Publication
         fields = "__all__"
-        read_only_fields = ["team"]
+        read_only_fields = ("team",)

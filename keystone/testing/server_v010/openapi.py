@@ -57,7 +57,7 @@ def _yaml(value: Any, indent: int = 0) -> str:
 class OpenApiJsonView(GenericAPIView):
     """API endpoints for fetching the OpenAPI schema as JSON."""
 
-    permission_classes: list[Any] = []
+    permission_classes = ()
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         body = json.dumps(document(), indent=4)
@@ -67,7 +67,7 @@ class OpenApiJsonView(GenericAPIView):
 class OpenApiYamlView(GenericAPIView):
     """API endpoints for fetching the OpenAPI schema as YAML."""
 
-    permission_classes: list[Any] = []
+    permission_classes = ()
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         body = _yaml(document()) + "\n"

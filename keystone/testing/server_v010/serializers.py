@@ -9,7 +9,7 @@ rules, DRF's and Django's everywhere else.
 from __future__ import annotations
 
 from mimetypes import guess_type
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
@@ -18,6 +18,8 @@ from rest_framework import serializers
 
 from keystone.testing.server_v010 import models, nested
 from keystone.testing.server_v010.settings import ALLOWED_FILE_TYPES, MAX_FILE_SIZE
+
+BY_NON_STAFF = "by non-staff users"
 
 
 def _requester(serializer: serializers.Serializer) -> Any:
@@ -45,7 +47,8 @@ class MembershipSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"team": "Non-staff cannot create a membership for an inactive team."}
             )
-        return super().validate(attrs)
+        validated: dict[str, Any] = super().validate(attrs)
+        return validated
 
 
 class PrivilegedUserSerializer(serializers.ModelSerializer):
@@ -60,13 +63,14 @@ class PrivilegedUserSerializer(serializers.ModelSerializer):
         model = models.User
         fields = "__all__"
         read_only_fields: tuple[str, ...] = ("date_joined", "last_login")
-        extra_kwargs = {"password": {"write_only": True}}
+        extra_kwargs: ClassVar[dict[str, Any]] = {"password": {"write_only": True}}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "password" in attrs:
             password_validation.validate_password(attrs["password"])
             attrs["password"] = make_password(attrs["password"])
-        return super().validate(attrs)
+        validated: dict[str, Any] = super().validate(attrs)
+        return validated
 
 
 class RestrictedUserSerializer(PrivilegedUserSerializer):
@@ -89,7 +93,7 @@ class TeamSerializer(serializers.ModelSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is None and not attrs.get("is_active", True) and not _is_staff(self):
             raise serializers.ValidationError(
-                {"is_active": "This field cannot be set to False on new records by non-staff users."}
+                {"is_active": f"This field cannot be set to False on new records {BY_NON_STAFF}."}
             )
         if name := attrs.get("name"):
             slug = slugify(name)
@@ -99,7 +103,8 @@ class TeamSerializer(serializers.ModelSerializer):
             if clashing.exists():
                 raise serializers.ValidationError({"name": "A team with this name already exists."})
             attrs["slug"] = slug
-        return super().validate(attrs)
+        validated: dict[str, Any] = super().validate(attrs)
+        return validated
 
 
 class TeamUpdateSerializer(TeamSerializer):
@@ -128,7 +133,7 @@ class AllocationRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = models.AllocationRequest
         fields = "__all__"
-        extra_kwargs = {"submitted": {"read_only": True}}
+        extra_kwargs: ClassVar[dict[str, Any]] = {"submitted": {"read_only": True}}
 
     def get__comments(self, obj: Any) -> Any:
         """Comments oldest first; private ones only for staff."""
@@ -146,7 +151,10 @@ class AllocationReviewSerializer(serializers.ModelSerializer):
     class Meta:
         model = models.AllocationReview
         fields = "__all__"
-        extra_kwargs = {"reviewer": {"required": False}, "submitted": {"read_only": True}}
+        extra_kwargs: ClassVar[dict[str, Any]] = {
+            "reviewer": {"required": False},
+            "submitted": {"read_only": True},
+        }
 
     def validate_reviewer(self, value: Any) -> Any:
         if value != _requester(self):
@@ -218,7 +226,8 @@ class CommentSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"private": "Only staff users can write comments marked as private."}
             )
-        return super().validate(attrs)
+        validated: dict[str, Any] = super().validate(attrs)
+        return validated
 
 
 class GrantSerializer(serializers.ModelSerializer):

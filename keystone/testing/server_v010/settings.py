@@ -14,8 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from keystone.testing.config import EmulatorConfig
-from keystone.testing.server.settings import PASSWORD_VALIDATORS
-from keystone.testing.server.settings import sqlite_database
+from keystone.testing.server.settings import PASSWORD_VALIDATORS, sqlite_database
 from keystone.testing.server_v010.apps import APP_CONFIGS
 
 VERSION = "0.10.9"

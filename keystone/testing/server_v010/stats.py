@@ -44,7 +44,9 @@ RequestStatsSerializer = _serializer(
     {
         **_fields(serializers.IntegerField, REQUEST_COUNTS),
         **_fields(serializers.FloatField, SU_TOTALS),
-        **_fields(serializers.FloatField, "days_pending_average days_active_average", allow_null=True),
+        **_fields(
+            serializers.FloatField, "days_pending_average days_active_average", allow_null=True
+        ),
     },
 )
 GrantStatsSerializer = _serializer(
@@ -71,7 +73,7 @@ NotificationStatsSerializer = _serializer(
 class StatsView(GenericAPIView):
     """Figures over the team records the user sees (every record for staff)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = (IsAuthenticated,)
     scope = "team"
 
     def get_queryset(self) -> Any:
@@ -113,7 +115,9 @@ class RequestStatsView(StatsView):
         )
         awarded = {
             f"su_{name}_total": Coalesce(
-                Sum("awarded", filter=q, output_field=IntegerField()), 0, output_field=IntegerField()
+                Sum("awarded", filter=q, output_field=IntegerField()),
+                0,
+                output_field=IntegerField(),
             )
             for name, q in self._stages("request__", today).items()
         }

@@ -63,8 +63,18 @@ class _DefaultToRequester:
 class UserViewSet(viewsets.ModelViewSet):
     """API endpoints for managing user accounts."""
 
-    permission_classes = [IsAuthenticated, permissions.UserPermissions]
-    search_fields = ["username", "first_name", "last_name", "email", "department", "role"]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.UserPermissions,
+    )
+    search_fields = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "department",
+        "role",
+    )
     queryset = models.User.objects.prefetch_related("history", "membership__team")
 
     def get_serializer_class(self) -> Any:
@@ -81,8 +91,11 @@ class TeamViewSet(TeamScopedViewSet):
     """API endpoints for managing user teams."""
 
     team_field = "id"
-    permission_classes = [IsAuthenticated, permissions.TeamPermissions]
-    search_fields = ["name"]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.TeamPermissions,
+    )
+    search_fields = ("name",)
     queryset = models.Team.objects.prefetch_related("history", "membership__user")
 
     def get_serializer_class(self) -> Any:
@@ -98,9 +111,17 @@ class TeamViewSet(TeamScopedViewSet):
 class MembershipViewSet(viewsets.ModelViewSet):
     """API endpoints for managing team membership."""
 
-    permission_classes = [IsAuthenticated, permissions.MembershipPermissions]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.MembershipPermissions,
+    )
     serializer_class = serializers.MembershipSerializer
-    search_fields = ["team__name", "user__username", "user__first_name", "user__last_name"]
+    search_fields = (
+        "team__name",
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+    )
     queryset = models.Membership.objects.prefetch_related("history").select_related("team", "user")
 
     def get_queryset(self) -> Any:
@@ -113,8 +134,14 @@ class MembershipViewSet(viewsets.ModelViewSet):
 class ClusterViewSet(viewsets.ModelViewSet):
     """API endpoints for managing Slurm clusters."""
 
-    permission_classes = [IsAuthenticated, permissions.ClusterPermissions]
-    search_fields = ["name", "description"]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.ClusterPermissions,
+    )
+    search_fields = (
+        "name",
+        "description",
+    )
     serializer_class = serializers.ClusterSerializer
     queryset = models.Cluster.objects.prefetch_related("history", "access_teams")
 
@@ -134,9 +161,18 @@ class ClusterViewSet(viewsets.ModelViewSet):
 class AllocationRequestViewSet(TeamScopedViewSet):
     """API endpoints for managing allocation requests."""
 
-    permission_classes = [IsAuthenticated, permissions.AllocationRequestPermissions]
-    search_fields = ["title", "description", "team__name", "submitter__username"]
-    search_fields += ["submitter__first_name", "submitter__last_name"]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.AllocationRequestPermissions,
+    )
+    search_fields = (
+        "title",
+        "description",
+        "team__name",
+        "submitter__username",
+        "submitter__first_name",
+        "submitter__last_name",
+    )
     serializer_class = serializers.AllocationRequestSerializer
     queryset = models.AllocationRequest.objects.prefetch_related(
         "history", "assignees", "attachment_set", "publications", "grants", "allocation_set"
@@ -148,9 +184,16 @@ class AllocationReviewViewSet(_DefaultToRequester, TeamScopedViewSet):
 
     requester_field = "reviewer"
     team_field = "request__team"
-    permission_classes = [IsAuthenticated, permissions.AllocationReviewPermissions]
-    search_fields = ["public_comments", "private_comments", "request__team__name"]
-    search_fields += ["request__title"]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.AllocationReviewPermissions,
+    )
+    search_fields = (
+        "public_comments",
+        "private_comments",
+        "request__team__name",
+        "request__title",
+    )
     serializer_class = serializers.AllocationReviewSerializer
     queryset = models.AllocationReview.objects.prefetch_related("history").select_related(
         "request", "reviewer"
@@ -161,8 +204,15 @@ class ResourceAllocationViewSet(TeamScopedViewSet):
     """API endpoints for managing resource allocations."""
 
     team_field = "request__team"
-    permission_classes = [IsAuthenticated, permissions.ResourceAllocationPermissions]
-    search_fields = ["request__team__name", "request__title", "cluster__name"]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.ResourceAllocationPermissions,
+    )
+    search_fields = (
+        "request__team__name",
+        "request__title",
+        "cluster__name",
+    )
     serializer_class = serializers.ResourceAllocationSerializer
     queryset = models.ResourceAllocation.objects.prefetch_related("history").select_related(
         "request", "cluster"
@@ -173,9 +223,17 @@ class AttachmentViewSet(TeamScopedViewSet):
     """API endpoints for managing request attachments."""
 
     team_field = "request__team"
-    permission_classes = [IsAuthenticated, permissions.RequestChildPermissions]
-    search_fields = ["path", "request__title", "request__submitter__username"]
-    search_fields += ["request__submitter__first_name", "request__submitter__last_name"]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.RequestChildPermissions,
+    )
+    search_fields = (
+        "path",
+        "request__title",
+        "request__submitter__username",
+        "request__submitter__first_name",
+        "request__submitter__last_name",
+    )
     serializer_class = serializers.AttachmentSerializer
     queryset = models.Attachment.objects.prefetch_related("history").select_related("request")
 
@@ -184,9 +242,17 @@ class CommentViewSet(TeamScopedViewSet):
     """API endpoints for managing request comments."""
 
     team_field = "request__team"
-    permission_classes = [IsAuthenticated, permissions.CommentPermissions]
-    search_fields = ["content", "request__title", "user__username", "user__first_name"]
-    search_fields += ["user__last_name"]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.CommentPermissions,
+    )
+    search_fields = (
+        "content",
+        "request__title",
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+    )
     serializer_class = serializers.CommentSerializer
     queryset = models.Comment.objects.prefetch_related("history").select_related("request", "user")
 
@@ -200,8 +266,16 @@ class CommentViewSet(TeamScopedViewSet):
 class GrantViewSet(TeamScopedViewSet):
     """API endpoints for managing funding awards."""
 
-    permission_classes = [IsAuthenticated, permissions.TeamMemberWrite]
-    search_fields = ["title", "agency", "team__name", "pi"]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.TeamMemberWrite,
+    )
+    search_fields = (
+        "title",
+        "agency",
+        "team__name",
+        "pi",
+    )
     serializer_class = serializers.GrantSerializer
     queryset = models.Grant.objects.prefetch_related("history").select_related("team")
 
@@ -209,8 +283,17 @@ class GrantViewSet(TeamScopedViewSet):
 class PublicationViewSet(TeamScopedViewSet):
     """API endpoints for managing research publications."""
 
-    permission_classes = [IsAuthenticated, permissions.TeamMemberWrite]
-    search_fields = ["title", "abstract", "journal", "doi", "team__name"]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.TeamMemberWrite,
+    )
+    search_fields = (
+        "title",
+        "abstract",
+        "journal",
+        "doi",
+        "team__name",
+    )
     serializer_class = serializers.PublicationSerializer
     queryset = models.Publication.objects.prefetch_related("history").select_related("team")
 
@@ -218,9 +301,22 @@ class PublicationViewSet(TeamScopedViewSet):
 class NotificationViewSet(UserScopedViewSet):
     """API endpoints for retrieving user notifications."""
 
-    permission_classes = [IsAuthenticated, permissions.NotificationPermissions]
-    http_method_names = ["get", "head", "options", "patch"]
-    search_fields = ["message", "user__username", "user__first_name", "user__last_name"]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.NotificationPermissions,
+    )
+    http_method_names = (
+        "get",
+        "head",
+        "options",
+        "patch",
+    )
+    search_fields = (
+        "message",
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+    )
     serializer_class = NotificationSerializer
     queryset = models.Notification.objects.select_related("user")
 
@@ -228,7 +324,14 @@ class NotificationViewSet(UserScopedViewSet):
 class PreferenceViewSet(_DefaultToRequester, UserScopedViewSet):
     """API endpoints for managing user notification preferences."""
 
-    permission_classes = [IsAuthenticated, permissions.PreferencePermissions]
-    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    permission_classes = (
+        IsAuthenticated,
+        permissions.PreferencePermissions,
+    )
+    search_fields = (
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+    )
     serializer_class = PreferenceSerializer
     queryset = models.Preference.objects.select_related("user")

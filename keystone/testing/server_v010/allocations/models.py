@@ -28,9 +28,7 @@ class ResourceAllocation(models.Model):
     awarded = models.PositiveIntegerField(null=True, blank=True)
     final = models.PositiveIntegerField(null=True, blank=True)
     history = AuditlogHistoryField()
-    cluster = models.ForeignKey(
-        "Cluster", on_delete=models.PROTECT, related_name="allocation_set"
-    )
+    cluster = models.ForeignKey("Cluster", on_delete=models.PROTECT, related_name="allocation_set")
     request = models.ForeignKey(
         "AllocationRequest", on_delete=models.CASCADE, related_name="allocation_set"
     )
@@ -147,7 +145,7 @@ class Cluster(models.Model):
 
     def admits(self, team: Team) -> bool:
         """Whether ``team`` may hold allocations on this cluster."""
-        listed = self.access_teams.filter(pk=team.pk).exists()
+        listed = bool(self.access_teams.filter(pk=team.pk).exists())
         if self.access_mode == self.AccessModeChoices.WHITELIST:
             return listed
         if self.access_mode == self.AccessModeChoices.BLACKLIST:

@@ -83,7 +83,7 @@ class FeedEntry(models.Model):
         app_label = "logging"
         managed = False
         db_table = "logging_feedentry"
-        ordering = ["-timestamp"]
+        ordering = ("-timestamp",)
 
 
 def feed_view_sql() -> str:

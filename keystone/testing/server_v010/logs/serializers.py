@@ -17,7 +17,7 @@ class AuditLogSerializer(AuditLogSummarySerializer):
 
     class Meta:
         model = AuditLog
-        fields = [
+        fields = (
             "id",
             "record_name",
             "record_id",
@@ -29,7 +29,7 @@ class AuditLogSerializer(AuditLogSummarySerializer):
             "timestamp",
             "actor",
             "_actor",
-        ]
+        )
 
     def get_record_name(self, obj: Any) -> str:
         """``"<app label> | <model>"``, e.g. ``"allocations | Cluster"``."""

@@ -13,9 +13,15 @@ from keystone.testing.server_v010.permissions import StaffRead
 class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
     """API endpoints for fetching audit log records."""
 
-    permission_classes = [IsAuthenticated, StaffRead]
-    search_fields = ["record_name", "action", "cid", "actor__username", "actor__first_name"]
-    search_fields += ["actor__last_name"]
+    permission_classes = (IsAuthenticated, StaffRead)
+    search_fields = (
+        "record_name",
+        "action",
+        "cid",
+        "actor__username",
+        "actor__first_name",
+        "actor__last_name",
+    )
     serializer_class = serializers.AuditLogSerializer
     queryset = AuditLog.objects.select_related("actor", "content_type")
 
@@ -23,9 +29,15 @@ class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
 class FeedView(generics.ListAPIView):
     """API endpoints for fetching the combined log feed."""
 
-    permission_classes = [IsAuthenticated, StaffRead]
-    search_fields = ["status", "summary", "cid", "user__username", "user__first_name"]
-    search_fields += ["user__last_name"]
+    permission_classes = (IsAuthenticated, StaffRead)
+    search_fields = (
+        "status",
+        "summary",
+        "cid",
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+    )
     serializer_class = serializers.FeedEntrySerializer
     queryset = FeedEntry.objects.select_related("user")
 
@@ -33,9 +45,17 @@ class FeedView(generics.ListAPIView):
 class RequestLogViewSet(viewsets.ReadOnlyModelViewSet):
     """API endpoints for fetching HTTP request log records."""
 
-    permission_classes = [IsAuthenticated, StaffRead]
-    search_fields = ["endpoint", "method", "response_code", "remote_address", "cid"]
-    search_fields += ["user__username", "user__first_name", "user__last_name"]
+    permission_classes = (IsAuthenticated, StaffRead)
+    search_fields = (
+        "endpoint",
+        "method",
+        "response_code",
+        "remote_address",
+        "cid",
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+    )
     serializer_class = serializers.RequestLogSerializer
     queryset = RequestLog.objects.select_related("user")
 
@@ -43,7 +63,7 @@ class RequestLogViewSet(viewsets.ReadOnlyModelViewSet):
 class TaskResultViewSet(viewsets.ReadOnlyModelViewSet):
     """API endpoints for fetching background task results."""
 
-    permission_classes = [IsAuthenticated, StaffRead]
-    search_fields = ["periodic_task_name", "task_name", "status", "worker", "result", "traceback"]
+    permission_classes = (IsAuthenticated, StaffRead)
+    search_fields = ("periodic_task_name", "task_name", "status", "worker", "result", "traceback")
     serializer_class = serializers.TaskResultSerializer
     queryset = TaskResult.objects.all()

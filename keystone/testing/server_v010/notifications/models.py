@@ -30,12 +30,12 @@ class Notification(models.Model):
 
     class Meta:
         app_label = "notifications"
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
-                fields=["user", "notification_type", "metadata"],
+                fields=("user", "notification_type", "metadata"),
                 name="unique_user_type_metadata",
-            )
-        ]
+            ),
+        )
 
 
 class Preference(models.Model):

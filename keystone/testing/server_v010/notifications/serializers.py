@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rest_framework import serializers
 
@@ -15,9 +15,17 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "time", "read", "subject", "message_html", "notification_type", "user"]
-        fields += ["_user"]
-        read_only_fields = [name for name in fields if name != "read"]
+        fields = (
+            "id",
+            "time",
+            "read",
+            "subject",
+            "message_html",
+            "notification_type",
+            "user",
+            "_user",
+        )
+        read_only_fields = tuple(name for name in fields if name != "read")
 
 
 class PreferenceSerializer(serializers.ModelSerializer):
@@ -26,7 +34,7 @@ class PreferenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Preference
         fields = "__all__"
-        extra_kwargs = {"user": {"required": False}}
+        extra_kwargs: ClassVar[dict[str, Any]] = {"user": {"required": False}}
 
     def validate_user(self, value: Any) -> Any:
         submitter = self.context["request"].user

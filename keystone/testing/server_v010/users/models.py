@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from auditlog.models import AuditlogHistoryField
 from auditlog.registry import auditlog
@@ -29,9 +29,7 @@ class Membership(models.Model):
 
     class Meta:
         app_label = "users"
-        constraints = [
-            models.UniqueConstraint(fields=["user", "team"], name="unique_user_team"),
-        ]
+        constraints = (models.UniqueConstraint(fields=("user", "team"), name="unique_user_team"),)
 
 
 class TeamManager(models.Manager["Team"]):
@@ -79,7 +77,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "username"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     username = models.CharField(
         max_length=150, unique=True, validators=[UnicodeUsernameValidator()]
