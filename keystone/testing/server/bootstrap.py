@@ -14,7 +14,8 @@ import contextlib
 import os
 import secrets
 import tempfile
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from keystone.testing.config import EmulatorConfig
 
@@ -37,8 +38,12 @@ def temporary_database() -> str:
     return path
 
 
-def build_application(config: EmulatorConfig) -> WSGIApplication:
-    """Configure Django from ``config`` and return the emulator's WSGI application."""
+def configure_django(build: Callable[[str, str], dict[str, Any]], config: EmulatorConfig) -> None:
+    """Configure Django once in this process with ``build(database_path, secret_key)``.
+
+    The database is ``config.database_path`` or a temporary file; the key is
+    ``config.secret_key`` or a fresh random one.
+    """
     import django
     from django.conf import settings
 
@@ -47,13 +52,22 @@ def build_application(config: EmulatorConfig) -> WSGIApplication:
             "Django is already configured in this process; build_application() runs once, "
             "in a process of its own (start the emulator with KeystoneEmulator)."
         )
-
-    from keystone.testing.server.settings import build_settings
-
     database_path = config.database_path or temporary_database()
     secret_key = config.secret_key or secrets.token_urlsafe(50)
-    settings.configure(**build_settings(config, database_path=database_path, secret_key=secret_key))
+    settings.configure(**build(database_path, secret_key))
     django.setup(set_prefix=False)
+
+
+def build_application(config: EmulatorConfig) -> WSGIApplication:
+    """Configure Django from ``config`` and return the emulator's WSGI application."""
+    from keystone.testing.server.settings import build_settings
+
+    configure_django(
+        lambda database_path, secret_key: build_settings(
+            config, database_path=database_path, secret_key=secret_key
+        ),
+        config,
+    )
 
     from django.core.handlers.wsgi import WSGIHandler
     from django.urls import resolve

@@ -39,12 +39,14 @@ def _check(probe: Any) -> dict[str, Any]:
     return {"status": 200, "message": "working", "critical_service": True}
 
 
-def _database() -> None:
+def database_probe() -> None:
+    """Run a trivial query."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
 
 
-def _storage() -> None:
+def storage_probe() -> None:
+    """Write a temporary file."""
     with tempfile.TemporaryFile() as handle:
         handle.write(b"health")
 
@@ -60,8 +62,8 @@ def run_checks() -> dict[str, dict[str, Any]]:
     return {
         "CeleryHealthCheckCelery": dict(NOT_USED),
         "CeleryPingHealthCheck": dict(NOT_USED),
-        "DatabaseBackend": _check(_database),
-        "DefaultFileStorageHealthCheck": _check(_storage),
+        "DatabaseBackend": _check(database_probe),
+        "DefaultFileStorageHealthCheck": _check(storage_probe),
         "MigrationsHealthCheck": _check(_schema),
         "RedisHealthCheck": dict(NOT_USED),
     }

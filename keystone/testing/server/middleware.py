@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.http import HttpRequest, HttpResponse
 
+from keystone.testing.server.addresses import client_address
 from keystone.testing.server.models import RequestLog
 
 SECRET_FIELDS = frozenset({"password", "access", "refresh"})
@@ -36,15 +37,6 @@ def mask_secrets(body: str) -> str:
         masked = {k: MASK if k in SECRET_FIELDS else v for k, v in document.items()}
         return json.dumps(masked)
     return body
-
-
-def client_address(request: HttpRequest) -> str | None:
-    """The first ``X-Forwarded-For`` hop, else the peer address."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if forwarded:
-        return str(forwarded).split(",")[0].strip()[:40]
-    address = request.META.get("REMOTE_ADDR")
-    return str(address)[:40] if address else None
 
 
 class RequestLogMiddleware:

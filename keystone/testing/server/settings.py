@@ -47,13 +47,27 @@ def build_settings(
             "django.middleware.common.CommonMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
         ],
+        "AUTH_USER_MODEL": "keystone_emulator.User",
+        "REST_FRAMEWORK": _rest_framework(config),
+        "SIMPLE_JWT": _simple_jwt(config, secret_key),
+        **common_settings(database_path),
+    }
+
+
+def common_settings(database_path: str) -> dict[str, Any]:
+    """The settings every profile shares: time zone, hashing, the database and the cache.
+
+    Both profiles answer like a server with ``DEBUG`` off, ``APPEND_SLASH`` on and UTC times;
+    both hash passwords cheaply, keep their data in SQLite and their throttle counters in a
+    local-memory cache, and leave the process's logging alone.
+    """
+    return {
         "TEMPLATES": [],
         "APPEND_SLASH": True,
         "USE_TZ": True,
         "TIME_ZONE": "UTC",
         "USE_I18N": False,
         "LANGUAGE_CODE": "en-us",
-        "AUTH_USER_MODEL": "keystone_emulator.User",
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
         "PASSWORD_HASHERS": [f"{_PACKAGE}.hashers.FastPBKDF2PasswordHasher"],
         "AUTH_PASSWORD_VALIDATORS": [
@@ -68,8 +82,6 @@ def build_settings(
                 "OPTIONS": {"MAX_ENTRIES": 100_000},
             }
         },
-        "REST_FRAMEWORK": _rest_framework(config),
-        "SIMPLE_JWT": _simple_jwt(config, secret_key),
         "LOGGING_CONFIG": None,  # keep the server process's own logging untouched
     }
 

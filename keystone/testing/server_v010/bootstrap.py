@@ -9,7 +9,6 @@ control channel offers for this profile (see :mod:`keystone.testing.server_v010.
 from __future__ import annotations
 
 import atexit
-import secrets
 import shutil
 import tempfile
 import warnings
@@ -32,28 +31,18 @@ def _media_root(database_path: str | None) -> str:
 
 def build_application(config: EmulatorConfig) -> WSGIApplication:
     """Configure Django from ``config`` and return the v0.10.9 emulator's WSGI application."""
-    import django
-    from django.conf import settings
-
-    if settings.configured:
-        raise RuntimeError(
-            "Django is already configured in this process; build_application() runs once, "
-            "in a process of its own (start the emulator with KeystoneEmulator)."
-        )
-
-    from keystone.testing.server.bootstrap import temporary_database
+    from keystone.testing.server.bootstrap import configure_django
     from keystone.testing.server_v010.settings import build_settings
 
-    database_path = config.database_path or temporary_database()
-    settings.configure(
-        **build_settings(
+    configure_django(
+        lambda database_path, secret_key: build_settings(
             config,
             database_path=database_path,
-            secret_key=config.secret_key or secrets.token_urlsafe(50),
+            secret_key=secret_key,
             media_root=_media_root(config.database_path),
-        )
+        ),
+        config,
     )
-    django.setup(set_prefix=False)
     warnings.filterwarnings("ignore", message="The list-based error format")
 
     from django.core.handlers.wsgi import WSGIHandler

@@ -18,6 +18,8 @@ from typing import Any
 from django.db import models
 from django_filters import rest_framework as filters
 
+from keystone.testing.server.filters import AdvancedFilterBackend
+
 
 @dataclass(frozen=True)
 class Lookup:
@@ -102,20 +104,13 @@ def filterset_for(model: type[models.Model]) -> type[filters.FilterSet]:
     return type(f"{model.__name__}FilterSet", (filters.FilterSet,), attrs)
 
 
-class AutoFilterBackend(filters.DjangoFilterBackend):
-    """Uses :func:`filterset_for` unless a view names its own FilterSet."""
+class AutoFilterBackend(AdvancedFilterBackend):
+    """Uses :func:`filterset_for` unless a view names its own FilterSet.
+
+    Like the 0.3.26 backend it skips the filter form when no parameter names a filter.
+    """
 
     def get_filterset_class(self, view: Any, queryset: Any = None) -> Any:
-        declared = super().get_filterset_class(view, queryset=queryset)
-        if declared is not None or queryset is None:
-            return declared
+        if getattr(view, "filterset_class", None) is not None or queryset is None:
+            return super(AdvancedFilterBackend, self).get_filterset_class(view, queryset)
         return filterset_for(queryset.model)
-
-    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
-        """Filter, skipping the filter form when no parameter names a filter (same result)."""
-        filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is None:
-            return queryset
-        if request.query_params.keys() & filterset_class.base_filters.keys():
-            return super().filter_queryset(request, queryset, view)
-        return queryset

@@ -9,30 +9,20 @@ Results are cached for 60 seconds, as on the server.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 
+from keystone.testing.server.health import database_probe, storage_probe
+
 CACHE_KEY = "healthcheck_results"
 CACHE_SECONDS = 60
 ABSENT = "Unavailable: not provided by the emulator"
-
-
-def _database() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-
-
-def _storage() -> None:
-    with tempfile.TemporaryFile() as handle:
-        handle.write(b"health")
 
 
 def _absent() -> None:
@@ -41,8 +31,8 @@ def _absent() -> None:
 
 CHECKS: dict[str, Callable[[], None]] = {
     "SMTP": _absent,
-    "Database": _database,
-    "Storage": _storage,
+    "Database": database_probe,
+    "Storage": storage_probe,
     "Redis": _absent,
     "Celery": _absent,
 }

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from keystone.testing.server.middleware import client_address
+from keystone.testing.server.addresses import client_address
 from keystone.testing.server_v010.logs.models import RequestLog
 
 CID_META_KEY = "HTTP_X_KEYSTONE_CID"

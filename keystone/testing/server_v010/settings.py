@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from keystone.testing.config import EmulatorConfig
-from keystone.testing.server.settings import PASSWORD_VALIDATORS, sqlite_database
+from keystone.testing.server.settings import common_settings
 from keystone.testing.server_v010.apps import APP_CONFIGS
 
 VERSION = "0.10.9"
@@ -95,27 +95,8 @@ def build_settings(
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
             "auditlog.middleware.AuditlogMiddleware",
         ],
-        "TEMPLATES": [],
-        "APPEND_SLASH": True,
-        "USE_TZ": True,
-        "TIME_ZONE": "UTC",
-        "USE_I18N": False,
-        "LANGUAGE_CODE": "en-us",
         "AUTH_USER_MODEL": "users.User",
-        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
-        "PASSWORD_HASHERS": ["keystone.testing.server.hashers.FastPBKDF2PasswordHasher"],
-        "AUTH_PASSWORD_VALIDATORS": [
-            {"NAME": f"django.contrib.auth.password_validation.{name}"}
-            for name in PASSWORD_VALIDATORS
-        ],
-        "DATABASES": {"default": sqlite_database(database_path)},
-        "CACHES": {
-            "default": {
-                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                "LOCATION": "keystone-emulator",
-                "OPTIONS": {"MAX_ENTRIES": 100_000},
-            }
-        },
+        **common_settings(database_path),
         "SESSION_COOKIE_SECURE": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -139,8 +120,6 @@ def build_settings(
         "MEDIA_URL": "/media/",
         "MEDIA_ROOT": media_root,
         "REST_FRAMEWORK": _rest_framework(config),
-        "LOGGING_CONFIG": None,  # keep the server process's own logging untouched
-        "KEYSTONE_VERSION": VERSION,
     }
 
 
