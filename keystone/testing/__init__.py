@@ -1,7 +1,8 @@
 """A faithful local Keystone API server for tests (``pip install keystone-api-client[testing]``).
 
-:class:`KeystoneEmulator` runs the server in a subprocess and exposes its URL, credentials,
-fault injection (:class:`FaultInjector`), request counters (:class:`Stats`) and ``restart()``.
+:class:`KeystoneEmulator` runs the server in a subprocess (``api="0.10.9"`` or ``"0.3.26"``,
+:data:`DEFAULT_API` by default, optionally over HTTPS) and exposes its URL, credentials, fault
+injection (:class:`FaultInjector`), request counters (:class:`Stats`) and ``restart()``.
 :class:`EmulatorControl` programs an emulator started elsewhere, e.g. by
 ``python -m keystone.testing``. The pytest plugin (:mod:`keystone.testing.pytest_plugin`)
 provides the ``keystone_emulator`` and ``keystone_emulator_factory`` fixtures.
@@ -17,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from keystone.testing._process import EmulatorStartError
-    from keystone.testing.config import CONFIG_ENV_VAR, EmulatorConfig, UserSpec
+    from keystone.testing.config import (
+        CONFIG_ENV_VAR,
+        DEFAULT_API,
+        KNOWN_APIS,
+        EmulatorConfig,
+        TokenSpec,
+        UserSpec,
+    )
     from keystone.testing.emulator import KeystoneEmulator
     from keystone.testing.faults import FaultRule
     from keystone.testing.remote import ControlError, EmulatorControl, FaultInjector, Stats
@@ -25,6 +33,9 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "CONFIG_ENV_VAR": "keystone.testing.config",
+    "DEFAULT_API": "keystone.testing.config",
+    "KNOWN_APIS": "keystone.testing.config",
+    "TokenSpec": "keystone.testing.config",
     "DROPPED": "keystone.testing.stats",
     "ControlError": "keystone.testing.remote",
     "EmulatorConfig": "keystone.testing.config",
@@ -41,7 +52,9 @@ _HOMES = {
 
 __all__ = [
     "CONFIG_ENV_VAR",
+    "DEFAULT_API",
     "DROPPED",
+    "KNOWN_APIS",
     "ControlError",
     "EmulatorConfig",
     "EmulatorControl",
@@ -52,6 +65,7 @@ __all__ = [
     "RequestCount",
     "Stats",
     "StatsSnapshot",
+    "TokenSpec",
     "UserSpec",
 ]
 

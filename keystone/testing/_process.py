@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import threading
@@ -192,3 +193,28 @@ def _log_tail(workdir: Path, limit: int = 4000) -> str:
         return "(the server wrote nothing to stderr)"
     tail = text[-limit:]
     return f"server stderr (last {len(tail)} characters):\n{tail}"
+
+
+class ServerResources:
+    """The process and directory one started emulator owns.
+
+    Kept apart from :class:`KeystoneEmulator` so that its finaliser can clean up without
+    holding a reference to the emulator.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.process: ServerProcess | None = None
+
+    def stop_process(self) -> ServerState:
+        process, self.process = self.process, None
+        if process is None:
+            return ServerState()
+        stop_server(process.popen)
+        return read_state(self.workdir)
+
+    def close(self) -> None:
+        try:
+            self.stop_process()
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)

@@ -14,7 +14,6 @@ before it accepts its first request. :meth:`~KeystoneEmulator.start` begins from
 from __future__ import annotations
 
 import secrets
-import shutil
 import tempfile
 import time
 import weakref
@@ -23,14 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from keystone.testing._process import (
-    LOG_NAME,
-    ServerProcess,
-    ServerState,
-    read_state,
-    spawn_server,
-    stop_server,
-)
+from keystone.testing._process import LOG_NAME, ServerResources, spawn_server
 from keystone.testing.config import DEFAULT_API, EmulatorConfig, UserSpec, check_api
 from keystone.testing.faults import FaultRule
 from keystone.testing.httpd import DEFAULT_KEEPALIVE_TIMEOUT
@@ -45,31 +37,6 @@ DATABASE_NAME = "keystone.sqlite3"
 def random_secret_key() -> str:
     """A random signing key, like the one a Keystone server without a configured key picks."""
     return secrets.token_urlsafe(48)
-
-
-class _Resources:
-    """The process and directory one started emulator owns.
-
-    Kept apart from :class:`KeystoneEmulator` so that its finaliser can clean up without
-    holding a reference to the emulator.
-    """
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.process: ServerProcess | None = None
-
-    def stop_process(self) -> ServerState:
-        process, self.process = self.process, None
-        if process is None:
-            return ServerState()
-        stop_server(process.popen)
-        return read_state(self.workdir)
-
-    def close(self) -> None:
-        try:
-            self.stop_process()
-        finally:
-            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class KeystoneEmulator:
@@ -118,7 +85,7 @@ class KeystoneEmulator:
         self._env = dict(env or {})
         self._app_factory = app_factory
         self._config: EmulatorConfig | None = None
-        self._resources: _Resources | None = None
+        self._resources: ServerResources | None = None
         self._finalizer: weakref.finalize[[], KeystoneEmulator] | None = None
         self._control: EmulatorControl | None = None
         self._carried = StatsSnapshot()
@@ -134,7 +101,7 @@ class KeystoneEmulator:
         if self._resources is not None:
             raise RuntimeError("this emulator is already running")
         workdir = Path(tempfile.mkdtemp(prefix="keystone-emulator-"))
-        resources = _Resources(workdir)
+        resources = ServerResources(workdir)
         self._resources = resources
         self._finalizer = weakref.finalize(self, resources.close)
         self._carried = StatsSnapshot()
@@ -320,7 +287,7 @@ class KeystoneEmulator:
         if self._control is not None:
             self._control.stats.reset()
 
-    def _require_running(self) -> _Resources:
+    def _require_running(self) -> ServerResources:
         if self._resources is None:
             raise RuntimeError("this emulator is not running; call start() or use it in a with")
         return self._resources

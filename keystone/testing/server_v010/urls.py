@@ -15,16 +15,17 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from keystone.testing.server_v010 import batch, endpoints, health, openapi, stats, views
+from keystone.testing.server_v010.allocations import views as allocation_views
 from keystone.testing.server_v010.logs import views as log_views
 
 ROUTERS: dict[str, tuple[tuple[str, Any], ...]] = {
     "allocations": (
-        ("allocations", views.ResourceAllocationViewSet),
-        ("attachments", views.AttachmentViewSet),
-        ("clusters", views.ClusterViewSet),
-        ("comments", views.CommentViewSet),
-        ("requests", views.AllocationRequestViewSet),
-        ("reviews", views.AllocationReviewViewSet),
+        ("allocations", allocation_views.ResourceAllocationViewSet),
+        ("attachments", allocation_views.AttachmentViewSet),
+        ("clusters", allocation_views.ClusterViewSet),
+        ("comments", allocation_views.CommentViewSet),
+        ("requests", allocation_views.AllocationRequestViewSet),
+        ("reviews", allocation_views.AllocationReviewViewSet),
     ),
     "logs": (
         ("audit", log_views.AuditLogViewSet),

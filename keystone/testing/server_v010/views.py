@@ -1,4 +1,4 @@
-"""The record viewsets of the v0.10.9 profile: one DRF ``ModelViewSet`` per resource.
+"""The record viewsets of the v0.10.9 profile (allocations in ``allocations/views.py``).
 
 Each declares what the real server's does: its queryset, serializer, permission classes and
 ``search_fields`` (``_search``). Some of those search fields name no model field (reviews,
@@ -46,7 +46,7 @@ class UserScopedViewSet(viewsets.ModelViewSet):
         return queryset
 
 
-class _DefaultToRequester:
+class DefaultToRequester:
     """``create`` fills ``field`` with the requesting user when the body leaves it out."""
 
     requester_field = "user"
@@ -131,138 +131,6 @@ class MembershipViewSet(viewsets.ModelViewSet):
         return queryset
 
 
-class ClusterViewSet(viewsets.ModelViewSet):
-    """API endpoints for managing Slurm clusters."""
-
-    permission_classes = (
-        IsAuthenticated,
-        permissions.ClusterPermissions,
-    )
-    search_fields = (
-        "name",
-        "description",
-    )
-    serializer_class = serializers.ClusterSerializer
-    queryset = models.Cluster.objects.prefetch_related("history", "access_teams")
-
-    def get_queryset(self) -> Any:
-        """Non-staff list only the clusters open to one of their teams."""
-        queryset = super().get_queryset()
-        if self.action != "list" or self.request.user.is_staff:
-            return queryset
-        teams = models.Team.objects.teams_for_user(self.request.user).values_list("id", flat=True)
-        modes = models.Cluster.AccessModeChoices
-        open_ = queryset.filter(access_mode=modes.OPEN)
-        listed = queryset.filter(access_mode=modes.WHITELIST, access_teams__in=teams)
-        unlisted = queryset.filter(access_mode=modes.BLACKLIST).exclude(access_teams__in=teams)
-        return (open_ | listed | unlisted).distinct()
-
-
-class AllocationRequestViewSet(TeamScopedViewSet):
-    """API endpoints for managing allocation requests."""
-
-    permission_classes = (
-        IsAuthenticated,
-        permissions.AllocationRequestPermissions,
-    )
-    search_fields = (
-        "title",
-        "description",
-        "team__name",
-        "submitter__username",
-        "submitter__first_name",
-        "submitter__last_name",
-    )
-    serializer_class = serializers.AllocationRequestSerializer
-    queryset = models.AllocationRequest.objects.prefetch_related(
-        "history", "assignees", "attachment_set", "publications", "grants", "allocation_set"
-    ).select_related("submitter", "team")
-
-
-class AllocationReviewViewSet(_DefaultToRequester, TeamScopedViewSet):
-    """API endpoints for managing allocation reviews."""
-
-    requester_field = "reviewer"
-    team_field = "request__team"
-    permission_classes = (
-        IsAuthenticated,
-        permissions.AllocationReviewPermissions,
-    )
-    search_fields = (
-        "public_comments",
-        "private_comments",
-        "request__team__name",
-        "request__title",
-    )
-    serializer_class = serializers.AllocationReviewSerializer
-    queryset = models.AllocationReview.objects.prefetch_related("history").select_related(
-        "request", "reviewer"
-    )
-
-
-class ResourceAllocationViewSet(TeamScopedViewSet):
-    """API endpoints for managing resource allocations."""
-
-    team_field = "request__team"
-    permission_classes = (
-        IsAuthenticated,
-        permissions.ResourceAllocationPermissions,
-    )
-    search_fields = (
-        "request__team__name",
-        "request__title",
-        "cluster__name",
-    )
-    serializer_class = serializers.ResourceAllocationSerializer
-    queryset = models.ResourceAllocation.objects.prefetch_related("history").select_related(
-        "request", "cluster"
-    )
-
-
-class AttachmentViewSet(TeamScopedViewSet):
-    """API endpoints for managing request attachments."""
-
-    team_field = "request__team"
-    permission_classes = (
-        IsAuthenticated,
-        permissions.RequestChildPermissions,
-    )
-    search_fields = (
-        "path",
-        "request__title",
-        "request__submitter__username",
-        "request__submitter__first_name",
-        "request__submitter__last_name",
-    )
-    serializer_class = serializers.AttachmentSerializer
-    queryset = models.Attachment.objects.prefetch_related("history").select_related("request")
-
-
-class CommentViewSet(TeamScopedViewSet):
-    """API endpoints for managing request comments."""
-
-    team_field = "request__team"
-    permission_classes = (
-        IsAuthenticated,
-        permissions.CommentPermissions,
-    )
-    search_fields = (
-        "content",
-        "request__title",
-        "user__username",
-        "user__first_name",
-        "user__last_name",
-    )
-    serializer_class = serializers.CommentSerializer
-    queryset = models.Comment.objects.prefetch_related("history").select_related("request", "user")
-
-    def get_queryset(self) -> Any:
-        queryset = super().get_queryset()
-        if self.action == "list" and not self.request.user.is_staff:
-            queryset = queryset.filter(private=False)
-        return queryset
-
-
 class GrantViewSet(TeamScopedViewSet):
     """API endpoints for managing funding awards."""
 
@@ -321,7 +189,7 @@ class NotificationViewSet(UserScopedViewSet):
     queryset = models.Notification.objects.select_related("user")
 
 
-class PreferenceViewSet(_DefaultToRequester, UserScopedViewSet):
+class PreferenceViewSet(DefaultToRequester, UserScopedViewSet):
     """API endpoints for managing user notification preferences."""
 
     permission_classes = (

@@ -1,0 +1,147 @@
+"""The allocation viewsets: clusters, requests, reviews, allocations, attachments, comments.
+
+Reviews and attachments declare search fields their records do not have, so ``_search`` on
+them answers the real server's HTML 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import viewsets
+from rest_framework.permissions import IsAuthenticated
+
+from keystone.testing.server_v010 import models, permissions, serializers
+from keystone.testing.server_v010.views import DefaultToRequester, TeamScopedViewSet
+
+
+class ClusterViewSet(viewsets.ModelViewSet):
+    """API endpoints for managing Slurm clusters."""
+
+    permission_classes = (
+        IsAuthenticated,
+        permissions.ClusterPermissions,
+    )
+    search_fields = (
+        "name",
+        "description",
+    )
+    serializer_class = serializers.ClusterSerializer
+    queryset = models.Cluster.objects.prefetch_related("history", "access_teams")
+
+    def get_queryset(self) -> Any:
+        """Non-staff list only the clusters open to one of their teams."""
+        queryset = super().get_queryset()
+        if self.action != "list" or self.request.user.is_staff:
+            return queryset
+        teams = models.Team.objects.teams_for_user(self.request.user).values_list("id", flat=True)
+        modes = models.Cluster.AccessModeChoices
+        open_ = queryset.filter(access_mode=modes.OPEN)
+        listed = queryset.filter(access_mode=modes.WHITELIST, access_teams__in=teams)
+        unlisted = queryset.filter(access_mode=modes.BLACKLIST).exclude(access_teams__in=teams)
+        return (open_ | listed | unlisted).distinct()
+
+
+class AllocationRequestViewSet(TeamScopedViewSet):
+    """API endpoints for managing allocation requests."""
+
+    permission_classes = (
+        IsAuthenticated,
+        permissions.AllocationRequestPermissions,
+    )
+    search_fields = (
+        "title",
+        "description",
+        "team__name",
+        "submitter__username",
+        "submitter__first_name",
+        "submitter__last_name",
+    )
+    serializer_class = serializers.AllocationRequestSerializer
+    queryset = models.AllocationRequest.objects.prefetch_related(
+        "history", "assignees", "attachment_set", "publications", "grants", "allocation_set"
+    ).select_related("submitter", "team")
+
+
+class AllocationReviewViewSet(DefaultToRequester, TeamScopedViewSet):
+    """API endpoints for managing allocation reviews."""
+
+    requester_field = "reviewer"
+    team_field = "request__team"
+    permission_classes = (
+        IsAuthenticated,
+        permissions.AllocationReviewPermissions,
+    )
+    search_fields = (
+        "public_comments",
+        "private_comments",
+        "request__team__name",
+        "request__title",
+    )
+    serializer_class = serializers.AllocationReviewSerializer
+    queryset = models.AllocationReview.objects.prefetch_related("history").select_related(
+        "request", "reviewer"
+    )
+
+
+class ResourceAllocationViewSet(TeamScopedViewSet):
+    """API endpoints for managing resource allocations."""
+
+    team_field = "request__team"
+    permission_classes = (
+        IsAuthenticated,
+        permissions.ResourceAllocationPermissions,
+    )
+    search_fields = (
+        "request__team__name",
+        "request__title",
+        "cluster__name",
+    )
+    serializer_class = serializers.ResourceAllocationSerializer
+    queryset = models.ResourceAllocation.objects.prefetch_related("history").select_related(
+        "request", "cluster"
+    )
+
+
+class AttachmentViewSet(TeamScopedViewSet):
+    """API endpoints for managing request attachments."""
+
+    team_field = "request__team"
+    permission_classes = (
+        IsAuthenticated,
+        permissions.RequestChildPermissions,
+    )
+    search_fields = (
+        "path",
+        "request__title",
+        "request__submitter__username",
+        "request__submitter__first_name",
+        "request__submitter__last_name",
+    )
+    serializer_class = serializers.AttachmentSerializer
+    queryset = models.Attachment.objects.prefetch_related("history").select_related("request")
+
+
+class CommentViewSet(TeamScopedViewSet):
+    """API endpoints for managing request comments."""
+
+    team_field = "request__team"
+    permission_classes = (
+        IsAuthenticated,
+        permissions.CommentPermissions,
+    )
+    search_fields = (
+        "content",
+        "request__title",
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+    )
+    serializer_class = serializers.CommentSerializer
+    queryset = models.Comment.objects.prefetch_related("history").select_related("request", "user")
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        if self.action == "list" and not self.request.user.is_staff:
+            queryset = queryset.filter(private=False)
+        return queryset
