@@ -240,3 +240,18 @@ def test_grants_and_publications_belong_to_a_team(
     assert draft["published"] is None and draft["doi"] is None
     stats = admin.get("stats/grants/", team=team["id"]).json()
     assert stats["grant_count"] == 1 and stats["funding_total"] == "10.00"
+
+
+def test_a_requests_nested_grants_are_listed_by_title(admin: Session, team: dict[str, Any]) -> None:
+    grants = [
+        admin.create(
+            "research/grants/",
+            {"title": title, "agency": "NSF", "amount": "1.00", "start_date": "2025-01-01"}
+            | {"team": team["id"]},
+        )["id"]
+        for title in ("b-grant", "a-grant")
+    ]
+    path = f"allocations/requests/{team['request']['id']}/"
+    assert admin.patch(path, {"grants": grants}).json()["grants"] == grants
+    fetched = admin.get(path).json()
+    assert [grant["title"] for grant in fetched["_grants"]] == ["a-grant", "b-grant"]

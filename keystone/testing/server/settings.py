@@ -104,6 +104,17 @@ def _rest_framework(config: EmulatorConfig) -> dict[str, Any]:
         "DEFAULT_AUTHENTICATION_CLASSES": [
             "rest_framework_simplejwt.authentication.JWTAuthentication",
         ],
+        "DEFAULT_FILTER_BACKENDS": [f"{_PACKAGE}.filters.AdvancedFilterBackend"],
+        **common_rest_framework(config),
+    }
+    if config.paginate:
+        settings["DEFAULT_PAGINATION_CLASS"] = f"{_PACKAGE}.pagination.LimitOffsetPages"
+    return settings
+
+
+def common_rest_framework(config: EmulatorConfig) -> dict[str, Any]:
+    """DRF settings both profiles share: authenticated JSON views behind the two throttles."""
+    return {
         "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
         "DEFAULT_THROTTLE_CLASSES": [
             "rest_framework.throttling.AnonRateThrottle",
@@ -111,12 +122,8 @@ def _rest_framework(config: EmulatorConfig) -> dict[str, Any]:
         ],
         "DEFAULT_THROTTLE_RATES": {"anon": config.anon_throttle, "user": config.user_throttle},
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-        "DEFAULT_FILTER_BACKENDS": [f"{_PACKAGE}.filters.AdvancedFilterBackend"],
         "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     }
-    if config.paginate:
-        settings["DEFAULT_PAGINATION_CLASS"] = f"{_PACKAGE}.pagination.LimitOffsetPages"
-    return settings
 
 
 def _simple_jwt(config: EmulatorConfig, secret_key: str) -> dict[str, Any]:

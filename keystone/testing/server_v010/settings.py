@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from keystone.testing.config import EmulatorConfig
-from keystone.testing.server.settings import common_settings
+from keystone.testing.server.settings import common_rest_framework, common_settings
 from keystone.testing.server_v010.apps import APP_CONFIGS
 
 VERSION = "0.10.9"
@@ -131,20 +131,13 @@ def _rest_framework(config: EmulatorConfig) -> dict[str, Any]:
             "rest_framework.authentication.TokenAuthentication",
             "rest_framework.authentication.SessionAuthentication",
         ],
-        "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-        "DEFAULT_THROTTLE_CLASSES": [
-            "rest_framework.throttling.AnonRateThrottle",
-            "rest_framework.throttling.UserRateThrottle",
-        ],
-        "DEFAULT_THROTTLE_RATES": {"anon": config.anon_throttle, "user": config.user_throttle},
-        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
         "DEFAULT_FILTER_BACKENDS": [
             f"{_PACKAGE}.filters.AutoFilterBackend",
             "rest_framework.filters.OrderingFilter",
             "rest_framework.filters.SearchFilter",
         ],
         "DEFAULT_PAGINATION_CLASS": "keystone.testing.server.pagination.LimitOffsetPages",
-        "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+        **common_rest_framework(config),
         # DRF 3.17 (the real server's) reports list item errors as a list; 3.18 can still do so.
         "LIST_SERIALIZER_ERRORS_AS_DICT": False,
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
@@ -43,7 +44,10 @@ class ClusterViewSet(viewsets.ModelViewSet):
 
 
 class AllocationRequestViewSet(TeamScopedViewSet):
-    """API endpoints for managing allocation requests."""
+    """API endpoints for managing allocation requests.
+
+    Nested publications and grants are listed by title, allocations by cluster name.
+    """
 
     permission_classes = (
         IsAuthenticated,
@@ -59,7 +63,17 @@ class AllocationRequestViewSet(TeamScopedViewSet):
     )
     serializer_class = serializers.AllocationRequestSerializer
     queryset = models.AllocationRequest.objects.prefetch_related(
-        "history", "assignees", "attachment_set", "publications", "grants", "allocation_set"
+        "history",
+        "assignees",
+        "attachment_set",
+        Prefetch("publications", queryset=models.Publication.objects.order_by("title")),
+        Prefetch("grants", queryset=models.Grant.objects.order_by("title")),
+        Prefetch(
+            "allocation_set",
+            queryset=models.ResourceAllocation.objects.select_related("cluster").order_by(
+                "cluster__name"
+            ),
+        ),
     ).select_related("submitter", "team")
 
 
