@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from session_api import Session, unique
 
 from keystone.testing import KeystoneEmulator
@@ -93,3 +94,66 @@ def test_slashless_urls_redirect_for_every_method_and_write_nothing(admin: Sessi
     assert admin.get("allocations/clusters", _limit="1").headers["Location"] == (
         "/allocations/clusters/?_limit=1"
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "choices"),
+    [
+        (
+            "allocations/request-choices/status/",
+            {"PD": "Pending", "AP": "Approved", "DC": "Declined", "CR": "Changes Requested"},
+        ),
+        (
+            "allocations/review-choices/status/",
+            {"AP": "Approved", "DC": "Declined", "CR": "Changes Requested"},
+        ),
+        (
+            "allocations/cluster-choices/access-mode/",
+            {"WL": "Whitelist", "BL": "Blacklist", "OP": "Open"},
+        ),
+        ("users/membership-choices/role/", {"OW": "Owner", "AD": "Admin", "MB": "Member"}),
+        (
+            "notifications/notification-choices/type/",
+            {
+                "GM": "General Message",
+                "RE": "Upcoming Request Expiration",
+                "RD": "Request Past Expiration",
+            },
+        ),
+    ],
+)
+def test_choice_endpoints(
+    v010: KeystoneEmulator, admin: Session, path: str, choices: dict[str, str]
+) -> None:
+    assert admin.get(path).json() == choices
+    assert Session(v010.url).get(path).status == 401
+
+
+def test_stats_answer_the_real_fields_and_types(admin: Session) -> None:
+    requests = admin.get("stats/requests/").json()
+    assert isinstance(requests["request_count"], int)
+    assert isinstance(requests["su_awarded_total"], float)
+    assert set(requests) >= {"days_pending_average", "days_active_average", "su_finalized_total"}
+    publications = admin.get("stats/publications/").json()
+    assert list(publications) == [
+        "publications_count",
+        "draft_count",
+        "submitted_count",
+        "accepted_count",
+        "journals_count",
+        "review_average",
+    ]
+    bad_team = admin.get("stats/requests/", team="abc")
+    assert bad_team.status == 400
+    assert bad_team.json() == {
+        "team": ["Select a valid choice. That choice is not one of the available choices."]
+    }
+    assert admin.post("stats/requests/", {}).status == 405
+
+
+def test_the_task_log_is_empty_and_read_only(admin: Session) -> None:
+    assert admin.page("logs/tasks/") == {"count": 0, "next": None, "previous": None, "results": []}
+    assert admin.get("logs/tasks/1/").json() == {"detail": "No TaskResult matches the given query."}
+    roots = admin.get("logs/").json()
+    assert list(roots) == ["audit", "requests", "tasks"]
+    assert roots["audit"] == f"{admin.base_url}logs/audit/"
