@@ -203,7 +203,7 @@ def test_delay_then_processed(
     assert time.monotonic() - started >= 0.4
     assert app.calls == {"/slow/": 1}
     with pytest.raises(urllib3.exceptions.ReadTimeoutError):
-        control.faults.delay(2, path="/slow/")
+        control.faults.delay(0.8, path="/slow/")
         pool.request("GET", "/slow/", timeout=urllib3.Timeout(read=0.2))
     deadline = time.monotonic() + 10  # the server still processes the request it delayed
     while control.stats.count(path="/slow/", fault="delay") < 2 and time.monotonic() < deadline:

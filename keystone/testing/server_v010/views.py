@@ -47,7 +47,7 @@ class UserScopedViewSet(viewsets.ModelViewSet):
 
 
 class DefaultToRequester:
-    """``create`` fills ``field`` with the requesting user when the body leaves it out."""
+    """``create`` fills ``requester_field`` with the requesting user when the body leaves it out."""
 
     requester_field = "user"
 
