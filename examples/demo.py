@@ -56,7 +56,7 @@ def main() -> int:
 
     from keystone.testing import KeystoneEmulator
 
-    with KeystoneEmulator() as emulator:
+    with KeystoneEmulator(api="0.3.26") as emulator:
         print(f"started a local Keystone emulator at {emulator.url}")
         run(emulator.url, emulator.admin_username, emulator.admin_password)
     return 0

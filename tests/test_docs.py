@@ -17,7 +17,7 @@ TESTING_GUIDE = DOCS / "testing.md"
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[KeystoneEmulator]:
-    with KeystoneEmulator() as server:
+    with KeystoneEmulator(api="0.3.26") as server:
         yield server
 
 

@@ -172,7 +172,7 @@ def _banner(
 ) -> None:
     lines = [
         f"Keystone emulator ready at {server.url}",
-        *([f"  Keystone API {config.api}"] if config.api != DEFAULT_API else []),
+        f"  Keystone API {config.api}",
         f"  admin (staff): {config.admin_username} / {config.admin_password}",
         *(
             f"  user{' (staff)' if u.is_staff else ''}: {u.username} / {u.password}"

@@ -17,7 +17,7 @@ CONFIG_ENV_VAR = "KEYSTONE_EMULATOR_CONFIG"
 KNOWN_APIS = ("0.3.26", "0.10.9")
 """The Keystone server versions the emulator imitates (its profiles)."""
 
-DEFAULT_API = "0.3.26"
+DEFAULT_API = "0.10.9"
 """The profile an emulator gets when none is named."""
 
 PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {

@@ -23,6 +23,7 @@ REJECTED = {"detail": "Given token not valid for any token type", "code": "token
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[KeystoneEmulator]:
     with KeystoneEmulator(
+        api="0.3.26",
         access_token_lifetime=2,
         users=[UserSpec("bob", "Bob-pw-7Hq9!zXv")],
         user_throttle=None,

@@ -31,6 +31,7 @@ REJECTED = {
 @pytest.fixture(scope="module")
 def server() -> Iterator[KeystoneEmulator]:
     with KeystoneEmulator(
+        api="0.3.26",
         access_token_lifetime=ACCESS_LIFETIME,
         refresh_token_lifetime=3600,
         user_throttle=None,

@@ -39,7 +39,7 @@ _names = itertools.count()
 @pytest.fixture(scope="module")
 def server() -> Iterator[KeystoneEmulator]:
     with KeystoneEmulator(
-        access_token_lifetime=3600, user_throttle=None, anon_throttle=None
+        api="0.3.26", access_token_lifetime=3600, user_throttle=None, anon_throttle=None
     ) as emulator:
         yield emulator
 

@@ -29,7 +29,7 @@ def _login(url: str) -> str:
 @pytest.fixture
 def emulator(keystone_emulator_factory: Callable[..., KeystoneEmulator]) -> KeystoneEmulator:
     return keystone_emulator_factory(
-        access_token_lifetime=3600, user_throttle=None, anon_throttle=None
+        api="0.3.26", access_token_lifetime=3600, user_throttle=None, anon_throttle=None
     )
 
 
@@ -117,7 +117,7 @@ def test_an_idle_connection_the_server_closed_is_not_an_attempt(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="keystone.backoff")
     emulator = keystone_emulator_factory(
-        keepalive_timeout=0.2, user_throttle=None, anon_throttle=None
+        api="0.3.26", keepalive_timeout=0.2, user_throttle=None, anon_throttle=None
     )
     chain = Chain(emulator.url, token=_login(emulator.url))
     chain.send("POST", CLUSTERS, {"name": "idle-1"})

@@ -47,7 +47,7 @@ FAULTS: list[tuple[str, dict[str, Any]]] = [
 @pytest.fixture
 def emulator() -> Iterator[KeystoneEmulator]:
     with KeystoneEmulator(
-        access_token_lifetime=3600, user_throttle=None, anon_throttle=None
+        api="0.3.26", access_token_lifetime=3600, user_throttle=None, anon_throttle=None
     ) as emulator:
         yield emulator
 

@@ -55,7 +55,7 @@ def test_max_retry_after_is_validated() -> None:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[KeystoneEmulator]:
-    with KeystoneEmulator(user_throttle=None, anon_throttle=None) as emulator:
+    with KeystoneEmulator(api="0.3.26", user_throttle=None, anon_throttle=None) as emulator:
         yield emulator
 
 

@@ -17,7 +17,7 @@ CLUSTERS = "/allocations/clusters/"
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[KeystoneEmulator]:
-    with KeystoneEmulator(user_throttle=None, anon_throttle=None) as server:
+    with KeystoneEmulator(api="0.3.26", user_throttle=None, anon_throttle=None) as server:
         yield server
 
 

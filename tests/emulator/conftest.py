@@ -50,7 +50,7 @@ def runtime_emulator_factory() -> Iterator[EmulatorFactory]:
     def start(**options: Any) -> KeystoneEmulator:
         options.setdefault("app_factory", RUNTIME_APP)
         options.setdefault("env", child_env())
-        emulator = KeystoneEmulator(**options).start()
+        emulator = KeystoneEmulator(api="0.3.26", **options).start()
         started.append(emulator)
         return emulator
 

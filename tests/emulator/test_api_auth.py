@@ -20,6 +20,7 @@ PLAIN = UserSpec("plain", "Plain-pw-123")
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[KeystoneEmulator]:
     with KeystoneEmulator(
+        api="0.3.26",
         access_token_lifetime=ACCESS_LIFETIME,
         refresh_token_lifetime=REFRESH_LIFETIME,
         users=[STAFF, PLAIN],
@@ -87,7 +88,7 @@ def test_bad_credentials_and_bad_tokens(emulator: KeystoneEmulator) -> None:
 
 
 def test_an_expired_access_token_is_refused() -> None:
-    with KeystoneEmulator(access_token_lifetime=1, anon_throttle=None) as emulator:
+    with KeystoneEmulator(api="0.3.26", access_token_lifetime=1, anon_throttle=None) as emulator:
         client = Client.admin(emulator)
         time.sleep(max(0.0, jwt_claims(client.tokens["access"])["exp"] - time.time() + 0.2))
         expired = client.get("allocations/clusters/")
@@ -111,7 +112,9 @@ def test_configured_users_are_seeded_with_their_flags(emulator: KeystoneEmulator
 def test_a_restart_keeps_ids_and_resets_configured_passwords(tmp_path: Path) -> None:
     database = str(tmp_path / "keystone.sqlite3")
     first = UserSpec("kept", "First-pw-123")
-    with KeystoneEmulator(database_path=database, users=[first], anon_throttle=None) as emulator:
+    with KeystoneEmulator(
+        api="0.3.26", database_path=database, users=[first], anon_throttle=None
+    ) as emulator:
         admin = Client.admin(emulator)
         created = admin.create("users/users/", {"username": "made", "password": "Made-pw-1234"})
         ids = {u["username"]: u["id"] for u in admin.get("users/users/").json()}
@@ -119,7 +122,11 @@ def test_a_restart_keeps_ids_and_resets_configured_passwords(tmp_path: Path) -> 
         kept.patch(f"users/users/{ids['kept']}/", {"password": "Changed-by-user-1"})
     second = UserSpec("kept", "Second-pw-123")
     with KeystoneEmulator(
-        database_path=database, admin_password="New-admin-pw-1", users=[second], anon_throttle=None
+        api="0.3.26",
+        database_path=database,
+        admin_password="New-admin-pw-1",
+        users=[second],
+        anon_throttle=None,
     ) as emulator:
         admin = Client(emulator.url, "admin", "New-admin-pw-1")
         assert {u["username"]: u["id"] for u in admin.get("users/users/").json()} == ids

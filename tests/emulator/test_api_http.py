@@ -14,7 +14,7 @@ from keystone.testing import KeystoneEmulator
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[KeystoneEmulator]:
     options = {"admin_password": "Http-admin-pw-1", "user_throttle": None, "anon_throttle": None}
-    with KeystoneEmulator(**options) as emulator:
+    with KeystoneEmulator(api="0.3.26", **options) as emulator:
         yield emulator
 
 

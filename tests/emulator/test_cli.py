@@ -25,7 +25,7 @@ class CliServer:
     """A ``python -m keystone.testing`` process and the banner it printed."""
 
     def __init__(self, args: Sequence[str], app_factory: str | None = RUNTIME_APP) -> None:
-        command = [sys.executable, "-m", "keystone.testing", "--port", "0", *args]
+        command = [sys.executable, "-m", "keystone.testing", "--api=0.3.26", "--port", "0", *args]
         env = dict(os.environ)
         if app_factory is not None:
             command.append(f"--app-factory={app_factory}")
@@ -80,6 +80,7 @@ def cli_servers() -> Iterator[list[CliServer]]:
 def test_parser_builds_the_config() -> None:
     args = build_parser().parse_args(
         [
+            "--api=0.3.26",
             "--host=127.0.0.1",
             "--port=8123",
             "--admin-username=boss",
@@ -102,10 +103,16 @@ def test_parser_builds_the_config() -> None:
     assert config.users == (UserSpec("bob", "pw"), UserSpec("carol", "p:w", is_staff=True))
     assert config.secret_key  # a random one, fixed for this run
     assert config.database_path == "/tmp/db.sqlite3"
-    defaults = config_from_args(build_parser().parse_args([]), "db")
+    defaults = config_from_args(build_parser().parse_args(["--api=0.3.26"]), "db")
     assert (defaults.port, defaults.user_throttle, defaults.paginate) == (8000, "10000/day", False)
+    newest = config_from_args(build_parser().parse_args([]), "db")  # the default profile
+    assert (newest.api, newest.user_throttle, newest.anon_throttle) == (
+        "0.10.9",
+        "300/min",
+        "120/min",
+    )
     fixed = config_from_args(
-        build_parser().parse_args(["--secret-key=k", "--anon-throttle=none"]), ""
+        build_parser().parse_args(["--api=0.3.26", "--secret-key=k", "--anon-throttle=none"]), ""
     )
     assert (fixed.secret_key, fixed.anon_throttle) == ("k", None)
 
@@ -160,6 +167,7 @@ def test_a_busy_port_is_reported() -> None:
                 sys.executable,
                 "-m",
                 "keystone.testing",
+                "--api=0.3.26",
                 f"--port={port}",
                 f"--app-factory={RUNTIME_APP}",
             ],

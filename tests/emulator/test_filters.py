@@ -36,7 +36,7 @@ class Data:
 
 @pytest.fixture(scope="module")
 def data() -> Iterator[Data]:
-    with KeystoneEmulator(user_throttle=None, anon_throttle=None) as emulator:
+    with KeystoneEmulator(api="0.3.26", user_throttle=None, anon_throttle=None) as emulator:
         admin = Client.admin(emulator)
         clusters = [admin.create("allocations/clusters/", body) for body in CLUSTERS]
         group = admin.create("users/researchgroups/", {"name": "g", "pi": 1})["id"]

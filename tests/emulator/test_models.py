@@ -68,7 +68,7 @@ BODIES: dict[str, Body] = {
 
 @pytest.fixture(scope="module")
 def refs() -> Iterator[Refs]:
-    with KeystoneEmulator(user_throttle=None, anon_throttle=None) as emulator:
+    with KeystoneEmulator(api="0.3.26", user_throttle=None, anon_throttle=None) as emulator:
         admin = Client.admin(emulator)
         group = admin.create("users/researchgroups/", {"name": "base", "pi": 1})["id"]
         cluster = admin.create("allocations/clusters/", {"name": "base"})["id"]

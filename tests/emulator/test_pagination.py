@@ -23,7 +23,9 @@ MAX_LIMIT = 1000
 
 @pytest.fixture(scope="module")
 def admin() -> Iterator[Client]:
-    with KeystoneEmulator(paginate=True, user_throttle=None, anon_throttle=None) as emulator:
+    with KeystoneEmulator(
+        api="0.3.26", paginate=True, user_throttle=None, anon_throttle=None
+    ) as emulator:
         admin = Client.admin(emulator)
 
         def create(start: int) -> None:

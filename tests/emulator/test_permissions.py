@@ -71,7 +71,9 @@ def publication_body(group: int) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
     users = [UserSpec(name, PASSWORD, is_staff=name == "staffer") for name in NAMES]
-    with KeystoneEmulator(users=users, user_throttle=None, anon_throttle=None) as emulator:
+    with KeystoneEmulator(
+        api="0.3.26", users=users, user_throttle=None, anon_throttle=None
+    ) as emulator:
         admin = Client.admin(emulator)
         ids = {u["username"]: u["id"] for u in admin.get("users/users/").json()}
         group_a = admin.create(

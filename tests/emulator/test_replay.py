@@ -127,14 +127,16 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> Replayer:
     shared = recording_settings(tmp_path_factory.mktemp("replay") / "keystone.sqlite3")
     replayer = Replayer()
     number = 0
-    with KeystoneEmulator(**shared, access_token_lifetime=3) as first:
+    with KeystoneEmulator(api="0.3.26", **shared, access_token_lifetime=3) as first:
         for scenario, exchanges in transcript["scenarios"].items():
             if scenario in SECOND_INSTANCE_SCENARIOS:
                 continue
             for exchange in exchanges:
                 number += 1
                 replayer.replay(first.url, number, scenario, exchange)
-    with KeystoneEmulator(**shared, access_token_lifetime=300, user_throttle="3/min") as second:
+    with KeystoneEmulator(
+        api="0.3.26", **shared, access_token_lifetime=300, user_throttle="3/min"
+    ) as second:
         for scenario in SECOND_INSTANCE_SCENARIOS:
             for exchange in transcript["scenarios"][scenario]:
                 number += 1

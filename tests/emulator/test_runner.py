@@ -92,7 +92,7 @@ def test_stop_reaps_the_process_and_removes_the_directory(
 
 
 def test_context_manager_and_start_again(http: urllib3.PoolManager) -> None:
-    emulator = KeystoneEmulator(app_factory=RUNTIME_APP, env=child_env())
+    emulator = KeystoneEmulator(api="0.3.26", app_factory=RUNTIME_APP, env=child_env())
     with emulator as running:
         assert running is emulator
         http.request("POST", emulator.url + "records/", json={"name": "a"})
@@ -105,7 +105,7 @@ def test_context_manager_and_start_again(http: urllib3.PoolManager) -> None:
 
 
 def test_a_forgotten_emulator_is_stopped_when_collected() -> None:
-    emulator = KeystoneEmulator(app_factory=RUNTIME_APP, env=child_env()).start()
+    emulator = KeystoneEmulator(api="0.3.26", app_factory=RUNTIME_APP, env=child_env()).start()
     pid, workdir = emulator.pid, Path(emulator.config.database_path or "").parent
     del emulator
     gc.collect()
@@ -118,7 +118,9 @@ def test_the_server_exits_and_cleans_up_when_its_parent_dies(tmp_path: Path) -> 
         f"""
         import json, os, sys
         from keystone.testing import KeystoneEmulator
-        emulator = KeystoneEmulator(app_factory={RUNTIME_APP!r}, env={child_env()!r}).start()
+        emulator = KeystoneEmulator(
+            api="0.3.26", app_factory={RUNTIME_APP!r}, env={child_env()!r}
+        ).start()
         print(json.dumps({{"pid": emulator.pid, "db": emulator.config.database_path}}), flush=True)
         os._exit(0)  # no cleanup at all: only the closed stdin pipe tells the server
         """
@@ -135,18 +137,23 @@ def test_the_server_exits_and_cleans_up_when_its_parent_dies(tmp_path: Path) -> 
 
 
 def test_startup_failure_reports_the_server_stderr() -> None:
-    emulator = KeystoneEmulator(app_factory="runtime_app:failing_application", env=child_env())
+    emulator = KeystoneEmulator(
+        api="0.3.26", app_factory="runtime_app:failing_application", env=child_env()
+    )
     with pytest.raises(EmulatorStartError, match="exited with code 1") as caught:
         emulator.start()
     assert "could not be built: boom" in str(caught.value)
     assert not emulator.running
     with pytest.raises(EmulatorStartError, match="No module named"):
-        KeystoneEmulator(app_factory="no_such_module:app").start()
+        KeystoneEmulator(api="0.3.26", app_factory="no_such_module:app").start()
 
 
 def test_startup_timeout_kills_the_server() -> None:
     emulator = KeystoneEmulator(
-        app_factory="runtime_app:slow_application", env=child_env(), startup_timeout=0.5
+        api="0.3.26",
+        app_factory="runtime_app:slow_application",
+        env=child_env(),
+        startup_timeout=0.5,
     )
     with pytest.raises(EmulatorStartError, match=r"not ready within 0\.5 s"):
         emulator.start()
@@ -155,13 +162,13 @@ def test_startup_timeout_kills_the_server() -> None:
 
 def test_config_object_and_overrides_combine() -> None:
     base = EmulatorConfig(admin_username="a", paginate=True)
-    emulator = KeystoneEmulator(base, admin_password="b", users=[UserSpec("u", "p")])
+    emulator = KeystoneEmulator(base, api="0.3.26", admin_password="b", users=[UserSpec("u", "p")])
     assert (emulator.admin_username, emulator.admin_password) == ("a", "b")
     assert emulator.users == (UserSpec("u", "p"),)
     with pytest.raises(RuntimeError, match="not running"):
         _ = emulator.config
     with pytest.raises(TypeError):
-        KeystoneEmulator(no_such_setting=1)
+        KeystoneEmulator(api="0.3.26", no_such_setting=1)
 
 
 def test_the_parent_never_imports_django() -> None:
@@ -170,7 +177,9 @@ def test_the_parent_never_imports_django() -> None:
         import sys
         import keystone.testing.pytest_plugin
         from keystone.testing import KeystoneEmulator
-        with KeystoneEmulator(app_factory={RUNTIME_APP!r}, env={child_env()!r}) as emulator:
+        with KeystoneEmulator(
+            api="0.3.26", app_factory={RUNTIME_APP!r}, env={child_env()!r}
+        ) as emulator:
             emulator.faults.status(503)
             emulator.stats.count()
             emulator.restart()

@@ -121,7 +121,7 @@ def test_faults_and_control_calls_stay_out_of_the_request_log(api: Api) -> None:
 
 
 def test_restart_keeps_data_and_tokens(keystone_emulator_factory: EmulatorFactory) -> None:
-    emulator = keystone_emulator_factory()
+    emulator = keystone_emulator_factory(api="0.3.26")
     api = Api(emulator)
     tokens = api.login()
     assert api.call("POST", CLUSTERS, {"name": "survivor"}).status == 201
@@ -137,7 +137,7 @@ def test_restart_keeps_data_and_tokens(keystone_emulator_factory: EmulatorFactor
 def test_restart_with_a_new_key_invalidates_tokens(
     keystone_emulator_factory: EmulatorFactory,
 ) -> None:
-    emulator = keystone_emulator_factory()
+    emulator = keystone_emulator_factory(api="0.3.26")
     api = Api(emulator)
     tokens = api.login()
     assert api.call("POST", CLUSTERS, {"name": "kept"}).status == 201
@@ -154,7 +154,7 @@ def test_restart_with_a_new_key_invalidates_tokens(
 def test_stop_leaves_no_process_and_no_files(
     keystone_emulator_factory: EmulatorFactory,
 ) -> None:
-    emulator = keystone_emulator_factory(paginate=True, access_token_lifetime=60)
+    emulator = keystone_emulator_factory(api="0.3.26", paginate=True, access_token_lifetime=60)
     pid, workdir = emulator.pid, Path(emulator.config.database_path or "").parent
     assert emulator.ready_seconds is not None
     assert workdir.exists()
@@ -183,7 +183,9 @@ def test_the_fixtures_isolate_tests_sharing_the_session_emulator(tmp_path: Path)
                 assert http.request("GET", keystone_emulator.url + "version/").status == 200
 
             def test_factory(keystone_emulator_factory, keystone_emulator):
-                other = keystone_emulator_factory(admin_username="root", admin_password="pw")
+                other = keystone_emulator_factory(
+                    api="0.3.26", admin_username="root", admin_password="pw"
+                )
                 assert other.url != keystone_emulator.url
                 assert other.admin_username == "root"
             """
@@ -202,16 +204,24 @@ def test_the_fixtures_isolate_tests_sharing_the_session_emulator(tmp_path: Path)
 
 def test_cli_serves_the_keystone_api_until_interrupted() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "keystone.testing", "--port=0", "--admin-password=pw", "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "keystone.testing",
+            "--api=0.3.26",
+            "--port=0",
+            "--admin-password=pw",
+            "--quiet",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         assert process.stdout is not None
-        banner = [process.stdout.readline() for _ in range(5)]
+        banner = [process.stdout.readline() for _ in range(6)]
         assert banner[0].startswith("Keystone emulator ready at http://127.0.0.1:"), banner
-        assert banner[-1].startswith("Press Ctrl-C"), banner
+        assert banner[1] == "  Keystone API 0.3.26\n" and banner[-1].startswith("Press Ctrl-C")
         url = banner[0].split()[-1]
         database = Path(next(line for line in banner if "database:" in line).split()[-1])
         http = urllib3.PoolManager(retries=False)

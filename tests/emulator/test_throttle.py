@@ -25,7 +25,9 @@ def assert_throttled(response: urllib3.BaseHTTPResponse, period: int) -> None:
 
 def test_user_throttle_answers_429_with_retry_after() -> None:
     second = UserSpec("second", "Second-user-pw-1")
-    with KeystoneEmulator(user_throttle="3/min", anon_throttle=None, users=[second]) as emulator:
+    with KeystoneEmulator(
+        api="0.3.26", user_throttle="3/min", anon_throttle=None, users=[second]
+    ) as emulator:
         admin = Client.admin(emulator)  # the login is anonymous: not counted for the user
         for _ in range(3):
             assert admin.get("allocations/clusters/").status == 200
@@ -37,7 +39,7 @@ def test_user_throttle_answers_429_with_retry_after() -> None:
 
 
 def test_anonymous_throttle_counts_unauthenticated_requests() -> None:
-    with KeystoneEmulator(user_throttle=None, anon_throttle="2/hour") as emulator:
+    with KeystoneEmulator(api="0.3.26", user_throttle=None, anon_throttle="2/hour") as emulator:
         anonymous = Client(emulator.url)
         assert anonymous.get("health/json/").status == 200
         # refused before throttling (authentication comes first), so not counted
@@ -49,7 +51,7 @@ def test_anonymous_throttle_counts_unauthenticated_requests() -> None:
 
 
 def test_no_rates_means_no_throttling() -> None:
-    with KeystoneEmulator(user_throttle=None, anon_throttle=None) as emulator:
+    with KeystoneEmulator(api="0.3.26", user_throttle=None, anon_throttle=None) as emulator:
         admin = Client.admin(emulator)
         statuses = {admin.get("allocations/clusters/").status for _ in range(40)}
         statuses |= {Client(emulator.url).get("health/json/").status for _ in range(40)}

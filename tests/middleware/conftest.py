@@ -20,6 +20,7 @@ PASSWORD = "Pw-9f3c1e77-never-in-logs"
 @pytest.fixture(scope="session")
 def middleware_server() -> Iterator[KeystoneEmulator]:
     with KeystoneEmulator(
+        api="0.3.26",
         users=(UserSpec(USERNAME, PASSWORD, is_staff=True),),
         user_throttle=None,
         anon_throttle=None,

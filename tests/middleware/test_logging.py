@@ -152,6 +152,7 @@ def test_debug_logs_through_a_whole_session_contain_no_secret(
 ) -> None:
     lifetime = 1.5
     server = keystone_emulator_factory(
+        api="0.3.26",
         users=(UserSpec(USERNAME, PASSWORD, is_staff=True),),
         access_token_lifetime=lifetime,
         user_throttle=None,

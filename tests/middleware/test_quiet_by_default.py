@@ -51,7 +51,7 @@ SCRIPT = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[KeystoneEmulator]:
-    with KeystoneEmulator(access_token_lifetime=2, user_throttle=None) as server:
+    with KeystoneEmulator(api="0.3.26", access_token_lifetime=2, user_throttle=None) as server:
         yield server
 
 

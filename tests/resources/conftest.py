@@ -18,7 +18,7 @@ from keystone.testing import KeystoneEmulator
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[KeystoneEmulator]:
-    with KeystoneEmulator(users=[MEMBER]) as running:
+    with KeystoneEmulator(api="0.3.26", users=[MEMBER]) as running:
         yield running
 
 

@@ -19,7 +19,7 @@ RECORDS = 7
 
 @pytest.fixture(scope="module")
 def paged() -> Iterator[KeystoneEmulator]:
-    with KeystoneEmulator(paginate=True) as running:
+    with KeystoneEmulator(api="0.3.26", paginate=True) as running:
         yield running
 
 

@@ -49,5 +49,5 @@ def test_the_guide_names_every_method() -> None:
 
 @pytest.mark.parametrize("paginate", [False, True], ids=["keystone-0.3.26", "paginating"])
 def test_every_code_block_runs(paginate: bool) -> None:
-    with KeystoneEmulator(paginate=paginate) as emulator:
+    with KeystoneEmulator(api="0.3.26", paginate=paginate) as emulator:
         run_guide(GUIDE, emulator=emulator)
