@@ -15,15 +15,15 @@ import urllib3
 from harness import Case
 
 from keystone import KeystoneClient, Request
-from keystone.middleware.backoff import BackoffMiddleware
-from keystone.middleware.base_url import BaseURLMiddleware
-from keystone.middleware.json_body import JSONMiddleware
-from keystone.middleware.logging import LoggingMiddleware
-from keystone.middleware.metrics import MetricsMiddleware
-from keystone.pipeline import compose
-from keystone.retry_policy import RetryPolicy
-from keystone.transport import Transport
-from keystone.urls import BaseURL
+from keystone._layers.base_url import BaseURLMiddleware
+from keystone._layers.json import JSONMiddleware
+from keystone._pipeline import compose
+from keystone._retry.layer import BackoffMiddleware
+from keystone._retry.policy import RetryPolicy
+from keystone._transport.http import HTTPTransport
+from keystone._urls import BaseURL
+from keystone.middleware._call_log import LoggingMiddleware
+from keystone.middleware._metrics import MetricsMiddleware
 
 DETAIL = "allocations/clusters/1/"
 
@@ -53,7 +53,7 @@ def _chain(backoff: bool) -> Callable[[str], Callable[[], object]]:
         layers: list[Any] = [BaseURLMiddleware(base), JSONMiddleware()]
         if backoff:
             layers.append(BackoffMiddleware(RetryPolicy()))
-        handler = compose(layers, Transport(base))
+        handler = compose(layers, HTTPTransport(base))
         headers = {"Accept": "application/json"}
         return lambda: handler(Request("GET", DETAIL, headers=dict(headers))).json()
 

@@ -1,49 +1,59 @@
 """Python client for the Keystone REST API (HPC allocation management).
 
-``from keystone_client import KeystoneClient`` is the documented, stable import path;
-``keystone`` is the package itself (note that OpenStack's identity server also uses that name).
+``from keystone_client import KeystoneClient`` is the documented import path; this package,
+``keystone``, is where the code lives, and exports the same names. Its public API is exactly
+``__all__`` below (docs/api.md lists it); every module whose name starts with ``_`` is internal.
+The public subpackages are :mod:`keystone.auth`, :mod:`keystone.middleware` and
+:mod:`keystone.testing`.
 """
 
 import logging as _logging
 
-from keystone._version import __version__
-from keystone.auth import AuthStrategy, JWTAuth, StaticTokenAuth
-from keystone.client import KeystoneClient
-from keystone.errors import (
+from keystone._client import KeystoneClient
+from keystone._errors import (
     AuthenticationError,
     BadRequestError,
+    BatchDeadlineError,
+    BatchError,
     ClientError,
     ConnectError,
     ConnectionDroppedError,
     ConnectTimeout,
+    DeadlineExceededError,
     HTTPError,
     KeystoneError,
     MethodNotAllowedError,
     NotFoundError,
     OutcomeUnknownError,
+    PaginationError,
     PermissionDeniedError,
     ReadTimeout,
     ResponseDecodeError,
     ServerError,
     SessionExpiredError,
     ThrottledError,
-    TimeoutError,
+    TimeoutError,  # noqa: F401 (the old name of TransportTimeout, kept for old imports)
     TokenRefreshError,
     TransportError,
+    TransportTimeout,
+    UnexpectedResponseError,
     ValidationError,
 )
-from keystone.middleware.backoff import BackoffMiddleware
-from keystone.middleware.logging import LoggingMiddleware
-from keystone.middleware.metrics import MetricsMiddleware
-from keystone.middleware.placement import per_attempt
-from keystone.middleware.wire_log import WireLogMiddleware
-from keystone.pipeline import Handler, HookMiddleware, Middleware
-from keystone.redaction import Redactor
-from keystone.request import DEFAULT_TIMEOUT, Request
-from keystone.resources import PaginationError, UnexpectedResponseError
-from keystone.response import Response
-from keystone.retry_policy import RetryPolicy
-from keystone.transport import InsecureConnectionWarning
+from keystone._headers import Headers
+from keystone._pipeline import Handler, HookMiddleware, Middleware
+from keystone._redaction import Redactor
+from keystone._request import CallState, Request
+from keystone._response import Response
+from keystone._retry.policy import RetryPolicy
+from keystone._timeouts import DEFAULT_TIMEOUT
+from keystone._transport.base import BaseTransport
+from keystone._transport.http import InsecureConnectionWarning
+from keystone._version import __version__
+from keystone.auth import AuthStrategy, JWTAuth, StaticTokenAuth
+from keystone.middleware import MetricsMiddleware, per_attempt
+
+#: Tells ``keystone_client`` that the ``keystone`` it imports is this package.
+__keystone_api_client__ = True
 
 # A library prints nothing until the application configures logging: without a handler of its
 # own, records of WARNING and above would reach stderr through logging's last-resort handler.
@@ -53,20 +63,24 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "AuthStrategy",
     "AuthenticationError",
-    "BackoffMiddleware",
     "BadRequestError",
+    "BaseTransport",
+    "BatchDeadlineError",
+    "BatchError",
+    "CallState",
     "ClientError",
     "ConnectError",
     "ConnectTimeout",
     "ConnectionDroppedError",
+    "DeadlineExceededError",
     "HTTPError",
     "Handler",
+    "Headers",
     "HookMiddleware",
     "InsecureConnectionWarning",
     "JWTAuth",
     "KeystoneClient",
     "KeystoneError",
-    "LoggingMiddleware",
     "MethodNotAllowedError",
     "MetricsMiddleware",
     "Middleware",
@@ -84,12 +98,11 @@ __all__ = [
     "SessionExpiredError",
     "StaticTokenAuth",
     "ThrottledError",
-    "TimeoutError",
     "TokenRefreshError",
     "TransportError",
+    "TransportTimeout",
     "UnexpectedResponseError",
     "ValidationError",
-    "WireLogMiddleware",
     "__version__",
     "per_attempt",
 ]

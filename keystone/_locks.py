@@ -41,5 +41,9 @@ class ForkSafeLock:
         """Whether some thread of this process holds the lock."""
         return self._pid == os.getpid() and self._lock.locked()
 
+    def __reduce__(self) -> tuple[type[ForkSafeLock], tuple[()]]:
+        """A lock pickles as a fresh, unlocked one: a lock's state means nothing elsewhere."""
+        return (ForkSafeLock, ())
+
     def __repr__(self) -> str:
         return f"<ForkSafeLock {'locked' if self.locked() else 'unlocked'}>"

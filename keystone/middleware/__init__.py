@@ -1,28 +1,26 @@
-"""Built-in middleware, one concern per module, and the contract for writing your own."""
+"""Extending the client: the middleware contract, per-attempt placement, metrics.
 
-from keystone.middleware.backoff import BackoffMiddleware
-from keystone.middleware.base_url import BaseURLMiddleware
-from keystone.middleware.json_body import JSONMiddleware
-from keystone.middleware.logging import LoggingMiddleware, log_fields
-from keystone.middleware.metrics import MetricsMiddleware, MetricsSink, path_template
-from keystone.middleware.placement import PerAttempt, per_attempt, split_placement
-from keystone.middleware.wire_log import WireLogMiddleware
-from keystone.pipeline import Handler, HookMiddleware, Middleware
+A middleware is any callable ``(request, call_next) -> Response`` (see :class:`Middleware`), or
+an object with any of the hooks of :class:`HookMiddleware`. Give a list of them to
+``KeystoneClient(url, middleware=[...])``; wrap one in :func:`per_attempt` to run it on every
+attempt instead of once per call. :class:`MetricsMiddleware` counts and times calls;
+``keystone.middleware.metrics_prometheus`` and ``keystone.middleware.metrics_otel`` forward
+those counts. docs/middleware.md shows each.
+"""
+
+from keystone._log_fields import log_fields
+from keystone._pipeline import Handler, HookMiddleware, Middleware, MiddlewareLike
+from keystone.middleware._metrics import MetricsMiddleware, MetricsSink, path_template
+from keystone.middleware._placement import per_attempt
 
 __all__ = [
-    "BackoffMiddleware",
-    "BaseURLMiddleware",
     "Handler",
     "HookMiddleware",
-    "JSONMiddleware",
-    "LoggingMiddleware",
     "MetricsMiddleware",
     "MetricsSink",
     "Middleware",
-    "PerAttempt",
-    "WireLogMiddleware",
+    "MiddlewareLike",
     "log_fields",
     "path_template",
     "per_attempt",
-    "split_placement",
 ]

@@ -19,11 +19,11 @@ from opentelemetry import metrics as otel_metrics
 from opentelemetry.metrics import Meter
 
 from keystone._version import __version__
-from keystone.middleware.metrics import DEFAULT_BUCKETS
+from keystone.middleware._metrics import DEFAULT_BUCKETS
 
 
 class OpenTelemetrySink:
-    """A :class:`~keystone.middleware.metrics.MetricsSink` recording to an OpenTelemetry meter.
+    """A :class:`~keystone.middleware._metrics.MetricsSink` recording to an OpenTelemetry meter.
 
     ``meter`` defaults to the global meter provider's meter named ``keystone``.
     """

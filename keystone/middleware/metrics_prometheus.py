@@ -1,4 +1,4 @@
-"""Expose a :class:`~keystone.middleware.metrics.MetricsMiddleware` to ``prometheus_client``.
+"""Expose a :class:`~keystone.middleware._metrics.MetricsMiddleware` to ``prometheus_client``.
 
 Install with the ``prometheus`` extra (``pip install keystone-api-client[prometheus]``). The
 collector reads the middleware's snapshot when Prometheus scrapes, so requests pay nothing
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector, CollectorRegistry
 
-from keystone.middleware.metrics import MetricsMiddleware
+from keystone.middleware._metrics import MetricsMiddleware
 
 LABELS = ("method", "path", "status_class")
 

@@ -5,7 +5,9 @@
 injection (:class:`FaultInjector`), request counters (:class:`Stats`) and ``restart()``.
 :class:`EmulatorControl` programs an emulator started elsewhere, e.g. by
 ``python -m keystone.testing``. The pytest plugin (:mod:`keystone.testing.pytest_plugin`)
-provides the ``keystone_emulator`` and ``keystone_emulator_factory`` fixtures.
+provides the ``keystone_emulator`` and ``keystone_emulator_factory`` fixtures. For unit tests
+that need no server, :class:`MockTransport` answers a client's requests from a function and
+:class:`FakeClock` lets a test move the client's time on.
 
 Importing this package never imports Django (only the server process does), and the names
 below are imported on first use, so that loading the pytest plugin costs next to nothing.
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from keystone.testing._process import EmulatorStartError
+    from keystone.testing.clock import FakeClock
     from keystone.testing.config import (
         CONFIG_ENV_VAR,
         DEFAULT_API,
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     )
     from keystone.testing.emulator import KeystoneEmulator
     from keystone.testing.faults import FaultRule
+    from keystone.testing.mock import MockTransport
     from keystone.testing.remote import ControlError, EmulatorControl, FaultInjector, Stats
     from keystone.testing.stats import DROPPED, RequestCount, StatsSnapshot
 
@@ -41,6 +45,8 @@ _HOMES = {
     "EmulatorConfig": "keystone.testing.config",
     "EmulatorControl": "keystone.testing.remote",
     "EmulatorStartError": "keystone.testing._process",
+    "FakeClock": "keystone.testing.clock",
+    "MockTransport": "keystone.testing.mock",
     "FaultInjector": "keystone.testing.remote",
     "FaultRule": "keystone.testing.faults",
     "KeystoneEmulator": "keystone.testing.emulator",
@@ -59,9 +65,11 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorControl",
     "EmulatorStartError",
+    "FakeClock",
     "FaultInjector",
     "FaultRule",
     "KeystoneEmulator",
+    "MockTransport",
     "RequestCount",
     "Stats",
     "StatsSnapshot",

@@ -13,7 +13,7 @@ import pytest
 
 import keystone
 from keystone import KeystoneClient
-from keystone.testing import KeystoneEmulator, UserSpec
+from keystone.testing import FakeClock, KeystoneEmulator, UserSpec
 
 CLUSTERS = "/allocations/clusters/"
 REFRESH = "/authentication/refresh/"
@@ -39,7 +39,7 @@ def _clean(emulator: KeystoneEmulator) -> None:
 
 
 def admin(emulator: KeystoneEmulator) -> KeystoneClient:
-    client = KeystoneClient(emulator.url)
+    client = KeystoneClient(emulator.url, clock=FakeClock())
     client.login(emulator.admin_username, emulator.admin_password)
     return client
 
@@ -89,8 +89,8 @@ def test_a_fork_during_a_renewal_leaves_the_childs_session_usable(
     emulator: KeystoneEmulator,
 ) -> None:
     client = admin(emulator)
-    emulator.faults.delay(3, method="POST", path=REFRESH)
-    time.sleep(1.9)  # the token is now inside its renewal leeway: the next call renews it
+    emulator.faults.delay(0.8, method="POST", path=REFRESH)
+    client.auth.clock.advance(1.9)  # type: ignore[attr-defined]  # next call renews the token
     renewing = threading.Thread(target=client.http_get, args=("allocations/clusters",))
     renewing.start()
     try:
@@ -116,11 +116,11 @@ def test_a_fork_during_a_version_fetch_leaves_api_version_usable(
     emulator: KeystoneEmulator,
 ) -> None:
     client = admin(emulator)
-    emulator.faults.delay(3, method="GET", path="/version/")
+    emulator.faults.delay(0.8, method="GET", path="/version/")
     fetching = threading.Thread(target=lambda: client.api_version)
     fetching.start()
     try:
-        time.sleep(0.5)
+        time.sleep(0.3)
 
         def in_child() -> None:
             emulator.faults.clear()
@@ -136,7 +136,7 @@ def test_a_planned_renewal_logs_info_and_a_forced_one_warning(
 ) -> None:
     client = admin(emulator)
     caplog.set_level(logging.INFO, logger="keystone.auth")
-    time.sleep(1.9)
+    client.auth.clock.advance(1.9)  # type: ignore[attr-defined]
     client.http_get("allocations/clusters")  # renewed ahead of expiry
     emulator.faults.status(401, method="GET", path=CLUSTERS, body=REJECTED)
     client.http_get("allocations/clusters")  # renewed because the server refused the token

@@ -7,7 +7,8 @@ import time
 
 from jwt_factory import make_token
 
-from keystone.auth.tokens import Session, claims_of, refresh_deadline
+from keystone._clock import SYSTEM_CLOCK
+from keystone.auth._tokens import Session, claims_of, refresh_deadline
 
 
 def test_claims_of_a_jwt_and_of_garbage() -> None:
@@ -45,11 +46,11 @@ def test_no_exp_or_skewed_clock_means_no_early_refresh() -> None:
 
 def test_session_hides_tokens_and_keeps_refresh_on_renewal() -> None:
     access, refresh = make_token(), make_token("refresh", lifetime=86400)
-    session = Session.start(access, refresh)
+    session = Session.start(access, refresh, SYSTEM_CLOCK)
     assert access not in repr(session) and refresh not in repr(session)
-    assert session.alive
-    renewed = session.with_access(make_token())
+    assert session.alive(SYSTEM_CLOCK)
+    renewed = session.with_access(make_token(), SYSTEM_CLOCK)
     assert renewed.refresh == refresh
     assert renewed.access != access
-    expired = Session.start(access, make_token("refresh", lifetime=-5))
-    assert not expired.alive
+    expired = Session.start(access, make_token("refresh", lifetime=-5), SYSTEM_CLOCK)
+    assert not expired.alive(SYSTEM_CLOCK)

@@ -1,38 +1,28 @@
-"""Test doubles for unit tests of the backoff middleware alone: a scripted next handler, and a
-clock that advances only when the middleware sleeps (so no test waits)."""
+"""Test doubles for unit tests of the backoff layer: a scripted next handler over the layer (with
+the JSON layer above it, which raises the final 4xx/5xx as in the client), and the client's
+``FakeClock``, which advances only when the layer sleeps (so no test waits)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from keystone.errors import (
+from keystone import (
+    CallState,
     ConnectError,
     ConnectionDroppedError,
     KeystoneError,
     ReadTimeout,
+    Request,
+    Response,
+    RetryPolicy,
     TransportError,
 )
-from keystone.middleware.backoff import BackoffMiddleware
-from keystone.request import Request
-from keystone.response import Response
-from keystone.retry_policy import RetryPolicy
+from keystone._layers.json import JSONMiddleware
+from keystone._pipeline import compose
+from keystone._retry.layer import BackoffMiddleware
+from keystone.testing import FakeClock
 
 Step = int | KeystoneError | tuple[int, Mapping[str, str]] | type[TransportError]
-
-
-class FakeClock:
-    """``clock()`` and ``sleep()`` on a virtual time line."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class Script:
@@ -56,7 +46,7 @@ class Script:
     def __call__(self, request: Request) -> Response:
         self.seen.append((request, request.body, request.timeout))
         if self.clock is not None:
-            self.clock.now += self.cost
+            self.clock.advance(self.cost)
         step = self.steps.pop(0) if self.steps else 200
         if isinstance(step, type):
             raise step(f"{request.method} {request.url} failed (scripted)", request=request)
@@ -76,25 +66,23 @@ def run(
     method: str,
     *steps: Step,
     policy: RetryPolicy | None = None,
-    context: dict[str, object] | None = None,
+    call: CallState | None = None,
     cost: float = 0.0,
 ) -> tuple[Response | BaseException, Script, FakeClock]:
-    """Send one request through a BackoffMiddleware over ``steps``; never raises."""
+    """Send one request through the JSON and backoff layers over ``steps``; never raises."""
     clock = FakeClock()
     script = Script(*steps, clock=clock, cost=cost)
-    middleware = BackoffMiddleware(
-        policy or RetryPolicy(backoff_base=0.01, backoff_cap=0.05),
-        sleep=clock.sleep,
-        clock=clock.clock,
-    )
+    policy = policy or RetryPolicy(backoff_base=0.01, backoff_cap=0.05)
+    backoff = BackoffMiddleware(policy, clock=clock)
+    handler = compose([JSONMiddleware(), backoff], script)
     request = Request(
         method,
         "http://keystone.test/allocations/clusters/",
         body=b'{"name":"c"}',
-        context=dict(context or {"kind": "api"}),
+        call=call,
     )
     try:
-        return middleware(request, script), script, clock
+        return handler(request), script, clock
     except Exception as error:
         return error, script, clock
 

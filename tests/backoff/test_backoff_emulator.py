@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from backoff_chain import QUICK, Chain
+from backoff_client import QUICK, Chain
 
 import keystone
-from keystone.errors import (
+from keystone import RetryPolicy
+from keystone._errors import (
     ConnectError,
     DroppedOutcomeUnknownError,
     OutcomeUnknownError,
@@ -26,7 +27,6 @@ from keystone.errors import (
     ThrottledError,
     TimeoutOutcomeUnknownError,
 )
-from keystone.retry_policy import RetryPolicy
 from keystone.testing import KeystoneEmulator
 
 CLUSTERS = "allocations/clusters/"
@@ -211,9 +211,9 @@ def test_a_read_timeout_is_retried_when_idempotent(
     method: str, chain: Chain, emulator: KeystoneEmulator
 ) -> None:
     target = Target(chain, emulator, method)
-    _fault(emulator, target, "delay", seconds=1.5)
+    _fault(emulator, target, "delay", seconds=0.6)
     try:
-        target.send(timeout=(5, 0.5))
+        target.send(timeout=(5, 0.25))
     except keystone.NotFoundError as error:  # the delayed DELETE won the race
         assert method == "DELETE" and error.attempts == 2
     assert target.eventually_count(2) == 2
@@ -224,9 +224,9 @@ def test_a_read_timeout_is_outcome_unknown_for_post_and_patch(
     method: str, chain: Chain, emulator: KeystoneEmulator
 ) -> None:
     target = Target(chain, emulator, method)
-    _fault(emulator, target, "delay", seconds=1.5)
+    _fault(emulator, target, "delay", seconds=0.6)
     with pytest.raises(TimeoutOutcomeUnknownError) as info:
-        target.send(timeout=(5, 0.5))
+        target.send(timeout=(5, 0.25))
     assert isinstance(info.value, keystone.ReadTimeout)
     assert target.eventually_count(1) == 1
     if method == "POST":

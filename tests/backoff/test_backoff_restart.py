@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from backoff_chain import Chain
+from backoff_client import Chain
 
-from keystone.retry_policy import RetryPolicy
+from keystone import RetryPolicy
 from keystone.testing import KeystoneEmulator
 
 CLUSTERS = "allocations/clusters/"

@@ -14,7 +14,8 @@ import pytest
 from backoff_fakes import ConnectError, ConnectionDroppedError, ReadTimeout, Script, run
 
 import keystone
-from keystone.errors import (
+from keystone import CallState, KeystoneClient, Request, Response, RetryPolicy
+from keystone._errors import (
     AuthenticationError,
     ConnectTimeout,
     DroppedOutcomeUnknownError,
@@ -26,11 +27,10 @@ from keystone.errors import (
     TokenRefreshError,
     TransportError,
 )
-from keystone.middleware.backoff import BackoffMiddleware
-from keystone.request import Request
-from keystone.response import Response
-from keystone.retry_policy import RetryPolicy
-from keystone.timeouts import CallDeadline
+from keystone._retry.layer import BackoffMiddleware
+from keystone._retry.loop import RetryLoop
+from keystone._timeouts import CallDeadline
+from keystone.testing import MockTransport
 
 IDEMPOTENT = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]
 NON_IDEMPOTENT = ["POST", "PATCH"]
@@ -41,18 +41,20 @@ def test_success_path_never_enters_the_retry_loop(monkeypatch: pytest.MonkeyPatc
     def fail(*args: object) -> Response:
         raise AssertionError("the retry loop was entered on success")
 
-    monkeypatch.setattr(BackoffMiddleware, "_recover", fail)
+    monkeypatch.setattr(RetryLoop, "run", fail)
     for status in (200, 201, 204, 301, 400, 401, 404, 500):
-        result, script, _ = run("POST", status)
+        result, script, _ = run("POST", status, call=CallState(raise_for_status=False))
         assert isinstance(result, Response) and result.status_code == status
         assert script.calls == 1
 
 
-def test_other_errors_pass_through_untouched() -> None:
+def test_a_failed_renewal_is_retried_since_nothing_was_applied() -> None:
     refresh_failed = TokenRefreshError("renewing the token failed")
-    result, script, _ = run("GET", refresh_failed)
-    assert result is refresh_failed and script.calls == 1
-    assert refresh_failed.attempts == 1 and refresh_failed.elapsed is None
+    result, script, _ = run("POST", refresh_failed, 201)
+    assert isinstance(result, Response) and result.status_code == 201 and script.calls == 2
+
+
+def test_other_errors_pass_through_untouched() -> None:
     bug = ValueError("not a network error")
     result, script, _ = run("GET", bug)
     assert result is bug and script.calls == 1
@@ -120,13 +122,13 @@ def test_post_and_patch_are_retried_when_the_caller_opted_in(method: str) -> Non
 
 
 def test_a_request_marked_idempotent_is_retried_whatever_its_method() -> None:
-    context = {"kind": "refresh", "idempotent": True}
-    result, script, _ = run("POST", ConnectionDroppedError, 504, 200, context=context)
+    call = CallState("refresh", idempotent=True)
+    result, script, _ = run("POST", ConnectionDroppedError, 504, 200, call=call)
     assert isinstance(result, Response) and script.calls == 3
 
 
 def test_a_request_marked_not_idempotent_is_not_retried_after_sending() -> None:
-    result, script, _ = run("GET", ReadTimeout, context={"idempotent": False})
+    result, script, _ = run("GET", ReadTimeout, call=CallState(idempotent=False))
     assert isinstance(result, TimeoutOutcomeUnknownError) and script.calls == 1
 
 
@@ -174,7 +176,7 @@ def test_gateway_errors_are_raised_at_once_for_post_and_patch(method: str, statu
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 500, 501])
 def test_other_statuses_are_never_retried(status: int) -> None:
-    result, script, _ = run("GET", status, 200)
+    result, script, _ = run("GET", status, 200, call=CallState(raise_for_status=False))
     assert isinstance(result, Response) and result.status_code == status
     assert script.calls == 1
 
@@ -245,7 +247,7 @@ def test_waits_never_run_past_the_deadline() -> None:
     for _ in range(50):
         result, script, clock = run("GET", *[503] * 60, policy=policy, cost=0.5)
         assert isinstance(result, ServerError)
-        assert clock.now - 1000.0 <= 10.0 + 0.5  # the last attempt's own time, no wait after
+        assert clock.monotonic() - 1000.0 <= 10.0 + 0.5  # the last attempt, then no wait
         assert result.attempts == script.calls < 50
         assert "deadline" in str(result)
         assert result.elapsed is not None and result.elapsed <= 10.5
@@ -273,16 +275,16 @@ def test_every_attempt_carries_the_calls_deadline() -> None:
     policy = RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.01, deadline=20.0)
     result, script, _ = run("GET", ReadTimeout, ReadTimeout, 200, policy=policy, cost=8.0)
     assert isinstance(result, Response) and script.calls == 3
-    deadlines = {id(request.context["deadline"]) for request, _, _ in script.seen}
+    deadlines = {id(request.call.deadline) for request, _, _ in script.seen}
     assert len(deadlines) == 1  # one deadline for the whole call, not one per attempt
-    deadline = script.seen[0][0].context["deadline"]
+    deadline = script.seen[0][0].call.deadline
     assert isinstance(deadline, CallDeadline) and deadline.seconds == 20.0
     assert all(timeout is keystone.DEFAULT_TIMEOUT for _, _, timeout in script.seen)
 
 
 def test_a_call_without_deadline_carries_none() -> None:
     _, script, _ = run("GET", 200, policy=RetryPolicy(deadline=None))
-    assert "deadline" not in script.seen[0][0].context
+    assert script.seen[0][0].call.deadline is None
 
 
 def test_retries_resend_the_same_bytes() -> None:
@@ -303,18 +305,19 @@ def test_disabled_policy_sends_once() -> None:
 
 
 def test_a_call_can_carry_its_own_policy() -> None:
-    context = {"kind": "api", "retry": RetryPolicy(max_attempts=2, backoff_base=0.01)}
-    result, script, _ = run("GET", 503, 503, 503, context=context)
+    call = CallState(retry=RetryPolicy(max_attempts=2, backoff_base=0.01))
+    result, script, _ = run("GET", 503, 503, 503, call=call)
     assert isinstance(result, ServerError) and result.attempts == 2 and script.calls == 2
-    context = {"kind": "api", "retry": None}
-    result, script, _ = run("GET", 503, 503, 503, 503, 503, context=context)
+    result, script, _ = run("GET", 503, 503, 503, 503, 503, call=CallState(retry=None))
     assert isinstance(result, ServerError) and result.attempts == 4
 
 
 def test_a_bad_per_call_policy_is_refused() -> None:
-    result, _, _ = run("GET", 503, context={"retry": 3})
-    assert isinstance(result, TypeError)
-    assert "retry=3 is not a RetryPolicy" in str(result)
+    transport = MockTransport(lambda request: Response(200, json={}))
+    client = KeystoneClient("http://keystone.test", transport=transport)
+    with pytest.raises(TypeError, match="retry=3 is not a RetryPolicy"):
+        client.http_get("x", retry=3)  # type: ignore[arg-type]
+    assert transport.requests == []
     with pytest.raises(TypeError, match="is not a RetryPolicy"):
         BackoffMiddleware({"max_attempts": 2})  # type: ignore[arg-type]
 
@@ -341,19 +344,19 @@ def test_the_middleware_is_safe_to_share() -> None:
     assert middleware(request, Script(200)).status_code == 200
 
 
-def test_the_attempt_count_is_left_in_the_request_context() -> None:
+def test_the_attempt_number_is_on_the_call_state() -> None:
     seen_attempts: list[object] = []
     script = Script(503, 503, 200)
 
     def next_handler(request: Request) -> Response:
-        seen_attempts.append(request.context.get("attempt"))
+        seen_attempts.append(request.call.attempt)
         return script(request)
 
-    request = Request("GET", "http://keystone.test/x/", context={"kind": "api"})
+    request = Request("GET", "http://keystone.test/x/")
     middleware = BackoffMiddleware(RetryPolicy(backoff_base=0.001, backoff_cap=0.001))
     assert middleware(request, next_handler).status_code == 200
-    assert seen_attempts == [None, 2, 3]
-    assert request.context["attempts"] == 3
-    request = Request("GET", "http://keystone.test/x/", context={"kind": "api"})
+    assert seen_attempts == [1, 2, 3]
+    assert request.call.attempt == 3 and request.call.elapsed is not None
+    request = Request("GET", "http://keystone.test/x/")
     middleware(request, Script(200))
-    assert "attempts" not in request.context and "attempt" not in request.context
+    assert request.call.attempt == 1 and request.call.elapsed is None

@@ -15,10 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from backoff_chain import Chain
+from backoff_client import Chain
 
-from keystone.errors import KeystoneError, OutcomeUnknownError
-from keystone.retry_policy import RetryPolicy
+from keystone import KeystoneError, OutcomeUnknownError, RetryPolicy
 from keystone.testing import KeystoneEmulator
 
 RECORDS = 500

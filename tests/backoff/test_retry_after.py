@@ -14,7 +14,7 @@ import pytest
 
 import keystone
 from keystone import KeystoneClient, RetryPolicy
-from keystone.retry_after import LONGEST_RETRY_AFTER, parse_retry_after
+from keystone._retry.retry_after import LONGEST_RETRY_AFTER, parse_retry_after
 from keystone.testing import KeystoneEmulator
 
 CLUSTERS = "/allocations/clusters/"

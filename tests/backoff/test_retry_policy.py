@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from keystone.retry_policy import RetryPolicy
+from keystone import RetryPolicy
 
 
 def test_defaults_suit_a_batch_job() -> None:

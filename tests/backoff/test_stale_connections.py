@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 import urllib3.connectionpool
-from backoff_chain import Chain
+from backoff_client import Chain
 from raw_server import ClosingServer
 
-from keystone.errors import ConnectionDroppedError, OutcomeUnknownError
+from keystone import ConnectionDroppedError, OutcomeUnknownError
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -99,10 +99,9 @@ def test_bytes_written_to_a_closed_connection_are_a_counted_retry_for_get(
 def test_a_fresh_connection_refusing_the_first_byte_is_a_connect_error() -> None:
     from urllib3.exceptions import ProtocolError
 
-    from keystone._connections import NothingSentError
-    from keystone.errors import ConnectError
-    from keystone.request import Request
-    from keystone.transport import translate_error
+    from keystone import ConnectError, Request
+    from keystone._transport.connections import NothingSentError
+    from keystone._transport.errors import translate_error
 
     request = Request("POST", "http://127.0.0.1:9/records/")
     cause = NothingSentError(ConnectionResetError(104, "Connection reset by peer"), reused=False)

@@ -9,9 +9,8 @@ import pytest
 from local_server import Canned, LocalServer
 
 import keystone
-from keystone import KeystoneClient
-from keystone.batch import run_batch
-from keystone.errors import BatchDeadlineError, BatchError
+from keystone import BatchDeadlineError, BatchError, KeystoneClient
+from keystone._batch import run_batch
 
 
 def test_results_in_input_order_with_per_item_errors(local_server: LocalServer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from keystone import KeystoneClient
-from keystone.urls import BaseURL
+from keystone._urls import BaseURL
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,8 @@ import pytest
 from local_server import Canned, LocalServer
 
 import keystone
-from keystone import KeystoneClient, RetryPolicy
-from keystone.batch import BatchResults, Outcome
-from keystone.errors import BatchDeadlineError, UnexpectedResponseError
+from keystone import BatchDeadlineError, KeystoneClient, RetryPolicy, UnexpectedResponseError
+from keystone._batch import BatchResults, Outcome
 
 QUICK = RetryPolicy(max_attempts=2, backoff_base=0.01, backoff_cap=0.01)
 
@@ -94,7 +93,7 @@ def test_batch_errors_pickle() -> None:
     )
     error = _raised(results.raise_for_errors)
     copy = _same(error)
-    assert isinstance(copy, keystone.errors.BatchError) and len(copy.failed) == 1
+    assert isinstance(copy, keystone._errors.BatchError) and len(copy.failed) == 1
     assert isinstance(copy.failed[0][1], BatchDeadlineError)
 
 

@@ -9,11 +9,12 @@ from local_server import Canned, LocalServer
 
 import keystone
 from keystone import KeystoneClient
+from keystone.testing import FakeClock
 
 
 @pytest.fixture
 def client(local_server: LocalServer) -> KeystoneClient:
-    return KeystoneClient(local_server.url)
+    return KeystoneClient(local_server.url, clock=FakeClock())  # retry waits take no time
 
 
 @pytest.mark.parametrize(

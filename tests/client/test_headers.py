@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from local_server import Canned, LocalServer
 
-from keystone import KeystoneClient, StaticTokenAuth
-from keystone.headers import Headers
+from keystone import Headers, KeystoneClient, StaticTokenAuth
 
 
 def test_a_default_credential_header_in_any_case_never_goes_to_another_host(

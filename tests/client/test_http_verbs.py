@@ -9,12 +9,13 @@ import pytest
 from local_server import Canned, LocalServer
 
 import keystone
-from keystone import KeystoneClient
+from keystone import KeystoneClient, RetryPolicy
+from keystone.testing import FakeClock
 
 
 @pytest.fixture
 def client(local_server: LocalServer) -> KeystoneClient:
-    return KeystoneClient(local_server.url)
+    return KeystoneClient(local_server.url, clock=FakeClock())  # retry waits take no time
 
 
 def test_get_with_params_sends_comma_joined_lists(
@@ -134,7 +135,7 @@ def test_many_threads_share_one_client(local_server: LocalServer) -> None:
 
 
 def test_read_timeout_per_call(client: KeystoneClient, local_server: LocalServer) -> None:
-    local_server.route("GET", "/slow/", Canned(200, {}, delay=1.0))
+    local_server.route("GET", "/slow/", Canned(200, {}, delay=0.5))
     with pytest.raises(keystone.ReadTimeout) as info:
         client.http_get("slow", timeout=0.2)
     assert "GET http://127.0.0.1" in str(info.value)
@@ -145,11 +146,12 @@ def test_read_timeout_per_call(client: KeystoneClient, local_server: LocalServer
 
 
 def test_default_timeout_and_tuple_timeout(local_server: LocalServer) -> None:
-    local_server.route("GET", "/slow/", Canned(200, {}, delay=1.0))
+    local_server.route("GET", "/slow/", Canned(200, {}, delay=0.5))
+    once = RetryPolicy.disabled()  # the timeouts are what is tested, not the retries
     with pytest.raises(keystone.ReadTimeout):
-        KeystoneClient(local_server.url, timeout=0.2).http_get("slow")
+        KeystoneClient(local_server.url, timeout=0.2, retry=once).http_get("slow")
     with pytest.raises(keystone.ReadTimeout):
-        KeystoneClient(local_server.url).http_get("slow", timeout=(1, 0.2))
+        KeystoneClient(local_server.url, retry=once).http_get("slow", timeout=(1, 0.2))
     with pytest.raises(ValueError, match="positive number"):
         KeystoneClient(local_server.url).http_get("slow", timeout=-1)
 
@@ -158,7 +160,7 @@ def test_connection_refused_names_the_request() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    client = KeystoneClient(f"http://127.0.0.1:{port}")
+    client = KeystoneClient(f"http://127.0.0.1:{port}", clock=FakeClock())
     with pytest.raises(keystone.ConnectError) as info:
         client.http_post("allocations/clusters", {"name": "x"})
     message = str(info.value)

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from keystone.query import encode_query
+from keystone._query import encode_query
 
 
 def test_sequences_become_one_comma_joined_value() -> None:

@@ -9,7 +9,7 @@ from local_server import Canned, LocalServer
 from urllib3.util import Timeout
 
 from keystone import KeystoneClient
-from keystone.timeouts import to_timeout
+from keystone._timeouts import to_timeout
 
 BAD = [
     (5, math.nan),

@@ -48,26 +48,26 @@ def test_an_unknown_charset_falls_back_to_detecting_utf() -> None:
 
 @pytest.mark.parametrize("drip_from", ["headers", "body"])
 def test_a_dripping_server_cannot_hold_a_call_past_its_deadline(drip_from: str) -> None:
-    """One byte every 0.3 s keeps each read within a 1 s timeout; the 3 s deadline still ends it."""
+    """One byte every 0.1 s keeps each read within a 0.5 s timeout; the 1 s deadline ends it."""
     data = http_response("200 OK", b'{"records": "' + b"x" * 200 + b'"}', JSON)
     prefix = 0 if drip_from == "headers" else data.index(b"\r\n\r\n") + 4
-    with WireServer(Reply(data, drip=0.3, prefix=prefix)) as server:
-        client = KeystoneClient(server.url, timeout=1, retry=RetryPolicy(deadline=3))
+    with WireServer(Reply(data, drip=0.1, prefix=prefix)) as server:
+        client = KeystoneClient(server.url, timeout=0.5, retry=RetryPolicy(deadline=1))
         started = time.monotonic()
         with pytest.raises(keystone.ReadTimeout) as info:
             client.http_get("allocations/clusters")
         took = time.monotonic() - started
         sent = server.bytes_sent
-    assert "3 s deadline passed before the response was complete" in str(info.value)
+    assert "1 s deadline passed before the response was complete" in str(info.value)
     assert sent < len(data)  # the call gave up while the server was still sending
-    assert took < 3 + 1 + 2  # deadline + one read timeout, with slack for a loaded machine
+    assert took < 1 + 0.5 + 2  # deadline + one read timeout, with slack for a loaded machine
     assert info.value.attempts == 1
 
 
 def test_a_dripped_post_past_its_deadline_is_an_unknown_outcome() -> None:
     data = http_response("201 Created", b'{"id": 1}', JSON)
-    with WireServer(Reply(data, drip=0.3)) as server:
-        client = KeystoneClient(server.url, timeout=1, retry=RetryPolicy(deadline=2))
+    with WireServer(Reply(data, drip=0.1)) as server:
+        client = KeystoneClient(server.url, timeout=0.5, retry=RetryPolicy(deadline=1))
         with pytest.raises(keystone.OutcomeUnknownError) as info:
             client.create_cluster(name="slow")
         assert len(server.requests) == 1  # never sent twice
@@ -76,6 +76,6 @@ def test_a_dripped_post_past_its_deadline_is_an_unknown_outcome() -> None:
 
 def test_a_slow_but_timely_answer_is_not_cut() -> None:
     data = http_response("200 OK", b'{"a": 1}', JSON)
-    with WireServer(Reply(data, drip=0.01)) as server:
+    with WireServer(Reply(data, drip=0.005)) as server:
         client = KeystoneClient(server.url, timeout=1, retry=RetryPolicy(deadline=10))
         assert client.http_get("x").json() == {"a": 1}

@@ -9,12 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from middleware_helpers import PASSWORD, USERNAME
 
-from keystone.testing import KeystoneEmulator
-from keystone.testing.config import UserSpec
-
-USERNAME = "mw-operator"
-PASSWORD = "Pw-9f3c1e77-never-in-logs"
+from keystone.testing import KeystoneEmulator, UserSpec
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,9 @@ import uuid
 from local_server import Canned, LocalServer
 from middleware_helpers import captured_logs, documented_client
 
-from keystone.correlation import CID_HEADER, ensure_cid, new_request_id, request_id_of
-from keystone.headers import Headers
+from keystone import CallState, Headers
+from keystone._correlation import CID_HEADER, ensure_cid, new_request_id
+from keystone._log_fields import request_id_of
 
 
 def _token(kind: str) -> str:
@@ -92,6 +93,6 @@ def test_helpers() -> None:
     assert headers == {"Accept": "*/*", CID_HEADER: "given"}
     fresh = Headers()
     assert uuid.UUID(ensure_cid(fresh)).version == 4 and list(fresh) == [CID_HEADER]
-    context: dict[str, object] = {}
-    assert request_id_of(context) == request_id_of(context) == context["request_id"]
+    call = CallState()
+    assert request_id_of(call) == request_id_of(call) == call.request_id
     assert len(new_request_id()) == 16 and new_request_id() != new_request_id()

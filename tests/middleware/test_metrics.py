@@ -7,12 +7,11 @@ import threading
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, USERNAME
-from middleware_helpers import documented_client
+from middleware_helpers import PASSWORD, USERNAME, documented_client
 
 import keystone
 from keystone.middleware import MetricsMiddleware, path_template, per_attempt
-from keystone.middleware.metrics import status_class
+from keystone.middleware._metrics import status_class
 from keystone.testing import KeystoneEmulator
 
 CLUSTERS = "/allocations/clusters/"

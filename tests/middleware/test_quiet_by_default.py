@@ -18,17 +18,18 @@ from keystone.testing import KeystoneEmulator
 
 SCRIPT = textwrap.dedent(
     """
-    import logging, sys, time
+    import logging, sys
     from keystone import KeystoneClient, RetryPolicy, SessionExpiredError
-    from keystone.testing import EmulatorControl
+    from keystone.testing import EmulatorControl, FakeClock
 
     if sys.argv[2] == "configured":
         logging.basicConfig()
     url = sys.argv[1]
     control = EmulatorControl(url)
-    client = KeystoneClient(url, retry=RetryPolicy(backoff_base=0.01, backoff_cap=0.01))
+    clock = FakeClock()
+    client = KeystoneClient(url, clock=clock, retry=RetryPolicy(backoff_base=0.01))
     client.login("admin", "admin")
-    time.sleep(1.9)
+    clock.advance(290)
     client.http_get("allocations/clusters")            # a planned renewal
     control.faults.status(503, path="/allocations/clusters/", times=2)
     client.http_get("allocations/clusters")            # two retries
@@ -39,7 +40,7 @@ SCRIPT = textwrap.dedent(
     client.http_get("allocations/clusters")            # a renewal forced by a 401
     control.faults.status(401, path="/authentication/refresh/", times=1,
                           body={"detail": "Token is blacklisted", "code": "token_not_valid"})
-    time.sleep(1.9)
+    clock.advance(290)
     try:
         client.http_get("allocations/clusters")        # a refused refresh
     except SessionExpiredError:
@@ -51,7 +52,7 @@ SCRIPT = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[KeystoneEmulator]:
-    with KeystoneEmulator(api="0.3.26", access_token_lifetime=2, user_throttle=None) as server:
+    with KeystoneEmulator(api="0.3.26", user_throttle=None) as server:
         yield server
 
 

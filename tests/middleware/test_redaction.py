@@ -1,4 +1,4 @@
-"""Unit tests of keystone.redaction: what is hidden, what stays readable."""
+"""Unit tests of keystone._redaction: what is hidden, what stays readable."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from keystone.redaction import DEFAULT_REDACTOR, REDACTED, Redactor
+from keystone._redaction import DEFAULT_REDACTOR, REDACTED, Redactor
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJlLXZhbHVl"
 

@@ -15,7 +15,7 @@ import pytest
 from resource_helpers import PASSWORD, unique
 
 from keystone import KeystoneClient, NotFoundError, ValidationError
-from keystone.resources import RESOURCES
+from keystone._resources.catalog import RESOURCES
 from keystone.testing import KeystoneEmulator
 
 

@@ -9,8 +9,13 @@ from typing import Any
 import pytest
 from local_server import Canned, LocalServer, Received
 
-from keystone import KeystoneClient, ResponseDecodeError, StaticTokenAuth
-from keystone.resources import PaginationError, UnexpectedResponseError
+from keystone import (
+    KeystoneClient,
+    PaginationError,
+    ResponseDecodeError,
+    StaticTokenAuth,
+    UnexpectedResponseError,
+)
 from keystone.testing import KeystoneEmulator
 
 CLUSTERS = "/allocations/clusters/"

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from guide_runner import DOCS, GUIDE_URL, python_blocks, run_guide
 
-from keystone.resources import RESOURCES, Operation
+from keystone._resources.catalog import RESOURCES
+from keystone._resources.spec import Operation
 from keystone.testing import KeystoneEmulator
 
 GUIDE = DOCS / "user_guide.md"

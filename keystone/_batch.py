@@ -1,0 +1,180 @@
+"""Running many calls concurrently on one client: results in input order, nothing lost.
+
+Every input ends with exactly one :class:`Outcome`: the value ``fn`` returned, or the exception
+it raised, or a :class:`~keystone._errors.BatchDeadlineError` when the batch's shared deadline
+passed before the item started. Failures are collected, not raised, so one bad record does not
+stop the other thousands; the caller decides what to do with them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, overload
+
+from keystone._clock import SYSTEM_CLOCK, Clock
+from keystone._errors import BatchDeadlineError, BatchError
+from keystone._timeouts import is_seconds
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: ``progress(done, total)``, called from the calling thread after each item finishes.
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T, R]):
+    """What happened to one input: ``value`` when ``ok``, else ``error``."""
+
+    index: int
+    item: T
+    value: R | None = None
+    error: BaseException | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the call returned normally."""
+        return self.error is None
+
+    def unwrap(self) -> R:
+        """The value, or raise the error."""
+        if self.error is not None:
+            raise self.error
+        return self.value  # type: ignore[return-value]
+
+
+class BatchResults(Sequence[Outcome[T, R]]):
+    """One :class:`Outcome` per input, in input order."""
+
+    def __init__(self, outcomes: list[Outcome[T, R]], elapsed: float) -> None:
+        self._outcomes = outcomes
+        self.elapsed = elapsed
+        """Seconds the whole batch took."""
+
+    @overload
+    def __getitem__(self, index: int) -> Outcome[T, R]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Outcome[T, R]]: ...
+
+    def __getitem__(self, index: int | slice) -> Outcome[T, R] | Sequence[Outcome[T, R]]:
+        return self._outcomes[index]
+
+    def __len__(self) -> int:
+        return len(self._outcomes)
+
+    def __iter__(self) -> Iterator[Outcome[T, R]]:
+        return iter(self._outcomes)
+
+    @property
+    def values(self) -> list[R | None]:
+        """Each input's value, ``None`` where it failed (see :attr:`failed`)."""
+        return [o.value for o in self._outcomes]
+
+    @property
+    def succeeded(self) -> list[Outcome[T, R]]:
+        """Outcomes of the calls that returned normally."""
+        return [o for o in self._outcomes if o.error is None]
+
+    @property
+    def failed(self) -> list[Outcome[T, R]]:
+        """Outcomes of the calls that raised (or never started before the deadline)."""
+        return [o for o in self._outcomes if o.error is not None]
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`~keystone._errors.BatchError` listing the failures, if any."""
+        failed = self.failed
+        if failed:
+            raise BatchError(
+                f"{len(failed)} of {len(self)} batch items failed; the first "
+                f"(item #{failed[0].index}): {failed[0].error}",
+                failed=[(o.index, o.error) for o in failed if o.error is not None],
+            )
+
+    def __repr__(self) -> str:
+        return f"<BatchResults {len(self.succeeded)} ok, {len(self.failed)} failed>"
+
+
+def check_batch(workers: object, deadline: object) -> None:
+    """Refuse bad ``workers`` and ``deadline`` values, naming them, before anything starts."""
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"workers={workers!r} must be a positive whole number, e.g. workers=8")
+    if deadline is not None and not is_seconds(deadline):
+        raise ValueError(
+            f"deadline={deadline!r} must be a positive number of seconds (the whole batch's), "
+            "or None for no limit"
+        )
+
+
+def run_batch(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    workers: int,
+    deadline: float | None = None,
+    progress: ProgressCallback | None = None,
+    progress_bar: bool = False,
+    clock: Clock = SYSTEM_CLOCK,
+) -> BatchResults[T, R]:
+    """Call ``fn(item)`` for every item on ``workers`` threads; see :class:`BatchResults`.
+
+    ``deadline`` is seconds from now for the whole batch: items that have not started by then
+    are not called and get a :class:`~keystone._errors.BatchDeadlineError`. Calls already running
+    finish under their own timeouts.
+    """
+    check_batch(workers, deadline)
+    if not callable(fn):
+        raise TypeError(f"batch: fn must be a function of one item, not {fn!r}")
+    inputs = list(items)
+    bar = _progress_bar(len(inputs)) if progress_bar else None
+    started = clock.monotonic()
+    ends_at = None if deadline is None else started + deadline
+    outcomes: list[Outcome[T, R] | None] = [None] * len(inputs)
+    stop = threading.Event()
+
+    def call(index: int, item: T) -> Outcome[T, R]:
+        if stop.is_set() or (ends_at is not None and clock.monotonic() >= ends_at):
+            reason = "the batch was interrupted" if stop.is_set() else "the deadline passed"
+            error = BatchDeadlineError(
+                f"batch item #{index} was not started: {reason} "
+                f"({deadline} s for {len(inputs)} items); nothing was sent for it"
+            )
+            return Outcome(index, item, error=error)
+        try:
+            return Outcome(index, item, value=fn(item))
+        except Exception as exc:
+            return Outcome(index, item, error=exc)
+
+    done = 0
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="keystone-batch") as pool:
+        futures = [pool.submit(call, index, item) for index, item in enumerate(inputs)]
+        try:
+            for future in as_completed(futures):
+                outcome = future.result()
+                outcomes[outcome.index] = outcome
+                done += 1
+                if progress is not None:
+                    progress(done, len(inputs))
+                if bar is not None:
+                    bar.update(1)
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+    return BatchResults([o for o in outcomes if o is not None], clock.monotonic() - started)
+
+
+def _progress_bar(total: int) -> Any:
+    try:
+        tqdm = importlib.import_module("tqdm").tqdm
+    except ImportError:
+        raise ImportError(
+            "progress_bar=True needs tqdm: pip install tqdm (or pass progress=callback)"
+        ) from None
+    return tqdm(total=total, unit="item")

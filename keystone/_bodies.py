@@ -1,0 +1,66 @@
+"""Reading response bodies for messages: decoded safely, cut short, and with secrets hidden.
+
+An error's message quotes what the server said (DRF's ``detail``, field errors, or the start
+of an HTML page). Servers send anything: a charset Python does not know, JSON nested too deep
+to parse, a token echoed back in an error. Nothing here raises on such a body, and every
+snippet passes through the redactor, so a message never carries a credential.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from keystone._redaction import DEFAULT_REDACTOR
+
+if TYPE_CHECKING:
+    from keystone._response import Response
+
+#: How many characters of a body a message quotes.
+SNIPPET_LENGTH = 200
+
+
+def decode_text(content: bytes, charset: str | None) -> str:
+    """``content`` as text in ``charset`` (UTF-8 when unknown or not a real charset)."""
+    try:
+        return content.decode(charset or "utf-8", errors="replace")
+    except (LookupError, TypeError, ValueError):  # not a charset Python knows, or not a text one
+        return content.decode("utf-8", errors="replace")
+
+
+def snippet(text: str) -> str:
+    """The start of ``text`` on one line, credentials hidden, ``...`` when cut."""
+    shown = " ".join(text[:SNIPPET_LENGTH].split())
+    if not shown:
+        return "(empty body)"
+    return DEFAULT_REDACTOR.text(shown) + ("..." if len(text) > SNIPPET_LENGTH else "")
+
+
+def json_or_none(response: Response) -> Any:
+    """The body as JSON when it says it is JSON and parses, else ``None``."""
+    content_type = response.headers.get("Content-Type", "")
+    if "json" not in content_type or not response.content:
+        return None
+    try:
+        return response.json()
+    except (ValueError, RecursionError):
+        return None
+
+
+def describe_body(response: Response) -> str:
+    """A one-line summary of an error body: ``detail``, field errors, or a text snippet."""
+    body = json_or_none(response)
+    if isinstance(body, dict):
+        if isinstance(body.get("detail"), str) and len(body) <= 3:
+            return DEFAULT_REDACTOR.text(str(body["detail"]))
+        return DEFAULT_REDACTOR.text(
+            "; ".join(f"{key}: {_join_messages(value)}" for key, value in body.items())
+        )
+    if isinstance(body, list):
+        return DEFAULT_REDACTOR.text(_join_messages(body))
+    return snippet(decode_text(response.content[: SNIPPET_LENGTH * 4], response.encoding))
+
+
+def _join_messages(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return str(value)

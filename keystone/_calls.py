@@ -1,0 +1,186 @@
+"""Building a call: ``request()`` and the ``requests``-style verbs ``http_get`` and the rest.
+
+Every argument is checked here, once, before anything is sent, with an error that names the
+bad value: the method, the endpoint, the query (encoded now, lists comma-joined), the body
+(``data``/``json``, sent as JSON), the headers (case-insensitive, no injection), the timeout
+(converted to a urllib3 ``Timeout``) and the retry policy. What comes out is a
+:class:`~keystone.Request` with its :class:`~keystone.CallState`, handed to the client's chain.
+The verbs keep the seed client's positional order (``endpoint, params/data, timeout``) so
+existing scripts run unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from keystone._headers import Headers
+from keystone._query import Query, checked_query
+from keystone._request import CallState, Params, Request
+from keystone._requester import RequesterBase
+from keystone._response import Response
+from keystone._retry.layer import check_policy
+from keystone._retry.policy import RetryPolicy
+from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, to_timeout
+
+#: An HTTP method is an RFC 9110 token.
+_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+
+
+def _body_of(data: Any, json: Any) -> tuple[Any, bytes | None]:
+    """Split the ``data``/``json`` arguments into a JSON value or raw bytes."""
+    if data is not None and json is not None:
+        raise ValueError("give either data= or json=, not both (both are sent as JSON)")
+    value = json if json is not None else data
+    if value is None:
+        return None, None
+    if isinstance(value, bytes):
+        return None, value
+    if isinstance(value, str):
+        return None, value.encode("utf-8")
+    return value, None
+
+
+class Calls(RequesterBase):
+    """``request()`` and ``http_get/post/put/patch/delete``; 4xx/5xx raise ``HTTPError``."""
+
+    _headers: Headers
+
+    def request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: Params | None = None,
+        data: Any = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        context: dict[str, Any] | None = None,
+        retry: RetryPolicy | None = None,
+        idempotent: bool | None = None,
+        call: CallState | None = None,
+    ) -> Response:
+        """Send one request through the chain and return the response.
+
+        ``endpoint`` is a path under the API root (``"allocations/clusters/1"``). ``data`` or
+        ``json`` (dict, list, ...) is sent as JSON; ``bytes``/``str`` are sent as they are.
+        ``context`` is copied into the request for your middleware; ``retry`` is this call's
+        policy; ``idempotent=True`` lets a POST be retried like a GET (for requests harmless to
+        repeat). Raises a :class:`~keystone.HTTPError` subclass for 4xx/5xx.
+        """
+        if not isinstance(method, str) or not _METHOD.match(method):
+            raise ValueError(f"method {method!r} is not an HTTP method such as 'GET' or 'POST'")
+        if not isinstance(endpoint, str):
+            raise TypeError(
+                f"endpoint must be a str path such as 'allocations/clusters/', not {endpoint!r}"
+            )
+        if idempotent is not None and not isinstance(idempotent, bool):
+            raise TypeError(f"idempotent={idempotent!r} must be True, False or None")
+        if context is not None and not isinstance(context, dict):
+            raise TypeError(f"context must be a dict for your middleware, not {context!r}")
+        query: Query | None = checked_query(params, f"{method.upper()} {endpoint}")
+        json_value, body = _body_of(data, json)
+        request_headers = self._headers.copy()
+        if headers:
+            request_headers.update(Headers(headers))
+        state = call if call is not None else CallState()
+        if retry is not None:
+            state.retry = check_policy(retry)
+        if idempotent is not None:
+            state.idempotent = idempotent
+        request = Request(
+            method.upper(),
+            endpoint,
+            headers=request_headers,
+            params=query,
+            json=json_value,
+            body=body,
+            timeout=timeout if timeout is DEFAULT_TIMEOUT else to_timeout(timeout),
+            context=dict(context) if context else {},
+            call=state,
+        )
+        return self._send(request)
+
+    def _send(self, request: Request) -> Response:
+        raise NotImplementedError  # the client's chain
+
+    def http_get(
+        self,
+        endpoint: str,
+        params: Params | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
+        """GET ``endpoint`` with optional query ``params``; lists are sent comma-joined."""
+        return self.request(
+            "GET", endpoint, params=params, headers=headers, timeout=timeout, retry=retry
+        )
+
+    def http_post(
+        self,
+        endpoint: str,
+        data: Any = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
+        """POST ``data`` (sent as JSON, unlike ``requests`` where ``data=`` is a form)."""
+        return self.request(
+            "POST", endpoint, data=data, json=json, params=params, headers=headers,
+            timeout=timeout, retry=retry,
+        )  # fmt: skip
+
+    def http_put(
+        self,
+        endpoint: str,
+        data: Any = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
+        """PUT ``data`` as JSON: replaces the whole record."""
+        return self.request(
+            "PUT", endpoint, data=data, json=json, params=params, headers=headers,
+            timeout=timeout, retry=retry,
+        )  # fmt: skip
+
+    def http_patch(
+        self,
+        endpoint: str,
+        data: Any = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
+        """PATCH ``data`` as JSON: changes only the given fields."""
+        return self.request(
+            "PATCH", endpoint, data=data, json=json, params=params, headers=headers,
+            timeout=timeout, retry=retry,
+        )  # fmt: skip
+
+    def http_delete(
+        self,
+        endpoint: str,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
+        """DELETE ``endpoint``; Keystone answers 204 with an empty body."""
+        return self.request(
+            "DELETE", endpoint, params=params, headers=headers, timeout=timeout, retry=retry
+        )

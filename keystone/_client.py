@@ -1,0 +1,309 @@
+"""``KeystoneClient``: the facade users import.
+
+It owns one transport and one middleware chain, composed once at construction (the whole chain
+is listed in :meth:`KeystoneClient._compose`). Every call becomes a :class:`~keystone.Request`
+(:mod:`keystone._calls`) handed to that chain; ``login()`` and ``logout()`` run the auth
+strategy's flows through it; resource methods come from :mod:`keystone._resources.methods`.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from keystone._batch import BatchResults, ProgressCallback, R, T, check_batch, run_batch
+from keystone._calls import Calls
+from keystone._clock import SYSTEM_CLOCK, Clock
+from keystone._correlation import CID_HEADER, ensure_cid
+from keystone._errors import KeystoneError
+from keystone._headers import Headers
+from keystone._layers.auth import AuthMiddleware
+from keystone._layers.base_url import BaseURLMiddleware
+from keystone._layers.json import JSONMiddleware
+from keystone._locks import ForkSafeLock
+from keystone._pipeline import Handler, Middleware, MiddlewareLike, compose, middleware_name
+from keystone._redaction import Redactor
+from keystone._request import Request
+from keystone._resources.methods import ResourceMethods
+from keystone._response import Response
+from keystone._retry.layer import BackoffMiddleware
+from keystone._retry.policy import RetryPolicy
+from keystone._timeouts import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    TimeoutLike,
+    to_timeout,
+)
+from keystone._transport.base import BaseTransport
+from keystone._transport.http import HTTPTransport
+from keystone._urls import BaseURL
+from keystone._version import __version__
+from keystone.auth import AuthStrategy, JWTAuth
+from keystone.auth._base import run_flow
+from keystone.middleware._call_log import LoggingMiddleware
+from keystone.middleware._placement import split_placement
+from keystone.middleware._wire_log import WireLogMiddleware
+
+logger = logging.getLogger("keystone.auth")
+
+
+def _names(value: Iterable[str], what: str) -> tuple[str, ...]:
+    """``value`` as a tuple of names, read once (a generator would be used up by a second read)."""
+    names = () if isinstance(value, str) else tuple(value)
+    if isinstance(value, str) or not all(isinstance(name, str) for name in names):
+        raise TypeError(f"{what} must be a collection of names such as {{'ssh_key'}}")
+    return names
+
+
+class KeystoneClient(Calls, ResourceMethods):
+    """A client for one Keystone API server.
+
+    ``url`` is the API root with its scheme, e.g. ``"https://keystone.example.org"`` or
+    ``"http://localhost:8000/api"``. ``timeout`` is the default for every call: seconds, a
+    ``(connect, read)`` pair, or ``None`` to wait forever. ``verify`` is ``True`` (system CAs),
+    ``False`` (no TLS verification, with a warning) or a CA bundle path. ``pool_maxsize`` is how
+    many connections to the server are kept open for reuse (raise it for many threads).
+    ``middleware`` is a list of your own middleware, outermost first; wrap one in
+    :func:`~keystone.per_attempt` to place it inside the backoff layer, where it sees every
+    attempt (see docs/middleware.md). ``auth`` is the authentication strategy:
+    :class:`~keystone.JWTAuth` (username/password login, the default) or e.g.
+    :class:`~keystone.StaticTokenAuth` for an API key. ``retry`` is the
+    :class:`~keystone.RetryPolicy` of every call (default ``RetryPolicy()``); a call's own
+    ``retry=`` overrides it (see docs/retries.md). ``redact_fields`` names extra body fields the
+    logs must hide, besides passwords and tokens. Every request carries the client's
+    correlation id :attr:`cid` as ``X-KEYSTONE-CID``.
+
+    For tests: ``transport`` replaces the urllib3 transport (e.g. with
+    ``keystone.testing.MockTransport``), and ``clock`` the client's time (token expiry, retry
+    waits), e.g. with ``keystone.testing.FakeClock``.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: TimeoutLike = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT),
+        verify: bool | str = True,
+        pool_maxsize: int = 10,
+        headers: Mapping[str, str] | None = None,
+        middleware: Sequence[MiddlewareLike] = (),
+        auth: AuthStrategy | None = None,
+        retry: RetryPolicy | None = None,
+        redact_fields: Iterable[str] = (),
+        transport: BaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self._base_url = BaseURL(url)
+        if isinstance(middleware, (str, bytes)) or not isinstance(middleware, Iterable):
+            raise TypeError(f"middleware must be a list of middleware, not {middleware!r}")
+        if auth is not None and not isinstance(auth, AuthStrategy):
+            raise TypeError(
+                f"auth={auth!r} is not an AuthStrategy: for an API key give "
+                "auth=StaticTokenAuth('<key>'); leave it out to log in with login()"
+            )
+        middleware = tuple(middleware)
+        redact_fields = _names(redact_fields, "redact_fields")
+        self._headers = Headers(
+            {"Accept": "application/json", "User-Agent": f"keystone-api-client/{__version__}"}
+        )
+        if headers:
+            self._headers.update(Headers(headers))
+        self._cid = ensure_cid(self._headers)
+        if transport is None:
+            transport = HTTPTransport(
+                self._base_url, timeout=timeout, verify=verify, pool_maxsize=pool_maxsize
+            )
+        elif verify is not True or pool_maxsize != 10:
+            raise ValueError(
+                "verify= and pool_maxsize= configure the client's own transport; with "
+                "transport= given, configure that transport instead"
+            )
+        self._timeout = to_timeout(timeout)
+        self._transport = transport
+        self._clock = clock
+        self._auth = auth if auth is not None else JWTAuth(clock=clock)
+        if clock is not SYSTEM_CLOCK:
+            self._auth.clock = clock
+        self._auth.bind(self.url)
+        self._redactor = Redactor(fields=redact_fields)
+        self._backoff = BackoffMiddleware(retry, clock=clock, redactor=self._redactor)
+        self._layers = self._compose(middleware)
+        self._handler: Handler = compose(self._layers, transport)
+        self._version: str | None = None
+        self._version_lock = ForkSafeLock()
+        self._options: dict[str, Any] = {
+            "timeout": timeout,
+            "verify": verify,
+            "pool_maxsize": pool_maxsize,
+            "headers": dict(headers or {}),
+            "middleware": middleware,
+            "retry": retry,
+            "redact_fields": redact_fields,
+            "clock": clock,
+        }
+
+    def _compose(self, middleware: Sequence[MiddlewareLike]) -> list[Middleware]:
+        """The chain, outermost first; the transport follows the last layer."""
+        outer, per_attempt = split_placement(middleware)
+        return [
+            *outer,  # your middleware: each call once, as you made it
+            LoggingMiddleware(redactor=self._redactor),  # the call log (keystone.http, INFO)
+            BaseURLMiddleware(self._base_url),  # endpoint -> absolute URL, query in the URL
+            JSONMiddleware(),  # data -> JSON bytes once; a final 4xx/5xx -> typed error
+            self._backoff,  # retries what is safe, within the call's deadline
+            *per_attempt,  # your per_attempt(...) middleware: every attempt
+            AuthMiddleware(self._auth, self._base_url),  # credentials, renewal, one replay
+            WireLogMiddleware(redactor=self._redactor),  # each exchange (keystone.wire, DEBUG)
+        ]
+
+    # -- introspection ------------------------------------------------------------------------
+
+    @property
+    def cid(self) -> str:
+        """This client's correlation id, sent as ``X-KEYSTONE-CID`` on every request."""
+        return self._cid
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy of calls that do not pass their own ``retry=``."""
+        return self._backoff.policy
+
+    @property
+    def url(self) -> str:
+        """The API root, normalised with a trailing slash."""
+        return self._base_url.url
+
+    @property
+    def middleware(self) -> list[str]:
+        """Names of the chain's layers, outermost first, ending with the transport."""
+        return [middleware_name(m) for m in self._layers] + ["transport"]
+
+    @property
+    def auth(self) -> AuthStrategy:
+        """The authentication strategy in use."""
+        return self._auth
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Whether the client holds a session that has not expired (checked locally, no request)."""
+        return bool(self._auth.is_authenticated)
+
+    @property
+    def api_version(self) -> str:
+        """The server's version string (``GET version/``), fetched on first use and then kept.
+
+        Threads that ask at the same time share one request. A failed fetch is not kept: the
+        next access tries again.
+        """
+        if self._version is None:
+            with self._version_lock:
+                if self._version is None:
+                    self._version = self.request("GET", "version").text.strip()
+        return self._version
+
+    # -- session ------------------------------------------------------------------------------
+
+    def login(self, username: str, password: str, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:
+        """Log in and keep what the server gives back (the password is not kept).
+
+        Raises :class:`~keystone.AuthenticationError` with the server's detail for bad
+        credentials and :class:`~keystone.ValidationError` for a missing field. A second login
+        replaces the session; a failed one leaves the client logged out.
+        """
+        for name, value in (("username", username), ("password", password)):
+            if not isinstance(value, str):
+                raise TypeError(f"login: {name} must be a str, not {type(value).__name__}")
+        checked = timeout if timeout is DEFAULT_TIMEOUT else to_timeout(timeout)
+        self._run_session_flow(self._auth.login_flow(username, password), checked)
+
+    def logout(self, raise_blacklist: bool = False, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:
+        """End the session on the server and forget it here, whatever the server answers.
+
+        The local session ends even when the server refuses (e.g. the refresh token already
+        expired); that refusal is raised only with ``raise_blacklist=True``. Logging out when
+        not logged in does nothing.
+        """
+        checked = timeout if timeout is DEFAULT_TIMEOUT else to_timeout(timeout)
+        try:
+            self._run_session_flow(self._auth.logout_flow(), checked)
+        except KeystoneError as exc:
+            if raise_blacklist:
+                raise
+            logger.warning("logged out locally; the server did not end the session: %s", exc)
+
+    def _run_session_flow(self, flow: Any, timeout: TimeoutLike) -> None:
+        def send(request: Request) -> Response:
+            for name, value in self._headers.items():
+                request.headers.setdefault(name, value)
+            request.timeout = timeout
+            return self._handler(request)
+
+        run_flow(flow, send)
+
+    def __repr__(self) -> str:
+        return f"<KeystoneClient url={self.url!r} authenticated={self.is_authenticated}>"
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def _send(self, request: Request) -> Response:
+        return self._handler(request)
+
+    def batch(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        *,
+        workers: int = 8,
+        deadline: float | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> BatchResults[T, R]:
+        """Call ``fn(item)`` for every item on ``workers`` threads sharing this client.
+
+        Returns one outcome per input, in input order: the value, or the exception ``fn``
+        raised (failures are collected, not raised: see ``BatchResults.raise_for_errors``).
+        The connection pool grows to ``workers`` so no connection is discarded. ``deadline``
+        (seconds, whole batch) stops starting new items; ``progress(done, total)`` is called
+        after each item; ``progress_bar=True`` shows a tqdm bar (tqdm must be installed).
+        """
+        check_batch(workers, deadline)
+        self._transport.reserve(workers)
+        return run_batch(
+            fn,
+            items,
+            workers=workers,
+            deadline=deadline,
+            progress=progress,
+            progress_bar=progress_bar,
+            clock=self._clock,
+        )
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close pooled connections. The client stays usable and reconnects when needed."""
+        self._transport.close()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the configuration, the session (it travels) and the cid; not connections.
+
+        The copy gets its own copy of the auth strategy (holding the same session), and the
+        default transport: a custom ``transport=`` is not carried over.
+        """
+        options = {**self._options, "headers": {**self._options["headers"], CID_HEADER: self._cid}}
+        return (_restore, (type(self), self.url, options, copy.copy(self._auth)))
+
+    def __enter__(self) -> KeystoneClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _restore(
+    cls: type[KeystoneClient], url: str, options: dict[str, Any], auth: AuthStrategy
+) -> KeystoneClient:
+    return cls(url, auth=auth, **options)

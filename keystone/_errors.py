@@ -1,0 +1,356 @@
+"""The exception hierarchy: everything the client raises derives from :class:`KeystoneError`.
+
+HTTP errors carry the :class:`~keystone.Response` and the :class:`~keystone.Request`;
+transport errors carry the request. Each message names the method and URL, says what happened
+and what to do next, and never contains a credential: the requests errors keep are redacted
+copies, and quoted bodies pass through the redactor. Every error pickles with its type, message
+and attributes, so it can come back from a worker process.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from keystone._bodies import describe_body, json_or_none
+from keystone._redaction import DEFAULT_REDACTOR
+from keystone._retry.retry_after import parse_retry_after
+
+if TYPE_CHECKING:
+    from keystone._request import CallState, Request
+    from keystone._response import Response
+
+
+class KeystoneError(Exception):
+    """Root of every error raised by the Keystone client.
+
+    When the backoff layer retried a call, ``attempts`` says how many times the request was
+    sent, ``elapsed`` how many seconds the whole call took (waits included) and
+    ``last_response`` the last HTTP response received, if any. Errors raised without retrying
+    keep the defaults: one attempt, ``elapsed`` unknown (``None``).
+    """
+
+    attempts: int = 1
+    elapsed: float | None = None
+    last_response: Response | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by state, not by calling ``__init__`` (whose arguments are keyword-only)."""
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    error = cls.__new__(cls)
+    error.args = args
+    return error
+
+
+def detach(request: Request | None) -> Request | None:
+    """The copy of ``request`` an error keeps: the live one may still carry credentials."""
+    return None if request is None else request.redacted()
+
+
+def shown_url(url: str) -> str:
+    """``url`` as messages show it: credentials and secret query parameters hidden."""
+    return DEFAULT_REDACTOR.url(url)
+
+
+def annotate(error: KeystoneError, call: CallState, last: Response | None = None) -> None:
+    """Give ``error`` what the call's retries left: attempts, elapsed time, why it stopped."""
+    if call.attempt > 1 or call.elapsed is not None:
+        error.attempts = call.attempt
+        error.elapsed = call.elapsed
+    if error.last_response is None and last is not None:
+        last.request = detach(last.request)
+        error.last_response = last
+    if call.retry_note:
+        message = error.args[0] if error.args else ""
+        error.args = (f"{message} {call.retry_note}".strip(), *error.args[1:])
+
+
+# -- the network ----------------------------------------------------------------------------
+
+
+class TransportError(KeystoneError):
+    """The request could not be completed at the network level.
+
+    ``request_sent`` says whether any byte of the request may have reached the server: when it
+    is ``False`` repeating the request is always safe.
+    """
+
+    request_sent = True
+
+    def __init__(self, message: str, *, request: Request | None = None) -> None:
+        super().__init__(message)
+        self.request = detach(request)
+
+
+class ConnectError(TransportError):
+    """No connection could be made (refused, DNS failure, TLS handshake): nothing was sent."""
+
+    request_sent = False
+
+
+class TransportTimeout(TransportError):
+    """The server did not answer in time (formerly ``keystone.TimeoutError``)."""
+
+
+#: The old name of :class:`TransportTimeout`, which shadowed the builtin ``TimeoutError``.
+TimeoutError = TransportTimeout
+
+
+class ConnectTimeout(TransportTimeout, ConnectError):
+    """Connecting took longer than the connect timeout: nothing was sent."""
+
+    request_sent = False
+
+
+class DeadlineExceededError(TransportTimeout):
+    """The call's deadline passed before the request could be sent: nothing was sent."""
+
+    request_sent = False
+
+
+class ReadTimeout(TransportTimeout):
+    """The request was sent but no complete response arrived within the read timeout."""
+
+
+class ConnectionDroppedError(TransportError):
+    """The connection closed after the request was sent and before a complete response."""
+
+
+class OutcomeUnknownError(TransportError):
+    """A POST or PATCH was sent but no answer came back: it may or may not have been applied.
+
+    The backoff layer raises it instead of sending a non-idempotent request again (which could
+    create a record twice). Check on the server whether the change happened before repeating
+    it. The concrete error is also a :class:`ConnectionDroppedError` or a :class:`ReadTimeout`,
+    so code that catches those keeps working; ``__cause__`` is the original error.
+    """
+
+
+class DroppedOutcomeUnknownError(OutcomeUnknownError, ConnectionDroppedError):
+    """The connection closed after a POST or PATCH was sent, before any answer."""
+
+
+class TimeoutOutcomeUnknownError(OutcomeUnknownError, ReadTimeout):
+    """A POST or PATCH was sent and no answer came within the read timeout."""
+
+
+# -- answers that are not the API's ---------------------------------------------------------
+
+
+class UnexpectedResponseError(KeystoneError):
+    """The server answered, but not as the Keystone API does: not JSON, or the wrong shape.
+
+    For example an HTML page with a 200 (a proxy's login page, a wrong base URL), a list where
+    one record was expected, or a redirect. ``response`` is the response concerned.
+    """
+
+    def __init__(self, message: str, *, response: Response | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+        if response is not None:
+            response.request = detach(response.request)
+
+
+class ResponseDecodeError(UnexpectedResponseError, json.JSONDecodeError):
+    """A response body that should be JSON is not; the message shows a snippet of it.
+
+    It is a :class:`json.JSONDecodeError`, so code written for ``requests`` keeps working, and an
+    :class:`UnexpectedResponseError`, like every answer that is not the API's.
+    """
+
+    def __init__(self, message: str, doc: str, pos: int, *, response: Response | None = None):
+        json.JSONDecodeError.__init__(self, message, doc, pos)
+        self.response = response
+        if response is not None:
+            response.request = detach(response.request)
+
+
+class PaginationError(KeystoneError):
+    """A next-page link was not followed: it leaves the API, or leads back to a page read.
+
+    Nothing was sent to the link's address.
+    """
+
+
+# -- HTTP statuses --------------------------------------------------------------------------
+
+
+class HTTPError(KeystoneError):
+    """The server answered with a 4xx or 5xx status."""
+
+    hint = "See the server's detail above."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        response: Response,
+        request: Request | None = None,
+    ) -> None:
+        self.response = response
+        self.last_response = response
+        self.request = detach(request if request is not None else response.request)
+        response.request = self.request
+        super().__init__(message if message is not None else self._describe())
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status of the response."""
+        return self.response.status_code
+
+    @property
+    def detail(self) -> str:
+        """The server's explanation: DRF's ``detail``, field errors, or a body snippet."""
+        return describe_body(self.response)
+
+    def _describe(self) -> str:
+        response = self.response
+        url = shown_url(response.url)
+        where = f"{self.request.method} {url}" if self.request else url
+        reason = f" {response.reason}" if response.reason else ""
+        detail = self.detail.rstrip()
+        end = "" if detail.endswith((".", "!", "?")) else "."
+        return f"{where} returned {response.status_code}{reason}: {detail}{end} {self.hint}"
+
+
+class ClientError(HTTPError):
+    """A 4xx status: the request was refused as sent."""
+
+    hint = "Correct the request before sending it again."
+
+
+class ValidationError(ClientError):
+    """400: the server rejected the data; ``errors`` holds DRF's field errors."""
+
+    hint = "Correct the fields named above and send the request again."
+
+    @property
+    def errors(self) -> dict[str, Any]:
+        """Field name to list of messages (``{"name": ["This field is required."]}``)."""
+        body = json_or_none(self.response)
+        if isinstance(body, dict):
+            return body
+        if isinstance(body, list):
+            return {"non_field_errors": body}
+        return {}
+
+
+#: Another name for :class:`ValidationError` (a 400 Bad Request).
+BadRequestError = ValidationError
+
+
+class AuthenticationError(ClientError):
+    """401: credentials missing, wrong, or no longer valid."""
+
+    hint = "Log in again with client.login(username, password), or check the client's API token."
+
+
+class SessionExpiredError(AuthenticationError):
+    """The session ended on the server (refresh token refused, session forgotten).
+
+    The client has forgotten the session; ``is_authenticated`` is now ``False``.
+    """
+
+
+class TokenRefreshError(KeystoneError):
+    """The access token needed renewing and the renewal failed for a transient reason.
+
+    The request that needed the token was not sent; it is safe to try it again.
+    """
+
+    request_sent = False
+
+
+class PermissionDeniedError(ClientError):
+    """403: the account is authenticated but not allowed to do this."""
+
+    hint = "Use an account with the required role (staff, or the group's owner or admin)."
+
+
+class NotFoundError(ClientError):
+    """404: no such record or endpoint."""
+
+    hint = "Check the record id and the endpoint path."
+
+
+class MethodNotAllowedError(ClientError):
+    """405: the endpoint exists but does not accept this method."""
+
+    hint = "Check which operations this endpoint supports (read-only endpoints refuse writes)."
+
+
+class _RetryAfter(HTTPError):
+    """An HTTP error whose response may say when to try again (``Retry-After``)."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        response: Response,
+        request: Request | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        if retry_after is None:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        self.retry_after = retry_after
+        super().__init__(message, response=response, request=request)
+
+
+class ThrottledError(_RetryAfter, ClientError):
+    """429: too many requests; ``retry_after`` is the server's wait in seconds, if it gave one."""
+
+    hint = "Slow down, or wait before sending more requests."
+
+
+class ServerError(_RetryAfter):
+    """5xx: the server failed to handle a request it accepted.
+
+    ``retry_after`` is the server's ``Retry-After`` in seconds (a 503 may send one), or ``None``.
+    """
+
+    hint = "The server failed; try again later or ask its administrator."
+
+
+_BY_STATUS: dict[int, type[HTTPError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    429: ThrottledError,
+}
+
+
+def error_for_response(response: Response) -> HTTPError:
+    """The typed error for a final 4xx/5xx answer: the one place a status becomes an error.
+
+    The error carries what the call's retries left on its state (attempts, elapsed time and
+    why the request was not sent again).
+    """
+    status = response.status_code
+    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else ClientError)
+    request = response.request
+    error = cls(response=response)
+    if request is not None:
+        annotate(error, request.call)
+    return error
+
+
+# -- batches --------------------------------------------------------------------------------
+
+
+class BatchError(KeystoneError):
+    """Some items of a batch failed; ``failed`` lists ``(index, error)`` pairs."""
+
+    def __init__(self, message: str, *, failed: list[tuple[int, BaseException]]) -> None:
+        super().__init__(message)
+        self.failed = failed
+
+
+class BatchDeadlineError(KeystoneError):
+    """A batch item was never started because the batch's deadline passed first."""
+
+    request_sent = False

@@ -1,0 +1,34 @@
+"""Makes endpoints absolute under the client's base URL and folds the query into the URL."""
+
+from __future__ import annotations
+
+from keystone._pipeline import Handler
+from keystone._query import Query, encode_query
+from keystone._request import Request
+from keystone._response import Response
+from keystone._urls import BaseURL
+
+
+class BaseURLMiddleware:
+    """``allocations/clusters`` becomes ``https://host/base/allocations/clusters/``.
+
+    Query parameters are encoded the way Keystone reads them (lists comma-joined), or taken as
+    they are when already encoded (a :class:`~keystone._query.Query`), and moved into the URL,
+    so running this twice on one request changes nothing the second time.
+    """
+
+    name = "base_url"
+
+    def __init__(self, base_url: BaseURL) -> None:
+        self.base_url = base_url
+
+    def __call__(self, request: Request, call_next: Handler) -> Response:
+        url = self.base_url.join(request.url)
+        params = request.params
+        if params:
+            query = params if isinstance(params, Query) else encode_query(params)
+            if query:
+                url = f"{url}{'&' if '?' in url else '?'}{query}"
+            request.params = None
+        request.url = url
+        return call_next(request)

@@ -1,0 +1,158 @@
+"""The middleware contract and the composition of a chain.
+
+A middleware is any callable ``(request, call_next) -> Response``: it may change the request,
+call ``call_next`` zero times (short-circuit), once, or several times (retry, replay after a
+token refresh), and change or replace the response. Middleware that only observes can instead
+subclass :class:`HookMiddleware` and override ``on_request``/``on_response``/``on_error``.
+The chain is composed once per client into nested closures, so a request pays one function
+call per layer and nothing else.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from keystone._request import Request
+from keystone._response import Response
+
+#: The rest of the chain, as seen from one middleware.
+Handler = Callable[[Request], Response]
+
+logger = logging.getLogger("keystone.middleware")
+
+
+@runtime_checkable
+class Middleware(Protocol):
+    """``__call__(request, call_next) -> Response``."""
+
+    def __call__(self, request: Request, call_next: Handler, /) -> Response: ...
+
+
+class HookMiddleware:
+    """Base class for middleware that observes each call without controlling the flow.
+
+    Override any of the hooks. An exception raised by ``on_error`` replaces nothing: it is
+    logged (ERROR, on ``keystone.middleware``, with its traceback) and the original error
+    propagates, so an observer's bug never hides what really went wrong. ``name`` is what
+    ``client.middleware`` lists.
+    """
+
+    name: str | None = None
+
+    def on_request(self, request: Request) -> None:
+        """Called before the request goes further down the chain."""
+
+    def on_response(self, request: Request, response: Response) -> None:
+        """Called with the response on its way back up."""
+
+    def on_error(self, request: Request, error: BaseException) -> None:
+        """Called when the rest of the chain raised ``error`` (which then propagates)."""
+
+    def __call__(self, request: Request, call_next: Handler) -> Response:
+        self.on_request(request)
+        try:
+            response = call_next(request)
+        except Exception as error:
+            try:
+                self.on_error(request, error)
+            except Exception:
+                logger.exception(
+                    "%s.on_error raised while handling %s; the original error propagates",
+                    middleware_name(self),
+                    type(error).__name__,
+                )
+            raise
+        self.on_response(request, response)
+        return response
+
+
+class _HooksAdapter(HookMiddleware):
+    """Wraps an object that has some of the hooks but does not subclass HookMiddleware."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+        self.name = middleware_name(target)
+        for hook in ("on_request", "on_response", "on_error"):
+            if callable(getattr(target, hook, None)):
+                setattr(self, hook, getattr(target, hook))
+
+
+class OnRequest(Protocol):
+    """An object with an ``on_request(request)`` hook."""
+
+    def on_request(self, request: Request, /) -> None: ...
+
+
+class OnResponse(Protocol):
+    """An object with an ``on_response(request, response)`` hook."""
+
+    def on_response(self, request: Request, response: Response, /) -> None: ...
+
+
+class OnError(Protocol):
+    """An object with an ``on_error(request, error)`` hook."""
+
+    def on_error(self, request: Request, error: BaseException, /) -> None: ...
+
+
+#: What ``middleware=`` accepts: a middleware callable, or an object with any of the hooks.
+MiddlewareLike = Middleware | OnRequest | OnResponse | OnError
+
+
+def as_middleware(obj: MiddlewareLike) -> Middleware:
+    """Accept a middleware callable or an object with hook methods; refuse anything else."""
+    if isinstance(obj, HookMiddleware):
+        return obj
+    hooks = ("on_request", "on_response", "on_error")
+    has_hooks = any(callable(getattr(obj, hook, None)) for hook in hooks)
+    if has_hooks and not _is_two_argument_callable(obj):
+        return _HooksAdapter(obj)
+    if callable(obj):
+        return obj
+    raise TypeError(
+        f"{obj!r} is not a middleware: give a callable (request, call_next) -> Response, or an "
+        "object with on_request/on_response/on_error methods (see keystone.HookMiddleware)"
+    )
+
+
+def _is_two_argument_callable(obj: Any) -> bool:
+    if not callable(obj) or isinstance(obj, type):
+        return False
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return False
+    positional = [
+        p
+        for p in signature.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+    ]
+    return len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in positional)
+
+
+def middleware_name(obj: Any) -> str:
+    """A readable name: the ``name`` attribute, else the function's or class's name."""
+    name = getattr(obj, "name", None)
+    if isinstance(name, str) and name:
+        return name
+    if hasattr(obj, "__name__"):
+        return str(obj.__name__)
+    return type(obj).__name__
+
+
+def compose(middleware: Sequence[Middleware], handler: Handler) -> Handler:
+    """Nest ``middleware`` (first = outermost) around ``handler``."""
+    for layer in reversed(middleware):
+        handler = _bind(layer, handler)
+    return handler
+
+
+def _bind(layer: Middleware, call_next: Handler) -> Handler:
+    def handle(request: Request) -> Response:
+        return layer(request, call_next)
+
+    handle.__qualname__ = f"handle[{middleware_name(layer)}]"
+    return handle

@@ -1,0 +1,49 @@
+"""What the client's mixins (verbs, resource methods) need from the client: its root, ``request``.
+
+One protocol, so the verbs, the resource operations and the client agree on one signature.
+The mixins derive from it only for type checkers (at run time they derive from ``object``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from keystone._request import CallState, Params
+from keystone._timeouts import TimeoutLike
+
+if TYPE_CHECKING:
+    from keystone._response import Response
+    from keystone._retry.policy import RetryPolicy
+    from keystone._urls import BaseURL
+
+
+class Requester(Protocol):
+    """A client: its API root and its :meth:`~keystone.KeystoneClient.request` method."""
+
+    _base_url: BaseURL
+
+    @property
+    def url(self) -> str: ...
+
+    def request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: Params | None = ...,
+        data: Any = ...,
+        json: Any = ...,
+        headers: Mapping[str, str] | None = ...,
+        timeout: TimeoutLike = ...,
+        context: dict[str, Any] | None = ...,
+        retry: RetryPolicy | None = ...,
+        idempotent: bool | None = ...,
+        call: CallState | None = ...,
+    ) -> Response: ...
+
+
+if TYPE_CHECKING:
+    RequesterBase = Requester
+else:
+    RequesterBase = object

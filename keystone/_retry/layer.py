@@ -1,0 +1,81 @@
+"""The backoff layer: retries transient failures with exponential backoff, safely, in time.
+
+The first attempt is a plain call: a request that succeeds pays one clock read, its deadline
+and one status check here, nothing more. Only an attempt that failed in a way that may be worth
+another one (a transport error, a failed renewal, 429, 502, 503, 504) enters the loop of
+:mod:`keystone._retry.loop`, imported then, so that importing the client does not import
+tenacity; the loop's rules decide whether it really is sent again.
+
+The call's deadline is set here and travels on ``request.call.deadline`` to the transport,
+which cuts the attempt in progress short when it passes. This layer sits inside the JSON layer:
+it sees 4xx/5xx as responses, resends the same body bytes, and returns the final response for
+the JSON layer to raise (with the attempts this layer noted on the call's state).
+"""
+
+from __future__ import annotations
+
+import time
+
+from keystone._clock import SYSTEM_CLOCK, Clock
+from keystone._errors import TokenRefreshError, TransportError
+from keystone._pipeline import Handler
+from keystone._redaction import DEFAULT_REDACTOR, Redactor
+from keystone._request import Request
+from keystone._response import Response
+from keystone._retry.policy import RetryPolicy
+from keystone._retry.rules import RETRYABLE_STATUSES
+from keystone._timeouts import CallDeadline
+
+
+class BackoffMiddleware:
+    """Sends a failed request again when that is safe, waiting with full-jitter backoff.
+
+    ``policy`` is the default of every call (``RetryPolicy()`` if omitted); a call may carry
+    its own on ``request.call.retry``. ``clock`` does the waiting (a test's fake clock makes it
+    instant); ``redactor`` hides secrets in the retry log lines.
+    """
+
+    name = "backoff"
+
+    def __init__(
+        self,
+        policy: RetryPolicy | None = None,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        redactor: Redactor = DEFAULT_REDACTOR,
+    ) -> None:
+        self.policy = check_policy(RetryPolicy() if policy is None else policy)
+        self.clock = clock
+        self.redactor = redactor
+
+    def __call__(self, request: Request, call_next: Handler) -> Response:
+        call = request.call
+        policy = call.retry or self.policy
+        started = self.clock.monotonic()
+        if policy.deadline is not None:
+            now = started if self.clock is SYSTEM_CLOCK else time.monotonic()
+            call.deadline = CallDeadline(now + policy.deadline, policy.deadline)
+        first: Response | TransportError | TokenRefreshError
+        try:
+            first = call_next(request)
+        except (TransportError, TokenRefreshError) as error:
+            first = error
+        else:
+            if first.status_code not in RETRYABLE_STATUSES:
+                return first
+        from keystone._retry.loop import RetryLoop
+
+        return RetryLoop(self, request, call_next, policy, started).run(first)
+
+    def __repr__(self) -> str:
+        return f"<BackoffMiddleware {self.policy!r}>"
+
+
+def check_policy(value: object) -> RetryPolicy:
+    """``value`` if it is a :class:`RetryPolicy`, else a ``TypeError`` saying what to pass."""
+    if not isinstance(value, RetryPolicy):
+        raise TypeError(
+            f"retry={value!r} is not a RetryPolicy: pass e.g. retry=RetryPolicy(max_attempts=2), "
+            "retry=RetryPolicy.disabled(), or None for the client's default"
+        )
+    return value

@@ -1,0 +1,291 @@
+"""One call's retry loop on tenacity, entered after its first attempt failed.
+
+The loop reads top to bottom: the first attempt's outcome is recorded as tenacity's first
+attempt, then tenacity decides, outcome after outcome, whether to stop, wait or send again:
+
+- retry what :mod:`keystone._retry.rules` allows (what is safe for this method and answer);
+- wait the server's ``Retry-After`` when the answer carried one, else full jitter;
+- stop after the policy's attempts, before a wait that would pass the call's deadline, or
+  before a ``Retry-After`` longer than the policy's ``max_retry_after``.
+
+Its result is the final response (which the JSON layer raises if it is a 4xx/5xx, with the
+note left here on ``request.call.retry_note``) or the final transport error, annotated with the
+attempts and the elapsed time, or an ``OutcomeUnknownError`` for a POST or PATCH that may have
+been applied.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from tenacity import (
+    DoAttempt,
+    DoSleep,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    retry_if_result,
+    stop_after_attempt,
+    wait_full_jitter,
+)
+from tenacity.stop import stop_base
+from tenacity.wait import wait_base
+
+from keystone._errors import KeystoneError, TokenRefreshError, TransportError, annotate
+from keystone._log_fields import log_fields
+from keystone._request import Request
+from keystone._response import Response
+from keystone._retry.policy import RetryPolicy
+from keystone._retry.rules import (
+    RETRYABLE_STATUSES,
+    error_is_retryable,
+    is_idempotent,
+    outcome_unknown,
+    response_is_retryable,
+    retry_after_of,
+)
+
+if TYPE_CHECKING:
+    from keystone._pipeline import Handler
+    from keystone._retry.layer import BackoffMiddleware
+
+logger = logging.getLogger("keystone.backoff")
+
+Outcome = Response | TransportError | TokenRefreshError
+
+
+class _GaveUp:
+    """What the loop ends with when a stop condition, not the rules, ended it."""
+
+    def __init__(self, retry_state: RetryCallState) -> None:
+        self.outcome = retry_state.outcome
+        self.upcoming_sleep = retry_state.upcoming_sleep
+
+
+class _WaitRetryAfterOr(wait_base):
+    """The server's ``Retry-After`` when the last answer carried one, else ``fallback``."""
+
+    def __init__(self, fallback: wait_base) -> None:
+        self.fallback = fallback
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        retry_after = _retry_after(retry_state)
+        return retry_after if retry_after is not None else float(self.fallback(retry_state))
+
+
+class _StopBeforeLimits(stop_base):
+    """Stop before a wait past the call's deadline or a ``Retry-After`` beyond the policy's cap."""
+
+    def __init__(self, loop: RetryLoop) -> None:
+        self.loop = loop
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        retry_after = _retry_after(retry_state)
+        if retry_after is not None and retry_after > self.loop.policy.max_retry_after:
+            return True
+        left = self.loop.time_left()
+        return left is not None and retry_state.upcoming_sleep >= left
+
+
+def _retry_after(retry_state: RetryCallState) -> float | None:
+    outcome = retry_state.outcome
+    if outcome is None or outcome.failed:
+        return None
+    return retry_after_of(outcome.result())
+
+
+class RetryLoop:
+    """The retries of one call: its request, policy, clock and the last answer it got."""
+
+    def __init__(
+        self,
+        layer: BackoffMiddleware,
+        request: Request,
+        call_next: Handler,
+        policy: RetryPolicy,
+        started: float,
+    ) -> None:
+        self.request = request
+        self.call = request.call
+        self.call_next = call_next
+        self.policy = policy
+        self.clock = layer.clock
+        self.redactor = layer.redactor
+        self.started = started
+        self.last_response: Response | None = None
+
+    def run(self, first: Outcome) -> Response:
+        policy = self.policy
+        retrying = Retrying(
+            stop=stop_after_attempt(policy.max_attempts) | _StopBeforeLimits(self),
+            wait=_WaitRetryAfterOr(wait_full_jitter(policy.backoff_base, policy.backoff_cap)),
+            retry=retry_if_exception(self._error_retryable) | retry_if_result(self._retryable),
+            before_sleep=self._log_retry,
+            retry_error_callback=_GaveUp,
+            sleep=self.clock.sleep,
+            reraise=True,
+        )
+        retrying.begin()
+        retry_state = RetryCallState(retrying, fn=None, args=(), kwargs={})
+        self._record(retry_state, first)
+        try:
+            while True:
+                action: Any = retrying.iter(retry_state)
+                if isinstance(action, DoAttempt):
+                    self._record(retry_state, self._send_again())
+                elif isinstance(action, DoSleep):
+                    retry_state.prepare_for_next_attempt()
+                    retrying.sleep(action)
+                else:
+                    break
+        except (TransportError, TokenRefreshError) as error:  # an error the rules do not retry
+            raise self._failed(error, None)  # noqa: B904 (the same error, or its OutcomeUnknown)
+        except KeystoneError as error:  # e.g. the session ended during a retry: keep its type
+            self.call.retry_note = self._attempt_note()
+            annotate(error, self.call, self.last_response)
+            raise
+        if isinstance(action, _GaveUp):
+            outcome = action.outcome
+            assert outcome is not None
+            if outcome.failed:
+                last_error = outcome.exception()
+                assert isinstance(last_error, (TransportError, TokenRefreshError))
+                raise self._failed(last_error, action)
+            return self._final(outcome.result(), action)
+        assert isinstance(action, Response)
+        return self._final(action, None)
+
+    # -- attempts -------------------------------------------------------------------------------
+
+    def _record(self, retry_state: RetryCallState, outcome: Outcome) -> None:
+        self.call.elapsed = self.clock.monotonic() - self.started
+        if isinstance(outcome, Response):
+            self.last_response = outcome
+            retry_state.set_result(outcome)
+        else:
+            retry_state.set_exception((type(outcome), outcome, outcome.__traceback__))
+
+    def _send_again(self) -> Outcome:
+        self.call.attempt += 1
+        try:
+            return self.call_next(self.request)
+        except (TransportError, TokenRefreshError) as error:
+            return error
+        finally:
+            self.call.elapsed = self.clock.monotonic() - self.started
+
+    def _error_retryable(self, error: BaseException) -> bool:
+        return error_is_retryable(self.policy, self.request, error)
+
+    def _retryable(self, response: Response) -> bool:
+        return response_is_retryable(self.policy, self.request, response)
+
+    def time_left(self) -> float | None:
+        """Seconds left before the deadline, or ``None`` without one."""
+        deadline = self.policy.deadline
+        if deadline is None:
+            return None
+        return deadline - (self.clock.monotonic() - self.started)
+
+    def _log_retry(self, retry_state: RetryCallState) -> None:
+        if not logger.isEnabledFor(logging.WARNING):
+            return
+        outcome = retry_state.outcome
+        assert outcome is not None
+        reason = _describe(outcome.exception() if outcome.failed else outcome.result())
+        wait = retry_state.upcoming_sleep
+        fields = log_fields(self.request, self.redactor, reason=reason, retry_in=round(wait, 3))
+        logger.warning(
+            "%s %s: attempt %d of %d failed (%s); retrying in %.2f s",
+            self.request.method,
+            fields["url"],
+            self.call.attempt,
+            self.policy.max_attempts,
+            reason,
+            wait,
+            extra=fields,
+        )
+
+    # -- the end --------------------------------------------------------------------------------
+
+    def _final(self, response: Response, gave_up: _GaveUp | None) -> Response:
+        """The final response, with a note for the JSON layer's error if it is one."""
+        if response.status_code >= 400:
+            self.call.retry_note = (
+                self._why_not_resent(response, gave_up) if gave_up else self._not_retried(response)
+            )
+        return response
+
+    def _failed(self, error: KeystoneError, gave_up: _GaveUp | None) -> KeystoneError:
+        """The error to raise for a final failed attempt, annotated with the attempts."""
+        unknown = outcome_unknown(self.request, error)
+        if unknown is not None:
+            unknown.__cause__ = error
+            unknown.__suppress_context__ = True
+            error = unknown
+            self.call.retry_note = self._attempt_note()
+        elif gave_up is not None:
+            self.call.retry_note = self._why_not_resent(None, gave_up)
+        else:
+            self.call.retry_note = self._attempt_note()
+        annotate(error, self.call, self.last_response)
+        return error
+
+    def _attempt_note(self) -> str:
+        if self.call.attempt == 1:
+            return ""
+        elapsed = self.call.elapsed or 0.0
+        return f"(That was attempt {self.call.attempt}, {elapsed:.1f} s into the call.)"
+
+    def _not_retried(self, response: Response) -> str:
+        """Why a retryable-looking answer was not sent again although no limit was reached."""
+        method = self.request.method
+        if response.status_code in RETRYABLE_STATUSES and not is_idempotent(self.request):
+            return (
+                f"Not sent again: {method} is not idempotent and a {response.status_code} may "
+                "come after the server applied it; check before repeating it, or pass "
+                "retry=RetryPolicy(retry_non_idempotent=True) if repeating it is harmless."
+            )
+        return self._attempt_note()
+
+    def _why_not_resent(self, response: Response | None, gave_up: _GaveUp) -> str:
+        policy, attempts = self.policy, self.call.attempt
+        elapsed = self.call.elapsed or 0.0
+        sent = f"{attempts} attempt{'s' if attempts != 1 else ''} in {elapsed:.1f} s"
+        if not policy.enabled:
+            return "Not sent again: retries are disabled for this call."
+        if attempts >= policy.max_attempts:
+            return f"Gave up after {sent} ({policy.describe()})."
+        retry_after = retry_after_of(response) if response is not None else None
+        if retry_after is not None and retry_after > policy.max_retry_after:
+            return (
+                f"Not sent again after {sent}: the server asked to wait {retry_after:g} s "
+                f"(Retry-After), longer than the {policy.max_retry_after:g} s the client waits "
+                "at most. Try again after that wait, or allow a longer one with "
+                "retry=RetryPolicy(max_retry_after=...)."
+            )
+        deadline = policy.deadline if policy.deadline is not None else 0.0
+        left = max(0.0, deadline - elapsed)
+        if retry_after is not None:
+            return (
+                f"Not sent again after {sent}: the server asked to wait {retry_after:g} s "
+                f"(Retry-After), more than the {left:.1f} s left of the call's {deadline:g} s "
+                "deadline. Try again after that wait, or allow a longer one with "
+                "retry=RetryPolicy(deadline=...)."
+            )
+        return (
+            f"Gave up after {sent}: the next wait ({gave_up.upcoming_sleep:.1f} s) would pass "
+            f"the call's {deadline:g} s deadline."
+        )
+
+
+def _describe(outcome: BaseException | Response | None) -> str:
+    if isinstance(outcome, Response):
+        text = f"{outcome.status_code} {outcome.reason}".strip()
+        retry_after = retry_after_of(outcome)
+        return text + (f", Retry-After {retry_after:g} s" if retry_after is not None else "")
+    name = type(outcome).__name__
+    if isinstance(outcome, TransportError):
+        return f"{name}, {'sent, no answer' if outcome.request_sent else 'nothing was sent'}"
+    return name

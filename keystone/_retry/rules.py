@@ -1,0 +1,110 @@
+"""Which failed attempts may be sent again, and why each rule is safe.
+
+- Nothing was sent (connection refused, DNS or TLS failure, a connection reset before the
+  first byte went out): any method, since the server cannot have seen the request.
+- 429, and 503 with ``Retry-After``: any method; the server refused the request before
+  processing it and said when to come back.
+- A renewal of the credentials that failed for a transient reason (``TokenRefreshError``):
+  any method, since the request that needed them was refused (401) or not sent at all.
+- Sent but unanswered (connection dropped, read timeout), 502, 503 without ``Retry-After``,
+  504: only idempotent methods, for which a second application changes nothing. For POST and
+  PATCH the server may already have applied the request, so it is sent again only when the
+  policy's ``retry_non_idempotent`` says the caller accepts a possible duplicate.
+"""
+
+from __future__ import annotations
+
+from keystone._errors import (
+    ConnectionDroppedError,
+    DroppedOutcomeUnknownError,
+    KeystoneError,
+    OutcomeUnknownError,
+    ReadTimeout,
+    TimeoutOutcomeUnknownError,
+    TokenRefreshError,
+    TransportError,
+    shown_url,
+)
+from keystone._request import Request
+from keystone._response import Response
+from keystone._retry.policy import RetryPolicy
+from keystone._retry.retry_after import parse_retry_after
+
+#: Methods whose repetition has the same effect as one call (RFC 9110 9.2.2).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+#: Statuses that can be worth another attempt; :func:`response_is_retryable` decides.
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+#: Statuses whose ``Retry-After`` means "refused before processing, come back then".
+_REFUSED_STATUSES = frozenset({429, 503})
+
+
+def is_idempotent(request: Request) -> bool:
+    """Whether sending ``request`` twice is as good as once.
+
+    ``request.call.idempotent`` (``True``/``False``) overrides the method's rule, e.g. for a
+    login, which is a POST that is safe to repeat.
+    """
+    flag = request.call.idempotent
+    if flag is not None:
+        return flag
+    return request.method.upper() in IDEMPOTENT_METHODS
+
+
+def retry_after_of(response: Response) -> float | None:
+    """The server's ``Retry-After`` in seconds for a 429 or 503, else ``None``."""
+    if response.status_code not in _REFUSED_STATUSES:
+        return None
+    return parse_retry_after(response.headers.get("Retry-After"))
+
+
+def response_is_retryable(policy: RetryPolicy, request: Request, response: Response) -> bool:
+    """Whether an attempt that got ``response`` may be sent again under ``policy``."""
+    status = response.status_code
+    if status not in RETRYABLE_STATUSES:
+        return False
+    if status == 429 or retry_after_of(response) is not None:
+        return True
+    return policy.retry_non_idempotent or is_idempotent(request)
+
+
+def error_is_retryable(policy: RetryPolicy, request: Request, error: BaseException) -> bool:
+    """Whether an attempt that raised ``error`` may be sent again under ``policy``."""
+    if isinstance(error, TokenRefreshError):
+        return True
+    if not isinstance(error, TransportError) or isinstance(error, OutcomeUnknownError):
+        return False
+    if not error.request_sent:
+        return True
+    return policy.retry_non_idempotent or is_idempotent(request)
+
+
+def outcome_unknown(request: Request, error: KeystoneError) -> OutcomeUnknownError | None:
+    """The error to raise instead of ``error`` when a non-idempotent request went unanswered.
+
+    ``None`` when ``error`` does not leave the outcome in doubt (nothing was sent, an HTTP
+    answer came, or the method is idempotent).
+    """
+    if (
+        not isinstance(error, TransportError)
+        or isinstance(error, OutcomeUnknownError)
+        or not error.request_sent
+        or is_idempotent(request)
+    ):
+        return None
+    what = "no answer came within the read timeout"
+    cls: type[OutcomeUnknownError] = TimeoutOutcomeUnknownError
+    if not isinstance(error, ReadTimeout):
+        cls = DroppedOutcomeUnknownError
+        what = "the connection closed before an answer"
+        if not isinstance(error, ConnectionDroppedError):
+            what = f"it failed after sending ({error})"
+    return cls(
+        f"{request.method} {shown_url(request.url)} was sent but {what}, so the server may or "
+        f"may not have processed it. It was not sent again because {request.method} is not "
+        "idempotent and a second one could apply the change twice. Check on the server whether "
+        "it happened before repeating it, or pass retry=RetryPolicy(retry_non_idempotent=True) "
+        "if repeating this request is harmless.",
+        request=request,
+    )

@@ -1,0 +1,104 @@
+"""Reading a response off the socket: interim 1xx answers skipped, every read within the deadline.
+
+Two things ``http.client`` does not do and a client with promises to keep must:
+
+- **Interim responses.** A server may send ``103 Early Hints`` (or any 1xx but 101) before the
+  real answer (RFC 9110 15.2). ``http.client`` skips only ``100 Continue`` and would return the
+  103 as if it were the answer, with an empty body, even though the request succeeded. Here
+  every interim response is read and dropped.
+- **Deadlines.** A socket timeout bounds each read, not the whole response: a server sending
+  one byte every 0.3 s never trips a 1 s read timeout and can hold a call for minutes. While a
+  call has a deadline (:func:`read_deadline`), every read is given at most the time left
+  before it, so the response (status line, headers and body) is complete by the deadline or
+  the read fails with :class:`DeadlinePassed`, which urllib3 reports as a read timeout.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import socket
+import time
+from contextvars import ContextVar, Token
+from typing import Any
+
+#: The monotonic time by which the response being read must be complete (``None``: no limit).
+_DEADLINE: ContextVar[float | None] = ContextVar("keystone_read_deadline", default=None)
+
+
+class DeadlinePassed(TimeoutError):
+    """The call's deadline passed while the response was still arriving."""
+
+
+def read_deadline(deadline: float | None) -> Token[float | None]:
+    """Bound every response read made from now on (in this thread) by ``deadline``.
+
+    Give the returned token to :func:`end_read_deadline` when the response has been read.
+    """
+    return _DEADLINE.set(deadline)
+
+
+def end_read_deadline(token: Token[float | None]) -> None:
+    _DEADLINE.reset(token)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Reads the socket directly, each read given at most the time left before a deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+    def readinto(self, buffer: Any) -> int:
+        sock = self._sock
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlinePassed("the call's deadline passed before the response was complete")
+        current = sock.gettimeout()
+        if current is None or current > left:
+            sock.settimeout(left)
+        try:
+            return sock.recv_into(buffer)
+        except TimeoutError:
+            if time.monotonic() >= self._deadline:
+                raise DeadlinePassed(
+                    "the call's deadline passed before the response was complete"
+                ) from None
+            raise
+
+
+class _DeadlineSocket:
+    """What ``http.client`` makes its response's reader from: the socket, read under a deadline."""
+
+    __slots__ = ("_deadline", "_sock")
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
+class WireResponse(http.client.HTTPResponse):
+    """``http.client``'s response with interim 1xx skipped and reads bounded by the deadline."""
+
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        deadline = _DEADLINE.get()
+        source: Any = sock if deadline is None else _DeadlineSocket(sock, deadline)
+        super().__init__(source, *args, **kwargs)
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            # 100 is skipped by begin() itself; 101 switches protocols and is the answer.
+            if not 100 < status < 200 or status == 101:
+                return str(version), int(status), str(reason)
+            http.client.parse_headers(self.fp)  # the interim response's headers: dropped

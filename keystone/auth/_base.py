@@ -1,0 +1,97 @@
+"""The contract of an authentication strategy: flows of requests and answers, as generators.
+
+A strategy never sends anything itself. It describes what to send as a *flow*, a generator
+that yields requests and receives each one's answer (the shape of httpx's ``Auth.auth_flow``):
+
+- :meth:`AuthStrategy.auth_flow` runs for every request to the client's own origin, in the
+  chain's auth layer. It puts the credentials on the request and yields it; it reads the answer
+  (a ``Set-Cookie``, a 401); it may yield a renewal request first, and the request once more
+  after a 401. Requests it yields go to the transport directly (below the retries), so a
+  renewal made while holding a lock costs one exchange, never a minute of backoff.
+- :meth:`AuthStrategy.login_flow` and :meth:`AuthStrategy.logout_flow` run when the client's
+  ``login()`` and ``logout()`` are called; their requests go through the whole chain, user
+  middleware included, like any call.
+
+A request that fails on its way is raised inside the flow, at the ``yield`` that sent it, so
+the flow can turn it into the error that explains it (a ``TokenRefreshError``, a
+``SessionExpiredError``) or let it through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+
+from keystone._clock import SYSTEM_CLOCK, Clock
+from keystone._request import Request
+from keystone._response import Response
+
+#: A flow: yields the requests to send, is sent each one's response, returns nothing.
+AuthFlow = Generator[Request, Response, None]
+
+
+class AuthStrategy:
+    """How requests get their credentials. Override the flows your scheme needs.
+
+    ``clock`` is the time the strategy judges expiry by; the client gives it its own (a test's
+    fake clock makes an hour of renewals instant).
+    """
+
+    clock: Clock = SYSTEM_CLOCK
+
+    def bind(self, api_root: str) -> None:
+        """Called by the client that will use this strategy, with its API root.
+
+        Strategies that hold a session refuse a second client of another server, whose
+        requests would otherwise carry the first one's credentials.
+        """
+
+    def auth_flow(self, request: Request) -> AuthFlow:
+        """Put credentials on ``request`` and yield it (the default sends it as it is)."""
+        yield request
+
+    def login_flow(self, username: str, password: str) -> AuthFlow:
+        """The requests of ``client.login()``; strategies without a login refuse."""
+        raise TypeError(
+            f"{type(self).__name__} has no login; create the client without auth= (the default "
+            "logs in with a username and password) to call login()"
+        )
+        yield  # pragma: no cover (makes this a generator)
+
+    def logout_flow(self) -> AuthFlow:
+        """The requests of ``client.logout()``; by default there are none."""
+        return
+        yield  # pragma: no cover (makes this a generator)
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Whether requests will carry credentials the server may accept (a local check)."""
+        return False
+
+
+def run_flow(flow: AuthFlow, send: Callable[[Request], Response]) -> Response | None:
+    """Drive ``flow``: send each request it yields, send back each answer; the last answer.
+
+    An exception from ``send`` is thrown into the flow at its ``yield``; if the flow catches it
+    and ends there, the exception is raised again (a flow must yield or raise, not swallow).
+    """
+    response: Response | None = None
+    try:
+        try:
+            request = next(flow)
+        except StopIteration:
+            return None
+        while True:
+            try:
+                response = send(request)
+            except BaseException as error:
+                try:
+                    request = flow.throw(error)
+                except StopIteration:
+                    raise error from None
+                continue
+            try:
+                request = flow.send(response)
+            except StopIteration:
+                return response
+    finally:
+        flow.close()
