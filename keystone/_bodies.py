@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keystone._redaction import DEFAULT_REDACTOR
+from keystone._redaction import DEFAULT_REDACTOR, Redactor
 
 if TYPE_CHECKING:
     from keystone._response import Response
@@ -27,12 +27,12 @@ def decode_text(content: bytes, charset: str | None) -> str:
         return content.decode("utf-8", errors="replace")
 
 
-def snippet(text: str) -> str:
+def snippet(text: str, redactor: Redactor = DEFAULT_REDACTOR) -> str:
     """The start of ``text`` on one line, credentials hidden, ``...`` when cut."""
     shown = " ".join(text[:SNIPPET_LENGTH].split())
     if not shown:
         return "(empty body)"
-    return DEFAULT_REDACTOR.text(shown) + ("..." if len(text) > SNIPPET_LENGTH else "")
+    return redactor.text(shown) + ("..." if len(text) > SNIPPET_LENGTH else "")
 
 
 def json_or_none(response: Response) -> Any:
@@ -48,16 +48,19 @@ def json_or_none(response: Response) -> Any:
 
 def describe_body(response: Response) -> str:
     """A one-line summary of an error body: ``detail``, field errors, or a text snippet."""
+    request = response.request
+    redactor = DEFAULT_REDACTOR if request is None else request.call.redactor
     body = json_or_none(response)
     if isinstance(body, dict):
         if isinstance(body.get("detail"), str) and len(body) <= 3:
-            return DEFAULT_REDACTOR.text(str(body["detail"]))
-        return DEFAULT_REDACTOR.text(
+            return redactor.text(str(body["detail"]))
+        return redactor.text(
             "; ".join(f"{key}: {_join_messages(value)}" for key, value in body.items())
         )
     if isinstance(body, list):
-        return DEFAULT_REDACTOR.text(_join_messages(body))
-    return snippet(decode_text(response.content[: SNIPPET_LENGTH * 4], response.encoding))
+        return redactor.text(_join_messages(body))
+    text = decode_text(response.content[: SNIPPET_LENGTH * 4], response.encoding)
+    return snippet(text, redactor)
 
 
 def _join_messages(value: Any) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from keystone._headers import Headers
 from keystone._query import Query, checked_query
+from keystone._redaction import Redactor
 from keystone._request import CallState, Params, Request
 from keystone._requester import RequesterBase
 from keystone._response import Response
@@ -46,6 +47,7 @@ class Calls(RequesterBase):
     """``request()`` and ``http_get/post/put/patch/delete``; 4xx/5xx raise ``HTTPError``."""
 
     _headers: Headers
+    _redactor: Redactor
 
     def request(
         self,
@@ -86,6 +88,7 @@ class Calls(RequesterBase):
         if headers:
             request_headers.update(Headers(headers))
         state = call if call is not None else CallState()
+        state.redactor = self._redactor
         if retry is not None:
             state.retry = check_policy(retry)
         if idempotent is not None:

@@ -129,7 +129,7 @@ class KeystoneClient(Calls, ResourceMethods):
             self._auth.clock = clock
         self._auth.bind(self.url)
         self._redactor = Redactor(fields=redact_fields)
-        self._backoff = BackoffMiddleware(retry, clock=clock, redactor=self._redactor)
+        self._backoff = BackoffMiddleware(retry, clock=clock)
         self._layers = self._compose(middleware)
         self._handler: Handler = compose(self._layers, transport)
         self._version: str | None = None
@@ -239,6 +239,7 @@ class KeystoneClient(Calls, ResourceMethods):
             for name, value in self._headers.items():
                 request.headers.setdefault(name, value)
             request.timeout = timeout
+            request.call.redactor = self._redactor
             return self._handler(request)
 
         run_flow(flow, send)

@@ -50,9 +50,13 @@ def detach(request: Request | None) -> Request | None:
     return None if request is None else request.redacted()
 
 
-def shown_url(url: str) -> str:
-    """``url`` as messages show it: credentials and secret query parameters hidden."""
-    return DEFAULT_REDACTOR.url(url)
+def shown_url(url: str, request: Request | None = None) -> str:
+    """``url`` as messages show it: credentials and secret query parameters hidden.
+
+    The redactor is the one of ``request``'s call (the client's, with its ``redact_fields``)
+    when there is a request, else the default one.
+    """
+    return (DEFAULT_REDACTOR if request is None else request.call.redactor).url(url)
 
 
 def annotate(error: KeystoneError, call: CallState, last: Response | None = None) -> None:
@@ -208,7 +212,7 @@ class HTTPError(KeystoneError):
 
     def _describe(self) -> str:
         response = self.response
-        url = shown_url(response.url)
+        url = shown_url(response.url, self.request)
         where = f"{self.request.method} {url}" if self.request else url
         reason = f" {response.reason}" if response.reason else ""
         detail = self.detail.rstrip()

@@ -194,7 +194,11 @@ def _hide_value(match: re.Match[str]) -> str:
 def _names(names: Iterable[str]) -> list[str]:
     if isinstance(names, str):
         raise TypeError(f"give a collection of names such as {{{names!r}}}, not one string")
-    return list(names)
+    listed = list(names)
+    odd = [name for name in listed if not isinstance(name, str)]
+    if odd:
+        raise TypeError(f"names to redact must be strings, not {odd[0]!r}")
+    return listed
 
 
 #: The redactor the built-in logging uses when none is configured.

@@ -49,6 +49,8 @@ class CallState:
     - ``wire_sends``: how many times the call went on the wire (the wire log numbers them).
     - ``credentials_attached``: whether the auth layer put the credentials now on the request
       (as opposed to the caller, whose own ``Authorization`` header is left alone).
+    - ``redactor``: how messages and logs about the call hide secrets (the client's, with its
+      ``redact_fields``).
 
     Defaults live on the class, so a call pays only for what differs from them.
     """
@@ -66,6 +68,7 @@ class CallState:
     request_id: str | None = None
     wire_sends: int = 0
     credentials_attached: bool = False
+    redactor: Redactor = DEFAULT_REDACTOR
 
     def __init__(
         self,
@@ -164,13 +167,14 @@ class Request:
             call=self.call.copy(),
         )
 
-    def redacted(self, redactor: Redactor = DEFAULT_REDACTOR) -> Request:
+    def redacted(self, redactor: Redactor | None = None) -> Request:
         """A copy safe to keep, show or pickle: no credential in headers, URL or body.
 
         Secret headers keep their scheme (``Bearer ***``); secret query parameters and JSON
         fields become ``***``. The encoded ``body`` is left out (the redacted ``json`` stays),
-        and only plain values of ``context`` are kept.
+        and only plain values of ``context`` are kept. ``redactor`` defaults to the call's.
         """
+        redactor = redactor or self.call.redactor
         return Request(
             self.method,
             redactor.url(self.url),
@@ -195,7 +199,7 @@ class Request:
             setattr(self, name, value)
 
     def __repr__(self) -> str:
-        return f"<Request [{self.method} {DEFAULT_REDACTOR.url(self.url)}]>"
+        return f"<Request [{self.method} {self.call.redactor.url(self.url)}]>"
 
 
 def _redacted_params(params: Params | None, redactor: Redactor) -> Params | None:

@@ -13,6 +13,7 @@ from keystone._request import CallState, Params
 from keystone._timeouts import TimeoutLike
 
 if TYPE_CHECKING:
+    from keystone._redaction import Redactor
     from keystone._response import Response
     from keystone._retry.policy import RetryPolicy
     from keystone._urls import BaseURL
@@ -22,6 +23,7 @@ class Requester(Protocol):
     """A client: its API root and its :meth:`~keystone.KeystoneClient.request` method."""
 
     _base_url: BaseURL
+    _redactor: Redactor
 
     @property
     def url(self) -> str: ...

@@ -202,8 +202,9 @@ class Response:
         method = f"{self.request.method} " if self.request is not None else ""
         kind = self.headers.get("Content-Type") or "no Content-Type"
         reason = "nested too deeply to parse" if isinstance(exc, RecursionError) else str(exc)
+        where = f"{method}{shown_url(self.url, self.request)}"
         message = (
-            f"{method}{shown_url(self.url)} returned {self.status_code} ({kind}) with a "
+            f"{where} returned {self.status_code} ({kind}) with a "
             f"body that is not JSON ({reason}); body starts: {snippet(text)!r}. Check that the "
             "URL is the Keystone API root and that no proxy or login page answers in its place."
         )
@@ -262,7 +263,7 @@ class Response:
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
         """Pickle every field, with the URL's credentials and secret parameters hidden."""
         state = {name: getattr(self, name) for name in self.__slots__}
-        state["url"] = shown_url(self.url)
+        state["url"] = shown_url(self.url, self.request)
         return None, state
 
 

@@ -57,4 +57,5 @@ class AuthMiddleware:
                 added.headers.setdefault(name, value)
         added.timeout = call.timeout
         added.call.deadline = call.call.deadline
+        added.call.redactor = call.call.redactor
         return added

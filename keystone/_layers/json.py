@@ -46,8 +46,9 @@ def encode_json(request: Request) -> None:
         try:
             request.body = _dumps(request.json).encode("utf-8")
         except (TypeError, ValueError, RecursionError) as exc:
+            where = f"{request.method} {shown_url(request.url, request)}"
             raise TypeError(
-                f"{request.method} {shown_url(request.url)}: the data cannot be sent as JSON "
+                f"{where}: the data cannot be sent as JSON "
                 f"({exc}); give dicts, lists, strings, numbers, booleans, None, dates or UUIDs"
             ) from None
         request.headers.setdefault("Content-Type", "application/json")

@@ -77,7 +77,7 @@ def read_deleted(response: Response) -> None:
 def _refuse_redirect(response: Response) -> None:
     if 300 <= response.status_code < 400:
         location = response.headers.get("Location")
-        to = f"to {shown_url(location)!r}" if location else "without a Location"
+        to = f"to {shown_url(location, response.request)!r}" if location else "without a Location"
         raise UnexpectedResponseError(
             f"{_where(response)} is a redirect {to}; the client does not follow redirects "
             "(a POST would turn into a GET and lose its body, and credentials must not follow "
@@ -98,7 +98,7 @@ def _decode(response: Response, *, release: bool = False) -> Any:
 
 def _where(response: Response) -> str:
     method = response.request.method if response.request is not None else "request to"
-    return f"{method} {shown_url(response.url)} ({response.status_code})"
+    return f"{method} {shown_url(response.url, response.request)} ({response.status_code})"
 
 
 def _shape(body: Any) -> str:

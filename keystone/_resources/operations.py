@@ -136,7 +136,7 @@ def _walk(
             return
         del records
         if links is None:
-            links = NextPages(client._base_url, current_url)
+            links = NextPages(client._base_url, current_url, client._redactor)
         response = client.request(
             "GET",
             links.resolve(current_url, link),

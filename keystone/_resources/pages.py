@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urljoin, urlsplit
 
-from keystone._errors import PaginationError, shown_url
+from keystone._errors import PaginationError
+from keystone._redaction import Redactor
 from keystone._urls import BaseURL
 
 PAGE_SIZE_PARAM = "_limit"
@@ -23,31 +24,32 @@ class NextPages:
     links form a cycle raises :class:`PaginationError` instead of looping forever.
     """
 
-    def __init__(self, api_root: BaseURL, first_url: str) -> None:
+    def __init__(self, api_root: BaseURL, first_url: str, redactor: Redactor) -> None:
         self._root = api_root
+        self._shown = redactor.url
         self._root_path = urlsplit(self._root.url).path
         self._seen = {first_url}
 
     def resolve(self, current_url: str, link: str) -> str:
         """The absolute URL of the next page, or :class:`PaginationError` if it is unsafe."""
-        shown = shown_url(current_url)
+        shown = self._shown(current_url)
         try:
             url = urljoin(current_url, link)
         except ValueError:
             raise PaginationError(
                 f"GET {shown} returned a next-page link that is not a valid URL "
-                f"({shown_url(link)!r}); it was not followed. The server's pagination is broken."
+                f"({self._shown(link)!r}); it was not followed. The server's pagination is broken."
             ) from None
         if not self._is_inside(url):
             raise PaginationError(
-                f"GET {shown} returned a next-page link to {shown_url(url)!r}, outside "
+                f"GET {shown} returned a next-page link to {self._shown(url)!r}, outside "
                 f"the API at {self._root.url}; it was not followed, so the client's credentials "
                 "were not sent there. If the server sits behind a proxy, make it build links "
                 "with its public address (e.g. Django's USE_X_FORWARDED_HOST)."
             )
         if url in self._seen:
             raise PaginationError(
-                f"GET {shown} returned a next-page link to {shown_url(url)!r}, a page already "
+                f"GET {shown} returned a next-page link to {self._shown(url)!r}, a page already "
                 "read; "
                 "stopped to avoid an endless loop. The server's pagination is inconsistent."
             )

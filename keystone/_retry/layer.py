@@ -19,7 +19,6 @@ import time
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._errors import TokenRefreshError, TransportError
 from keystone._pipeline import Handler
-from keystone._redaction import DEFAULT_REDACTOR, Redactor
 from keystone._request import Request
 from keystone._response import Response
 from keystone._retry.policy import RetryPolicy
@@ -32,7 +31,7 @@ class BackoffMiddleware:
 
     ``policy`` is the default of every call (``RetryPolicy()`` if omitted); a call may carry
     its own on ``request.call.retry``. ``clock`` does the waiting (a test's fake clock makes it
-    instant); ``redactor`` hides secrets in the retry log lines.
+    instant).
     """
 
     name = "backoff"
@@ -42,11 +41,9 @@ class BackoffMiddleware:
         policy: RetryPolicy | None = None,
         *,
         clock: Clock = SYSTEM_CLOCK,
-        redactor: Redactor = DEFAULT_REDACTOR,
     ) -> None:
         self.policy = check_policy(RetryPolicy() if policy is None else policy)
         self.clock = clock
-        self.redactor = redactor
 
     def __call__(self, request: Request, call_next: Handler) -> Response:
         call = request.call

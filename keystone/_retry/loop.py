@@ -111,7 +111,6 @@ class RetryLoop:
         self.call_next = call_next
         self.policy = policy
         self.clock = layer.clock
-        self.redactor = layer.redactor
         self.started = started
         self.last_response: Response | None = None
 
@@ -195,7 +194,9 @@ class RetryLoop:
         assert outcome is not None
         reason = _describe(outcome.exception() if outcome.failed else outcome.result())
         wait = retry_state.upcoming_sleep
-        fields = log_fields(self.request, self.redactor, reason=reason, retry_in=round(wait, 3))
+        fields = log_fields(
+            self.request, self.call.redactor, reason=reason, retry_in=round(wait, 3)
+        )
         logger.warning(
             "%s %s: attempt %d of %d failed (%s); retrying in %.2f s",
             self.request.method,

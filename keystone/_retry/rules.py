@@ -100,8 +100,9 @@ def outcome_unknown(request: Request, error: KeystoneError) -> OutcomeUnknownErr
         what = "the connection closed before an answer"
         if not isinstance(error, ConnectionDroppedError):
             what = f"it failed after sending ({error})"
+    where = f"{request.method} {shown_url(request.url, request)}"
     return cls(
-        f"{request.method} {shown_url(request.url)} was sent but {what}, so the server may or "
+        f"{where} was sent but {what}, so the server may or "
         f"may not have processed it. It was not sent again because {request.method} is not "
         "idempotent and a second one could apply the change twice. Check on the server whether "
         "it happened before repeating it, or pass retry=RetryPolicy(retry_non_idempotent=True) "

@@ -11,15 +11,14 @@ from urllib3 import exceptions as u3
 
 from keystone import _errors as errors
 from keystone._errors import shown_url
-from keystone._redaction import DEFAULT_REDACTOR
 from keystone._request import Request
 from keystone._transport.connections import nothing_sent
 
 
 def translate_error(exc: u3.HTTPError, request: Request) -> errors.KeystoneError | ValueError:
     """Our exception for a urllib3 one, naming the method and URL and what to do."""
-    where = f"{request.method} {shown_url(request.url)}"
-    cause = _root_cause(exc)
+    where = f"{request.method} {shown_url(request.url, request)}"
+    cause = request.call.redactor.text(_root_cause(exc))
     deadline = request.call.deadline
     if deadline is not None and deadline.left() <= 0.005:
         if isinstance(exc, u3.ConnectTimeoutError):
@@ -78,8 +77,9 @@ def translate_error(exc: u3.HTTPError, request: Request) -> errors.KeystoneError
 
 def unreadable_answer(request: Request, exc: BaseException) -> errors.ConnectionDroppedError:
     """The error for an answer whose framing cannot be read (an absurd declared size)."""
+    where = f"{request.method} {shown_url(request.url, request)}"
     return errors.ConnectionDroppedError(
-        f"{request.method} {shown_url(request.url)} failed: the server's answer could not be "
+        f"{where} failed: the server's answer could not be "
         f"read ({type(exc).__name__}: it declared a body of an impossible size); the server "
         "may or may not have processed the request.",
         request=request,
@@ -97,5 +97,4 @@ def _root_cause(exc: BaseException) -> str:
         if isinstance(inner_arg, BaseException):
             reason = inner_arg
     text = str(reason) or type(reason).__name__
-    text = DEFAULT_REDACTOR.text(text)
     return f"{type(reason).__name__}: {text}" if text != type(reason).__name__ else text

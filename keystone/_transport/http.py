@@ -197,7 +197,10 @@ class HTTPTransport(BaseTransport):
                 return self._urlopen(request, timeout)
             except u3.HTTPError as again:
                 exc = again
-        raise translate_error(exc, request) from exc
+        translated = translate_error(exc, request)
+        if isinstance(translated, ValueError):  # bad input: the urllib3 error would repeat it
+            raise translated from None
+        raise translated from exc
 
     def close(self) -> None:
         """Close every pooled connection; later requests open new ones."""
@@ -220,7 +223,7 @@ def _within(timeout: Timeout, deadline: CallDeadline, request: Request) -> Timeo
     left = deadline.left()
     if left <= 0:
         raise DeadlineExceededError(
-            f"{request.method} {shown_url(request.url)} was not sent: the call's "
+            f"{request.method} {shown_url(request.url, request)} was not sent: the call's "
             f"{deadline.seconds:g} s deadline passed before it could be; nothing was sent. "
             "Allow longer with retry=RetryPolicy(deadline=...).",
             request=request,

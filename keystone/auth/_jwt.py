@@ -224,8 +224,9 @@ def _attach(request: Request, session: Session) -> None:
 def _token(body: Any, name: str, request: Request) -> str:
     value = body.get(name) if isinstance(body, dict) else None
     if not isinstance(value, str) or not value:
+        where = f"{request.method} {shown_url(request.url, request)}"
         raise KeystoneError(
-            f"{request.method} {shown_url(request.url)} answered without a {name!r} token; "
+            f"{where} answered without a {name!r} token; "
             "check that the URL points at a Keystone API server"
         )
     return value

@@ -11,11 +11,12 @@ import email.utils
 from collections.abc import Iterator
 
 import pytest
+from local_server import Canned, LocalServer
 
 import keystone
 from keystone import KeystoneClient, RetryPolicy
 from keystone._retry.retry_after import LONGEST_RETRY_AFTER, parse_retry_after
-from keystone.testing import KeystoneEmulator
+from keystone.testing import FakeClock, KeystoneEmulator
 
 CLUSTERS = "/allocations/clusters/"
 NOW = 1_700_000_000.0
@@ -103,3 +104,15 @@ def test_an_unreadable_retry_after_is_treated_as_absent(
         client.create_cluster(name="garbage-retry-after")
     assert info.value.retry_after is None
     assert server.stats.count(method="POST", path=CLUSTERS) == 1
+
+
+def test_max_retry_after_caps_only_the_servers_waits(local_server: LocalServer) -> None:
+    """Long backoff waits are the policy's own choice: max_retry_after does not cut them."""
+    local_server.route("GET", "/down/", Canned(503, {"detail": "down"}))
+    clock = FakeClock()
+    policy = RetryPolicy(deadline=None, backoff_base=1000, backoff_cap=1000, max_retry_after=1)
+    client = KeystoneClient(local_server.url, retry=policy, clock=clock)
+    with pytest.raises(keystone.ServerError) as info:
+        client.http_get("down")
+    assert info.value.attempts == 4 and len(clock.sleeps) == 3
+    assert "Gave up after 4 attempts" in str(info.value)
