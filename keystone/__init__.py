@@ -9,37 +9,40 @@ The public subpackages are :mod:`keystone.auth`, :mod:`keystone.middleware` and
 
 import logging as _logging
 
+from keystone._batch import BatchResults, Outcome
 from keystone._client import KeystoneClient
 from keystone._errors import (
-    AuthenticationError,
-    BadRequestError,
     BatchDeadlineError,
     BatchError,
-    ClientError,
     ConnectError,
     ConnectionDroppedError,
     ConnectTimeout,
     DeadlineExceededError,
-    HTTPError,
     KeystoneError,
-    MethodNotAllowedError,
-    NotFoundError,
     OutcomeUnknownError,
     PaginationError,
-    PermissionDeniedError,
     ReadTimeout,
     ResponseDecodeError,
-    ServerError,
-    SessionExpiredError,
-    ThrottledError,
     TimeoutError,  # noqa: F401 (the old name of TransportTimeout, kept for old imports)
     TokenRefreshError,
     TransportError,
     TransportTimeout,
     UnexpectedResponseError,
-    ValidationError,
 )
 from keystone._headers import Headers
+from keystone._http_errors import (
+    AuthenticationError,
+    BadRequestError,
+    ClientError,
+    HTTPError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServerError,
+    SessionExpiredError,
+    ThrottledError,
+    ValidationError,
+)
 from keystone._pipeline import Handler, HookMiddleware, Middleware
 from keystone._redaction import Redactor
 from keystone._request import CallState, Request
@@ -67,6 +70,7 @@ __all__ = [
     "BaseTransport",
     "BatchDeadlineError",
     "BatchError",
+    "BatchResults",
     "CallState",
     "ClientError",
     "ConnectError",
@@ -85,6 +89,7 @@ __all__ = [
     "MetricsMiddleware",
     "Middleware",
     "NotFoundError",
+    "Outcome",
     "OutcomeUnknownError",
     "PaginationError",
     "PermissionDeniedError",

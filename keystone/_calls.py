@@ -43,6 +43,25 @@ def _body_of(data: Any, json: Any) -> tuple[Any, bytes | None]:
     return value, None
 
 
+def _with_body(
+    data: Any,
+    json: Any,
+    params: Params | None,
+    headers: Mapping[str, str] | None,
+    timeout: TimeoutLike,
+    retry: RetryPolicy | None,
+) -> dict[str, Any]:
+    """The keyword arguments of ``request()`` for a verb that sends a body."""
+    return {
+        "data": data,
+        "json": json,
+        "params": params,
+        "headers": headers,
+        "timeout": timeout,
+        "retry": retry,
+    }
+
+
 class Calls(RequesterBase):
     """``request()`` and ``http_get/post/put/patch/delete``; 4xx/5xx raise ``HTTPError``."""
 
@@ -136,9 +155,8 @@ class Calls(RequesterBase):
     ) -> Response:
         """POST ``data`` (sent as JSON, unlike ``requests`` where ``data=`` is a form)."""
         return self.request(
-            "POST", endpoint, data=data, json=json, params=params, headers=headers,
-            timeout=timeout, retry=retry,
-        )  # fmt: skip
+            "POST", endpoint, **_with_body(data, json, params, headers, timeout, retry)
+        )
 
     def http_put(
         self,
@@ -153,9 +171,8 @@ class Calls(RequesterBase):
     ) -> Response:
         """PUT ``data`` as JSON: replaces the whole record."""
         return self.request(
-            "PUT", endpoint, data=data, json=json, params=params, headers=headers,
-            timeout=timeout, retry=retry,
-        )  # fmt: skip
+            "PUT", endpoint, **_with_body(data, json, params, headers, timeout, retry)
+        )
 
     def http_patch(
         self,
@@ -170,9 +187,8 @@ class Calls(RequesterBase):
     ) -> Response:
         """PATCH ``data`` as JSON: changes only the given fields."""
         return self.request(
-            "PATCH", endpoint, data=data, json=json, params=params, headers=headers,
-            timeout=timeout, retry=retry,
-        )  # fmt: skip
+            "PATCH", endpoint, **_with_body(data, json, params, headers, timeout, retry)
+        )
 
     def http_delete(
         self,

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from urllib3 import HTTPHeaderDict
 
 from keystone._bodies import decode_text, snippet
-from keystone._errors import ResponseDecodeError, error_for_response, shown_url
+from keystone._errors import ResponseDecodeError, shown_url
+from keystone._http_errors import error_for_response
 
 if TYPE_CHECKING:
     from keystone._request import Request

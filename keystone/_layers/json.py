@@ -16,7 +16,8 @@ import json
 import uuid
 from typing import Any
 
-from keystone._errors import error_for_response, shown_url
+from keystone._errors import shown_url
+from keystone._http_errors import error_for_response
 from keystone._pipeline import Handler
 from keystone._request import Request
 from keystone._response import Response

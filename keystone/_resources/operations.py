@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from keystone._errors import error_for_response
+from keystone._http_errors import error_for_response
 from keystone._query import Query, checked_query
 from keystone._request import CallState, Filters
 from keystone._requester import Requester

@@ -14,13 +14,8 @@ from typing import Any
 
 from keystone._bodies import describe_body
 from keystone._clock import SYSTEM_CLOCK, Clock
-from keystone._errors import (
-    KeystoneError,
-    SessionExpiredError,
-    TokenRefreshError,
-    error_for_response,
-    shown_url,
-)
+from keystone._errors import KeystoneError, TokenRefreshError, shown_url
+from keystone._http_errors import SessionExpiredError, error_for_response
 from keystone._locks import ForkSafeLock
 from keystone._log_fields import log_fields
 from keystone._request import CallState, Request

@@ -23,10 +23,9 @@ from keystone._errors import (
     ConnectError,
     DroppedOutcomeUnknownError,
     OutcomeUnknownError,
-    ServerError,
-    ThrottledError,
     TimeoutOutcomeUnknownError,
 )
+from keystone._http_errors import ServerError, ThrottledError
 from keystone.testing import KeystoneEmulator
 
 CLUSTERS = "allocations/clusters/"

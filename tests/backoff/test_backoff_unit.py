@@ -16,17 +16,15 @@ from backoff_fakes import ConnectError, ConnectionDroppedError, ReadTimeout, Scr
 import keystone
 from keystone import CallState, KeystoneClient, Request, Response, RetryPolicy
 from keystone._errors import (
-    AuthenticationError,
     ConnectTimeout,
     DroppedOutcomeUnknownError,
     KeystoneError,
     OutcomeUnknownError,
-    ServerError,
-    ThrottledError,
     TimeoutOutcomeUnknownError,
     TokenRefreshError,
     TransportError,
 )
+from keystone._http_errors import AuthenticationError, ServerError, ThrottledError
 from keystone._retry.layer import BackoffMiddleware
 from keystone._retry.loop import RetryLoop
 from keystone._timeouts import CallDeadline

@@ -16,8 +16,14 @@ import pytest
 from local_server import Canned, LocalServer
 
 import keystone
-from keystone import BatchDeadlineError, KeystoneClient, RetryPolicy, UnexpectedResponseError
-from keystone._batch import BatchResults, Outcome
+from keystone import (
+    BatchDeadlineError,
+    BatchResults,
+    KeystoneClient,
+    Outcome,
+    RetryPolicy,
+    UnexpectedResponseError,
+)
 
 QUICK = RetryPolicy(max_attempts=2, backoff_base=0.01, backoff_cap=0.01)
 

@@ -20,13 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import urllib3
+from replay_difference import ReplayDifference
 
 COMPARED_HEADERS = ("location", "www-authenticate", "allow")
 REQUIRED_MATCH_RATIO = 0.95
-
-
-class ReplayDifference(UserWarning):
-    """Recorded exchanges the emulator answers differently (within the tolerated 5%)."""
 
 
 def shape(value: Any) -> Any:

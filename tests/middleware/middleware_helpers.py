@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from keystone import KeystoneClient, Request, Response, RetryPolicy
-from keystone._pipeline import Handler, HookMiddleware, MiddlewareLike
+from keystone.middleware import Handler, HookMiddleware, MiddlewareLike
 
 #: The middleware tests' account: a password that must never show up in a log.
 USERNAME = "mw-operator"

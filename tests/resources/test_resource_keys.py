@@ -49,7 +49,13 @@ def test_valid_keys(pk: Any, segment: str) -> None:
     assert record_key(pk, "retrieve_cluster") == segment
 
 
-@pytest.mark.parametrize("pk", BAD_PKS, ids=repr)
+def _id(value: Any) -> str:
+    """A stable test id (an object's repr holds its address, which differs per process)."""
+    text = repr(value)
+    return type(value).__name__ if " at 0x" in text else text
+
+
+@pytest.mark.parametrize("pk", BAD_PKS, ids=_id)
 def test_invalid_keys_name_the_value(pk: Any) -> None:
     with pytest.raises(ValueError) as caught:
         record_key(pk, "update_cluster")
@@ -70,7 +76,7 @@ def _calls(client: KeystoneClient, pk: Any) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("pk", [*BAD_PKS[:8], 1.0, True], ids=repr)
+@pytest.mark.parametrize("pk", [*BAD_PKS[:8], 1.0, True], ids=_id)
 def test_bad_pk_is_refused_before_any_request(
     admin: KeystoneClient, emulator: KeystoneEmulator, pk: Any
 ) -> None:
