@@ -8,12 +8,10 @@ snippet passes through the redactor, so a message never carries a credential.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from keystone._answer import Answer
 from keystone._redaction import DEFAULT_REDACTOR, Redactor
-
-if TYPE_CHECKING:
-    from keystone._response import Response
 
 #: How many characters of a body a message quotes.
 SNIPPET_LENGTH = 200
@@ -35,7 +33,7 @@ def snippet(text: str, redactor: Redactor = DEFAULT_REDACTOR) -> str:
     return redactor.text(shown) + ("..." if len(text) > SNIPPET_LENGTH else "")
 
 
-def json_or_none(response: Response) -> Any:
+def json_or_none(response: Answer) -> Any:
     """The body as JSON when it says it is JSON and parses, else ``None``."""
     content_type = response.headers.get("Content-Type", "")
     if "json" not in content_type or not response.content:
@@ -46,7 +44,7 @@ def json_or_none(response: Response) -> Any:
         return None
 
 
-def describe_body(response: Response) -> str:
+def describe_body(response: Answer) -> str:
     """A one-line summary of an error body: ``detail``, field errors, or a text snippet."""
     request = response.request
     redactor = DEFAULT_REDACTOR if request is None else request.call.redactor

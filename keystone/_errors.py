@@ -11,13 +11,11 @@ process.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from keystone._answer import Answer
 from keystone._redaction import DEFAULT_REDACTOR
-
-if TYPE_CHECKING:
-    from keystone._request import CallState, Request
-    from keystone._response import Response
+from keystone._request import CallState, Request
 
 
 class KeystoneError(Exception):
@@ -31,7 +29,7 @@ class KeystoneError(Exception):
 
     attempts: int = 1
     elapsed: float | None = None
-    last_response: Response | None = None
+    last_response: Answer | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle by state, not by calling ``__init__`` (whose arguments are keyword-only)."""
@@ -58,7 +56,7 @@ def shown_url(url: str, request: Request | None = None) -> str:
     return (DEFAULT_REDACTOR if request is None else request.call.redactor).url(url)
 
 
-def annotate(error: KeystoneError, call: CallState, last: Response | None = None) -> None:
+def annotate(error: KeystoneError, call: CallState, last: Answer | None = None) -> None:
     """Give ``error`` what the call's retries left: attempts, elapsed time, why it stopped."""
     if call.attempt > 1 or call.elapsed is not None:
         error.attempts = call.attempt
@@ -150,7 +148,7 @@ class UnexpectedResponseError(KeystoneError):
     one record was expected, or a redirect. ``response`` is the response concerned.
     """
 
-    def __init__(self, message: str, *, response: Response | None = None) -> None:
+    def __init__(self, message: str, *, response: Answer | None = None) -> None:
         super().__init__(message)
         self.response = response
         if response is not None:
@@ -164,7 +162,7 @@ class ResponseDecodeError(UnexpectedResponseError, json.JSONDecodeError):
     :class:`UnexpectedResponseError`, like every answer that is not the API's.
     """
 
-    def __init__(self, message: str, doc: str, pos: int, *, response: Response | None = None):
+    def __init__(self, message: str, doc: str, pos: int, *, response: Answer | None = None):
         json.JSONDecodeError.__init__(self, message, doc, pos)
         self.response = response
         if response is not None:

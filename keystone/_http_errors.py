@@ -4,15 +4,13 @@ turns a final answer into its error (:func:`error_for_response`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from keystone._answer import Answer
 from keystone._bodies import describe_body, json_or_none
 from keystone._errors import KeystoneError, annotate, detach, shown_url
+from keystone._request import Request
 from keystone._retry.retry_after import parse_retry_after
-
-if TYPE_CHECKING:
-    from keystone._request import Request
-    from keystone._response import Response
 
 
 class HTTPError(KeystoneError):
@@ -24,7 +22,7 @@ class HTTPError(KeystoneError):
         self,
         message: str | None = None,
         *,
-        response: Response,
+        response: Answer,
         request: Request | None = None,
     ) -> None:
         self.response = response
@@ -117,7 +115,7 @@ class _RetryAfter(HTTPError):
         self,
         message: str | None = None,
         *,
-        response: Response,
+        response: Answer,
         request: Request | None = None,
         retry_after: float | None = None,
     ) -> None:
@@ -152,7 +150,7 @@ _BY_STATUS: dict[int, type[HTTPError]] = {
 }
 
 
-def error_for_response(response: Response) -> HTTPError:
+def error_for_response(response: Answer) -> HTTPError:
     """The typed error for a final 4xx/5xx answer: the one place a status becomes an error.
 
     The error carries what the call's retries left on its state (attempts, elapsed time and

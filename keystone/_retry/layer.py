@@ -62,7 +62,7 @@ class BackoffMiddleware:
                 return first
         from keystone._retry.loop import RetryLoop
 
-        return RetryLoop(self, request, call_next, policy, started).run(first)
+        return RetryLoop(request, call_next, policy, self.clock, started).run(first)
 
     def __repr__(self) -> str:
         return f"<BackoffMiddleware {self.policy!r}>"

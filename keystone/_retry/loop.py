@@ -47,8 +47,8 @@ from keystone._retry.rules import (
 )
 
 if TYPE_CHECKING:
+    from keystone._clock import Clock
     from keystone._pipeline import Handler
-    from keystone._retry.layer import BackoffMiddleware
 
 logger = logging.getLogger("keystone.backoff")
 
@@ -100,17 +100,17 @@ class RetryLoop:
 
     def __init__(
         self,
-        layer: BackoffMiddleware,
         request: Request,
         call_next: Handler,
         policy: RetryPolicy,
+        clock: Clock,
         started: float,
     ) -> None:
         self.request = request
         self.call = request.call
         self.call_next = call_next
         self.policy = policy
-        self.clock = layer.clock
+        self.clock = clock
         self.started = started
         self.last_response: Response | None = None
 

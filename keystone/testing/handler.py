@@ -15,7 +15,7 @@ import socket
 import ssl
 import time
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from keystone.testing.bodies import BadRequestBody, ClientGone, read_body
@@ -25,7 +25,34 @@ from keystone.testing.stats import DROPPED
 from keystone.testing.wsgi import AppResponse, RequestInfo, build_environ, call_app
 
 if TYPE_CHECKING:
-    from keystone.testing.httpd import EmulatorHTTPServer
+    from _typeshed.wsgi import WSGIApplication
+
+    from keystone.testing.control import ControlRouter
+    from keystone.testing.faults import FaultTable
+    from keystone.testing.stats import StatsRecorder
+
+
+class Host(Protocol):
+    """What a connection's handler needs of its server (an ``EmulatorHTTPServer``)."""
+
+    keepalive_timeout: float
+    faults: FaultTable
+    stats: StatsRecorder
+    control: ControlRouter
+    app: WSGIApplication | None
+    server_address: tuple[Any, ...]
+    closing: bool
+    access_log: bool
+
+    @property
+    def url_scheme(self) -> str: ...
+
+    def track(self, handler: EmulatorRequestHandler) -> None: ...
+
+    def untrack(self, handler: EmulatorRequestHandler) -> None: ...
+
+    def mark_for_reset(self, sock: socket.socket, reset: bool) -> None: ...
+
 
 _NO_BODY_STATUSES = frozenset({204, 304})
 
@@ -36,15 +63,19 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "keystone-emulator"
     sys_version = ""
-    server: EmulatorHTTPServer
+
+    @property
+    def host(self) -> Host:
+        """The server this connection belongs to."""
+        return cast(Host, self.server)
 
     def setup(self) -> None:
-        self.request.settimeout(self.server.keepalive_timeout)
+        self.request.settimeout(self.host.keepalive_timeout)
         with contextlib.suppress(OSError):
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.busy = False
         self._stats_period = 0
-        self.server.track(self)
+        self.host.track(self)
         self._handshake_failed = False
         if isinstance(self.request, ssl.SSLSocket):
             try:
@@ -58,7 +89,7 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 super().finish()
         finally:
-            self.server.untrack(self)
+            self.host.untrack(self)
 
     def handle(self) -> None:
         if not self._handshake_failed:
@@ -97,10 +128,10 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
             self._write_json(exc.status, {"detail": str(exc)})
             return
         if is_control_path(path):
-            status, payload = self.server.control.handle(method, path, body)
+            status, payload = self.host.control.handle(method, path, body)
             self._write_json(status, payload)
             return
-        rule = self.server.faults.take(method, path)
+        rule = self.host.faults.take(method, path)
         if rule is not None:
             self._apply_fault(rule, method, target, path, body)
             return
@@ -133,10 +164,10 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
             self._write(response.status, response.reason, response.headers, response.body)
 
     def _call_app(self, method: str, target: str, body: bytes) -> AppResponse:
-        app = self.server.app
+        app = self.host.app
         if app is None:
             return AppResponse(503, "Service Unavailable", [], b"")
-        host, port = self.server.server_address[:2]
+        host, port = self.host.server_address[:2]
         info = RequestInfo(
             method=method,
             target=target,
@@ -146,14 +177,14 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
             client_address=self.client_address[:2],
             server_name=str(host),
             server_port=int(port),
-            url_scheme=self.server.url_scheme,
+            url_scheme=self.host.url_scheme,
         )
         return call_app(app, build_environ(info))
 
     def _count(
         self, method: str, path: str, status: int, *, processed: bool, fault: str | None = None
     ) -> None:
-        self._stats_period = self.server.stats.record(
+        self._stats_period = self.host.stats.record(
             method,
             path,
             status,
@@ -164,8 +195,8 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
 
     def _drop(self, reset: bool) -> None:
         self.close_connection = True
-        self.server.mark_for_reset(self.connection, reset)
-        if self.server.access_log:
+        self.host.mark_for_reset(self.connection, reset)
+        if self.host.access_log:
             self.log_message('"%s" dropped', self.requestline)
 
     def _write_json(
@@ -176,7 +207,7 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
         self._write(status, "", all_headers, data)
 
     def _write(self, status: int, reason: str, headers: list[tuple[str, str]], body: bytes) -> None:
-        if self.server.closing:
+        if self.host.closing:
             self.close_connection = True
         if not reason:
             try:
@@ -200,9 +231,9 @@ class EmulatorRequestHandler(http.server.BaseHTTPRequestHandler):
         if not bodyless and self.command != "HEAD":
             data += body
         self.wfile.write(data)
-        if self.server.access_log:
+        if self.host.access_log:
             self.log_message('"%s" %s %s', self.requestline, status, len(body))
 
     def log_message(self, format: str, *args: Any) -> None:
-        if self.server.access_log:
+        if self.host.access_log:
             super().log_message(format, *args)
