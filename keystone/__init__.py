@@ -48,6 +48,7 @@ from keystone._redaction import Redactor
 from keystone._request import CallState, Request
 from keystone._response import Response
 from keystone._retry.policy import RetryPolicy
+from keystone._servers import Generation
 from keystone._timeouts import DEFAULT_TIMEOUT
 from keystone._transport.base import BaseTransport
 from keystone._transport.http import InsecureConnectionWarning
@@ -77,6 +78,7 @@ __all__ = [
     "ConnectTimeout",
     "ConnectionDroppedError",
     "DeadlineExceededError",
+    "Generation",
     "HTTPError",
     "Handler",
     "Headers",

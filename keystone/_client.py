@@ -17,7 +17,6 @@ from keystone._batch import BatchResults, ProgressCallback, R, T, check_batch, r
 from keystone._calls import Calls
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._correlation import CID_HEADER, ensure_cid
-from keystone._errors import KeystoneError
 from keystone._headers import Headers
 from keystone._layers.auth import AuthMiddleware
 from keystone._layers.base_url import BaseURLMiddleware
@@ -30,10 +29,11 @@ from keystone._resources.methods import ResourceMethods
 from keystone._response import Response
 from keystone._retry.layer import BackoffMiddleware
 from keystone._retry.policy import RetryPolicy
+from keystone._servers import Generation
+from keystone._session import Session
 from keystone._timeouts import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
-    DEFAULT_TIMEOUT,
     TimeoutLike,
     to_timeout,
 )
@@ -42,7 +42,6 @@ from keystone._transport.http import HTTPTransport
 from keystone._urls import BaseURL
 from keystone._version import __version__
 from keystone.auth import AuthStrategy, JWTAuth
-from keystone.auth._base import run_flow
 from keystone.middleware._call_log import LoggingMiddleware
 from keystone.middleware._placement import split_placement
 from keystone.middleware._wire_log import WireLogMiddleware
@@ -58,7 +57,7 @@ def _names(value: Iterable[str], what: str) -> tuple[str, ...]:
     return names
 
 
-class KeystoneClient(Calls, ResourceMethods):
+class KeystoneClient(Calls, Session, ResourceMethods):
     """A client for one Keystone API server.
 
     ``url`` is the API root with its scheme, e.g. ``"https://keystone.example.org"`` or
@@ -75,6 +74,9 @@ class KeystoneClient(Calls, ResourceMethods):
     ``retry=`` overrides it (see docs/retries.md). ``redact_fields`` names extra body fields the
     logs must hide, besides passwords and tokens. Every request carries the client's
     correlation id :attr:`cid` as ``X-KEYSTONE-CID``.
+
+    ``server`` says which generation of Keystone the server is (``"0.3"`` or ``"0.4+"``, see
+    :attr:`server`); without it the client finds out by itself, once.
 
     For tests: ``transport`` replaces the urllib3 transport (e.g. with
     ``keystone.testing.MockTransport``), and ``clock`` the client's time (token expiry, retry
@@ -95,8 +97,10 @@ class KeystoneClient(Calls, ResourceMethods):
         redact_fields: Iterable[str] = (),
         transport: BaseTransport | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        server: Generation | str | None = None,
     ) -> None:
         self._base_url = BaseURL(url)
+        generation = None if server is None else Generation.of(server)
         if isinstance(middleware, (str, bytes)) or not isinstance(middleware, Iterable):
             raise TypeError(f"middleware must be a list of middleware, not {middleware!r}")
         if auth is not None and not isinstance(auth, AuthStrategy):
@@ -134,6 +138,10 @@ class KeystoneClient(Calls, ResourceMethods):
         self._handler: Handler = compose(self._layers, transport)
         self._version: str | None = None
         self._version_lock = ForkSafeLock()
+        self._generation: Generation | None = None
+        self._server_lock = ForkSafeLock()
+        if generation is not None:
+            self._set_server(generation)
         self._options: dict[str, Any] = {
             "timeout": timeout,
             "verify": verify,
@@ -186,64 +194,6 @@ class KeystoneClient(Calls, ResourceMethods):
         """The authentication strategy in use."""
         return self._auth
 
-    @property
-    def is_authenticated(self) -> bool:
-        """Whether the client holds a session that has not expired (checked locally, no request)."""
-        return bool(self._auth.is_authenticated)
-
-    @property
-    def api_version(self) -> str:
-        """The server's version string (``GET version/``), fetched on first use and then kept.
-
-        Threads that ask at the same time share one request. A failed fetch is not kept: the
-        next access tries again.
-        """
-        if self._version is None:
-            with self._version_lock:
-                if self._version is None:
-                    self._version = self.request("GET", "version").text.strip()
-        return self._version
-
-    # -- session ------------------------------------------------------------------------------
-
-    def login(self, username: str, password: str, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:
-        """Log in and keep what the server gives back (the password is not kept).
-
-        Raises :class:`~keystone.AuthenticationError` with the server's detail for bad
-        credentials and :class:`~keystone.ValidationError` for a missing field. A second login
-        replaces the session; a failed one leaves the client logged out.
-        """
-        for name, value in (("username", username), ("password", password)):
-            if not isinstance(value, str):
-                raise TypeError(f"login: {name} must be a str, not {type(value).__name__}")
-        checked = timeout if timeout is DEFAULT_TIMEOUT else to_timeout(timeout)
-        self._run_session_flow(self._auth.login_flow(username, password), checked)
-
-    def logout(self, raise_blacklist: bool = False, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:
-        """End the session on the server and forget it here, whatever the server answers.
-
-        The local session ends even when the server refuses (e.g. the refresh token already
-        expired); that refusal is raised only with ``raise_blacklist=True``. Logging out when
-        not logged in does nothing.
-        """
-        checked = timeout if timeout is DEFAULT_TIMEOUT else to_timeout(timeout)
-        try:
-            self._run_session_flow(self._auth.logout_flow(), checked)
-        except KeystoneError as exc:
-            if raise_blacklist:
-                raise
-            logger.warning("logged out locally; the server did not end the session: %s", exc)
-
-    def _run_session_flow(self, flow: Any, timeout: TimeoutLike) -> None:
-        def send(request: Request) -> Response:
-            for name, value in self._headers.items():
-                request.headers.setdefault(name, value)
-            request.timeout = timeout
-            request.call.redactor = self._redactor
-            return self._handler(request)
-
-        run_flow(flow, send)
-
     def __repr__(self) -> str:
         return f"<KeystoneClient url={self.url!r} authenticated={self.is_authenticated}>"
 
@@ -294,7 +244,11 @@ class KeystoneClient(Calls, ResourceMethods):
         The copy gets its own copy of the auth strategy (holding the same session), and the
         default transport: a custom ``transport=`` is not carried over.
         """
-        options = {**self._options, "headers": {**self._options["headers"], CID_HEADER: self._cid}}
+        options = {
+            **self._options,
+            "headers": {**self._options["headers"], CID_HEADER: self._cid},
+            "server": self._generation,
+        }
         return (_restore, (type(self), self.url, options, copy.copy(self._auth)))
 
     def __enter__(self) -> KeystoneClient:

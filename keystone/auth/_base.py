@@ -24,6 +24,7 @@ from collections.abc import Callable, Generator
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._request import Request
 from keystone._response import Response
+from keystone._servers import Generation
 
 #: A flow: yields the requests to send, is sent each one's response, returns nothing.
 AuthFlow = Generator[Request, Response, None]
@@ -43,6 +44,13 @@ class AuthStrategy:
 
         Strategies that hold a session refuse a second client of another server, whose
         requests would otherwise carry the first one's credentials.
+        """
+
+    def use_server(self, generation: Generation) -> None:
+        """Called by the client once it knows which generation of Keystone it talks to.
+
+        A strategy that speaks one generation only refuses the other here, with a message
+        saying what to use instead; one that speaks both picks its dialect.
         """
 
     def auth_flow(self, request: Request) -> AuthFlow:

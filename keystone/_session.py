@@ -1,0 +1,137 @@
+"""The client's session with its server: which Keystone it is, logging in and out, who we are.
+
+A mixin of :class:`~keystone.KeystoneClient`. What to send is the auth strategy's business (its
+login and logout flows); this module runs those flows through the client's whole chain, and
+finds out, once, which generation of Keystone the server is.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from keystone._errors import KeystoneError, UnexpectedResponseError
+from keystone._headers import Headers
+from keystone._http_errors import error_for_response
+from keystone._locks import ForkSafeLock
+from keystone._pipeline import Handler
+from keystone._redaction import Redactor
+from keystone._request import CallState, Request
+from keystone._requester import RequesterBase
+from keystone._response import Response
+from keystone._servers import Generation
+from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, to_timeout
+from keystone.auth import AuthStrategy
+from keystone.auth._base import run_flow
+
+logger = logging.getLogger("keystone.auth")
+
+
+class Session(RequesterBase):
+    """``server``, ``login``, ``logout``, ``is_authenticated`` and ``api_version``."""
+
+    _auth: AuthStrategy
+    _headers: Headers
+    _handler: Handler
+    _redactor: Redactor
+    _generation: Generation | None
+    _server_lock: ForkSafeLock
+    _version: str | None
+    _version_lock: ForkSafeLock
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Whether the client holds a session that has not expired (checked locally, no request)."""
+        return bool(self._auth.is_authenticated)
+
+    @property
+    def server(self) -> Generation:
+        """Which generation of Keystone the server is: ``Generation.V0_3`` or ``V0_4``.
+
+        Given as ``server=`` or found out on first use, with one request (``GET
+        authentication/whoami/``, which only servers of 0.4 and later answer as the API does),
+        made once in the client's life, by whichever thread needs it first.
+        """
+        generation = self._generation
+        if generation is None:
+            with self._server_lock:
+                if self._generation is None:
+                    self._set_server(self._detect())
+            generation = self._generation
+            assert generation is not None
+        return generation
+
+    def _detect(self) -> Generation:
+        response = self.request(
+            "GET", "authentication/whoami/", call=CallState("probe", raise_for_status=False)
+        )
+        is_json = "json" in response.headers.get("Content-Type", "")
+        if is_json and response.status_code in (200, 401, 403):
+            return Generation.V0_4
+        if response.status_code == 404 and not is_json:
+            return Generation.V0_3
+        if response.status_code >= 400:
+            raise error_for_response(response)
+        raise UnexpectedResponseError(
+            f"GET {self.url}authentication/whoami/ answered {response.status_code}, so the "
+            "client cannot tell which Keystone this is; give it with "
+            "KeystoneClient(url, server='0.3') or server='0.4+'",
+            response=response,
+        )
+
+    def _set_server(self, generation: Generation) -> None:
+        self._auth.use_server(generation)
+        self._generation = generation
+
+    @property
+    def api_version(self) -> str:
+        """The server's version string (``GET version/``), fetched on first use and then kept.
+
+        Threads that ask at the same time share one request. A failed fetch is not kept: the
+        next access tries again.
+        """
+        if self._version is None:
+            with self._version_lock:
+                if self._version is None:
+                    self._version = self.request("GET", "version").text.strip()
+        return self._version
+
+    # -- session ------------------------------------------------------------------------------
+
+    def login(self, username: str, password: str, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:
+        """Log in and keep what the server gives back (the password is not kept).
+
+        Raises :class:`~keystone.AuthenticationError` with the server's detail for bad
+        credentials and :class:`~keystone.ValidationError` for a missing field. A second login
+        replaces the session; a failed one leaves the client logged out.
+        """
+        for name, value in (("username", username), ("password", password)):
+            if not isinstance(value, str):
+                raise TypeError(f"login: {name} must be a str, not {type(value).__name__}")
+        checked = timeout if timeout is DEFAULT_TIMEOUT else to_timeout(timeout)
+        self._run_session_flow(self._auth.login_flow(username, password), checked)
+
+    def logout(self, raise_blacklist: bool = False, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:
+        """End the session on the server and forget it here, whatever the server answers.
+
+        The local session ends even when the server refuses (e.g. the refresh token already
+        expired); that refusal is raised only with ``raise_blacklist=True``. Logging out when
+        not logged in does nothing.
+        """
+        checked = timeout if timeout is DEFAULT_TIMEOUT else to_timeout(timeout)
+        try:
+            self._run_session_flow(self._auth.logout_flow(), checked)
+        except KeystoneError as exc:
+            if raise_blacklist:
+                raise
+            logger.warning("logged out locally; the server did not end the session: %s", exc)
+
+    def _run_session_flow(self, flow: Any, timeout: TimeoutLike) -> None:
+        def send(request: Request) -> Response:
+            for name, value in self._headers.items():
+                request.headers.setdefault(name, value)
+            request.timeout = timeout
+            request.call.redactor = self._redactor
+            return self._handler(request)
+
+        run_flow(flow, send)
