@@ -28,6 +28,7 @@ from keystone._errors import (
     TransportError,
     TransportTimeout,
     UnexpectedResponseError,
+    UnsupportedError,
 )
 from keystone._headers import Headers
 from keystone._http_errors import (
@@ -109,6 +110,7 @@ __all__ = [
     "TransportError",
     "TransportTimeout",
     "UnexpectedResponseError",
+    "UnsupportedError",
     "ValidationError",
     "__version__",
     "per_attempt",

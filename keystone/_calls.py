@@ -23,7 +23,7 @@ from keystone._requester import RequesterBase
 from keystone._response import Response
 from keystone._retry.layer import check_policy
 from keystone._retry.policy import RetryPolicy
-from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, to_timeout
+from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
 
 #: An HTTP method is an RFC 9110 token.
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
@@ -119,7 +119,7 @@ class Calls(RequesterBase):
             params=query,
             json=json_value,
             body=body,
-            timeout=timeout if timeout is DEFAULT_TIMEOUT else to_timeout(timeout),
+            timeout=checked_timeout(timeout),
             context=dict(context) if context else {},
             call=state,
         )

@@ -26,6 +26,7 @@ from keystone._pipeline import Handler, Middleware, MiddlewareLike, compose, mid
 from keystone._redaction import Redactor
 from keystone._request import Request
 from keystone._resources.methods import ResourceMethods
+from keystone._resources.readers import Readers
 from keystone._response import Response
 from keystone._retry.layer import BackoffMiddleware
 from keystone._retry.policy import RetryPolicy
@@ -57,7 +58,7 @@ def _names(value: Iterable[str], what: str) -> tuple[str, ...]:
     return names
 
 
-class KeystoneClient(Calls, Session, ResourceMethods):
+class KeystoneClient(Calls, Session, Readers, ResourceMethods):
     """A client for one Keystone API server.
 
     ``url`` is the API root with its scheme, e.g. ``"https://keystone.example.org"`` or
@@ -76,7 +77,10 @@ class KeystoneClient(Calls, Session, ResourceMethods):
     correlation id :attr:`cid` as ``X-KEYSTONE-CID``.
 
     ``server`` says which generation of Keystone the server is (``"0.3"`` or ``"0.4+"``, see
-    :attr:`server`); without it the client finds out by itself, once.
+    :attr:`server`); without it the client finds out by itself, once. The resource methods
+    refuse a filter name the server's schema does not declare for the resource (the server
+    would ignore it and match every record); ``check_filters=False`` sends such names anyway,
+    for a server newer than this client.
 
     For tests: ``transport`` replaces the urllib3 transport (e.g. with
     ``keystone.testing.MockTransport``), and ``clock`` the client's time (token expiry, retry
@@ -98,9 +102,13 @@ class KeystoneClient(Calls, Session, ResourceMethods):
         transport: BaseTransport | None = None,
         clock: Clock = SYSTEM_CLOCK,
         server: Generation | str | None = None,
+        check_filters: bool = True,
     ) -> None:
         self._base_url = BaseURL(url)
         generation = None if server is None else Generation.of(server)
+        if not isinstance(check_filters, bool):
+            raise TypeError(f"check_filters={check_filters!r} must be True or False")
+        self._check_filters = check_filters
         if isinstance(middleware, (str, bytes)) or not isinstance(middleware, Iterable):
             raise TypeError(f"middleware must be a list of middleware, not {middleware!r}")
         if auth is not None and not isinstance(auth, AuthStrategy):
@@ -151,6 +159,7 @@ class KeystoneClient(Calls, Session, ResourceMethods):
             "retry": retry,
             "redact_fields": redact_fields,
             "clock": clock,
+            "check_filters": check_filters,
         }
 
     def _compose(self, middleware: Sequence[MiddlewareLike]) -> list[Middleware]:

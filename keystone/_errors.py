@@ -16,6 +16,7 @@ from typing import Any
 from keystone._answer import Answer
 from keystone._redaction import DEFAULT_REDACTOR
 from keystone._request import CallState, Request
+from keystone._servers import Generation
 
 
 class KeystoneError(Exception):
@@ -167,6 +168,22 @@ class ResponseDecodeError(UnexpectedResponseError, json.JSONDecodeError):
         self.response = response
         if response is not None:
             response.request = detach(response.request)
+
+
+class UnsupportedError(KeystoneError):
+    """The connected server's generation of Keystone lacks what was asked, so nothing was sent.
+
+    For example ``retrieve_team`` on a Keystone 0.3.x server (which has research groups
+    instead), ``search=`` where the server cannot search, or ``delete_notification`` where
+    notifications can only be read and marked read. ``generation`` is the server's
+    :class:`~keystone.Generation`.
+    """
+
+    request_sent = False
+
+    def __init__(self, message: str, *, generation: Generation) -> None:
+        super().__init__(message)
+        self.generation = generation
 
 
 class PaginationError(KeystoneError):

@@ -156,12 +156,15 @@ class Redactor:
         """A printable, redacted form of a request or response body, cut to ``limit`` chars.
 
         JSON is decoded, redacted and re-encoded; form bodies are redacted field by field; other
-        text goes through :meth:`text`; binary content is shown by its size only. A body that
+        text goes through :meth:`text`; binary content and multipart uploads are shown by their
+        size only. A body that
         claims to be JSON but does not parse is not shown (it could be a cut-off secret).
         """
         if not body:
             return ""
         kind = (content_type or "").split(";", 1)[0].strip().lower()
+        if kind == "multipart/form-data":  # files, and fields the redactor cannot pick out
+            return f"<{len(body)} bytes of multipart/form-data: not shown>"
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:

@@ -16,17 +16,22 @@ if TYPE_CHECKING:
     from keystone._redaction import Redactor
     from keystone._response import Response
     from keystone._retry.policy import RetryPolicy
+    from keystone._servers import Generation
     from keystone._urls import BaseURL
 
 
 class Requester(Protocol):
-    """A client: its API root and its :meth:`~keystone.KeystoneClient.request` method."""
+    """A client: its API root, its server's generation and its ``request`` method."""
 
     _base_url: BaseURL
     _redactor: Redactor
+    _check_filters: bool
 
     @property
     def url(self) -> str: ...
+
+    @property
+    def server(self) -> Generation: ...
 
     def request(
         self,

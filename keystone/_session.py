@@ -20,7 +20,7 @@ from keystone._request import CallState, Request
 from keystone._requester import RequesterBase
 from keystone._response import Response
 from keystone._servers import Generation
-from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, to_timeout
+from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
 from keystone.auth import AuthStrategy
 from keystone.auth._base import run_flow
 
@@ -108,7 +108,8 @@ class Session(RequesterBase):
         for name, value in (("username", username), ("password", password)):
             if not isinstance(value, str):
                 raise TypeError(f"login: {name} must be a str, not {type(value).__name__}")
-        checked = timeout if timeout is DEFAULT_TIMEOUT else to_timeout(timeout)
+        checked = checked_timeout(timeout)
+        _ = self.server  # the strategy then logs in the way this generation of Keystone does
         self._run_session_flow(self._auth.login_flow(username, password), checked)
 
     def logout(self, raise_blacklist: bool = False, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:
@@ -118,7 +119,7 @@ class Session(RequesterBase):
         expired); that refusal is raised only with ``raise_blacklist=True``. Logging out when
         not logged in does nothing.
         """
-        checked = timeout if timeout is DEFAULT_TIMEOUT else to_timeout(timeout)
+        checked = checked_timeout(timeout)
         try:
             self._run_session_flow(self._auth.logout_flow(), checked)
         except KeystoneError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from keystone._answer import Answer
 from keystone._errors import UnexpectedResponseError, shown_url
 from keystone._response import Response
 
@@ -47,7 +48,7 @@ def read_page(response: Response) -> tuple[list[dict[str, Any]], str | None]:
     )
 
 
-def is_missing_record(response: Response) -> bool:
+def is_missing_record(response: Answer) -> bool:
     """Whether a 404 came from the API itself (a record that does not exist).
 
     Django REST framework answers a missing record with a JSON ``detail``; an unknown URL (a

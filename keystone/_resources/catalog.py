@@ -1,8 +1,11 @@
-"""The Keystone API's resources, each declared once.
+"""The Keystone API's resources, each declared once, with where each generation keeps it.
 
-Adding a resource is one :class:`~keystone._resources.spec.Resource` line here, followed by
-``python -m generate_resources`` to regenerate the typed client methods (a test fails
-while the generated module is out of date).
+What each collection allows comes from the servers' OpenAPI schemas (``specs/``), read by
+``tools/generate_resources.py`` into :mod:`keystone._resources.declared`; the same tool writes
+the typed client methods (:mod:`keystone._resources.methods`). Adding a resource is one line
+here and a run of that tool; adding a server version is its schema in ``specs/``, its entry in
+:mod:`keystone._servers` and the paths of its resources here. A test fails while the
+generated modules are out of date.
 """
 
 from __future__ import annotations
@@ -10,54 +13,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from keystone._resources.spec import READ_ONLY, Resource
+from keystone._resources.spec import Resource
+from keystone._servers import Generation
+
+OLD, NEW = Generation.V0_3, Generation.V0_4
+
+
+def _both(path: str) -> dict[Generation, str]:
+    return {OLD: path, NEW: path}
+
 
 RESOURCES: tuple[Resource, ...] = (
-    Resource(
-        "allocation",
-        "allocations/allocations",
-        "allocation",
-        required=("requested", "cluster", "request"),
-    ),
-    Resource("cluster", "allocations/clusters", "cluster", required=("name",)),
-    Resource(
-        "request",
-        "allocations/requests",
-        "allocation request",
-        required=("title", "description", "group"),
-    ),
-    Resource(
-        "review",
-        "allocations/reviews",
-        "allocation request review",
-        required=("request", "status"),
-    ),
-    Resource("research_group", "users/researchgroups", "research group", required=("name", "pi")),
-    Resource("user", "users/users", "user", required=("username", "password")),
-    Resource(
-        "grant",
-        "research/grants",
-        "grant",
-        required=(
-            "title",
-            "agency",
-            "amount",
-            "grant_number",
-            "fiscal_year",
-            "start_date",
-            "end_date",
-            "group",
-        ),
-    ),
-    Resource(
-        "publication",
-        "research/publications",
-        "publication",
-        required=("title", "abstract", "date", "journal", "group"),
-    ),
-    Resource("app_log", "logs/apps", "application log record", READ_ONLY),
-    Resource("request_log", "logs/requests", "request log record", READ_ONLY),
-    Resource("task_result", "logs/tasks", "background task result", READ_ONLY),
+    Resource("allocation", "allocation", _both("allocations/allocations")),
+    Resource("cluster", "cluster", _both("allocations/clusters")),
+    Resource("request", "allocation request", _both("allocations/requests")),
+    Resource("review", "allocation request review", _both("allocations/reviews")),
+    Resource("attachment", "attachment", {NEW: "allocations/attachments"}),
+    Resource("comment", "comment", {NEW: "allocations/comments"}),
+    Resource("research_group", "research group", {OLD: "users/researchgroups"}, instead="team"),
+    Resource("team", "team", {NEW: "users/teams"}, instead="research_group"),
+    Resource("membership", "team membership", {NEW: "users/memberships"}),
+    Resource("user", "user", _both("users/users")),
+    Resource("grant", "grant", _both("research/grants")),
+    Resource("publication", "publication", _both("research/publications")),
+    Resource("notification", "notification", {NEW: "notifications/notifications"}),
+    Resource("preference", "notification preference", {NEW: "notifications/preferences"}),
+    Resource("app_log", "application log record", {OLD: "logs/apps"}, instead="audit_log"),
+    Resource("audit_log", "audit log record", {NEW: "logs/audit"}, instead="app_log"),
+    Resource("request_log", "request log record", _both("logs/requests")),
+    Resource("task_result", "background task result", _both("logs/tasks")),
+    Resource("feed_entry", "activity feed entry", {NEW: "logs/feed"}),
 )
 
 #: The resources by name.

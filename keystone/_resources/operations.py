@@ -1,40 +1,85 @@
 """The work behind every generated resource method: create, retrieve, iterate, update, delete.
 
-Each function takes the client (anything with ``request`` and ``_base_url``), the
-:class:`~keystone._resources.spec.Resource` and the caller's arguments. Arguments are checked,
-and filters encoded, before any request is made, so a bad ``pk`` or filter never reaches the
-server. A record that does not exist is read from the 404 answer itself (the call does not
-raise for it), and any other error answer is raised once, as the chain would have.
+Each function takes the client, the :class:`~keystone._resources.spec.Resource` and the
+caller's arguments. The endpoint comes from the server's generation
+(:mod:`keystone._resources.endpoints`), and arguments are checked, filters encoded and files
+read before any request is made, so a bad ``pk``, filter or file never reaches the server. A
+record that does not exist is read from the 404 answer itself (the call does not raise for
+it), and any other error answer is raised once, as the chain would have, with its message
+saying what the server meant when it answered with a web page instead of the API's JSON.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from keystone._http_errors import error_for_response
-from keystone._query import Query, checked_query
+from keystone._errors import shown_url
+from keystone._http_errors import HTTPError, error_for_response
+from keystone._query import Query
 from keystone._request import CallState, Filters
 from keystone._requester import Requester
 from keystone._resources.bodies import is_missing_record, read_deleted, read_page, read_record
+from keystone._resources.endpoints import (
+    Order,
+    check_list,
+    endpoint_for,
+    file_fields,
+    list_query,
+)
+from keystone._resources.files import has_files, multipart
 from keystone._resources.keys import record_key
-from keystone._resources.pages import PAGE_SIZE_PARAM, NextPages
-from keystone._resources.spec import Resource
-from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
+from keystone._resources.pages import NextPages
+from keystone._resources.spec import Endpoint, Operation, Resource, record_endpoint
+from keystone._servers import Generation
+from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
+
+__all__ = ["Order", "create", "delete", "iterate", "retrieve_all", "retrieve_one", "update"]
 
 
-def _filters(filters: Filters | None, method: str) -> Filters | None:
-    if filters is not None and not isinstance(filters, Mapping):
-        raise TypeError(
-            f"{method}: filters must be a mapping such as {{'name': 'cluster-1'}}, "
-            f"not {type(filters).__name__} ({filters!r})"
-        )
-    return filters
+def _checks(client: Requester, resource: Resource, method: str) -> dict[str, Any]:
+    """The arguments of :func:`check_list` that come from the client and the method."""
+    return {"subject": resource.plural, "method": method, "check_filters": client._check_filters}
 
 
 def _call(resource: Resource, operation: str, *, raise_for_status: bool = True) -> CallState:
     """The call state that tells middleware which resource method sent the request."""
     return CallState(resource=resource.name, operation=operation, raise_for_status=raise_for_status)
+
+
+@contextmanager
+def _explained(
+    resource: Resource, generation: Generation, endpoint: Endpoint, *, searched: bool = False
+) -> Iterator[None]:
+    """Say what an error answer means where the server's own words would mislead.
+
+    A 404 web page (not the API's JSON) means the server has no such endpoint: a release of
+    the generation older than the schema the client follows. A 500 web page to a search means
+    the server cannot search these records (Keystone 0.10.9 fails so for some of them).
+    """
+    try:
+        yield
+    except HTTPError as error:
+        response = error.response
+        where = f"{error.request.method} " if error.request else ""
+        where += shown_url(response.url, error.request)
+        page = not is_missing_record(response)
+        if error.status_code == 404 and page:
+            error.args = (
+                f"{where} returned 404 with a web page, not the API's answer: the server has "
+                f"no {endpoint.path}/ endpoint for {resource.plural}. Check that the client's "
+                "URL is the API root; if it is, the server is an older release than the "
+                f"{generation.describe} schema the client follows (version "
+                f"{generation.schema}): check client.api_version.",
+            )
+        elif error.status_code == 500 and page and searched:
+            error.args = (
+                f"{where} returned 500: this server cannot search {resource.plural} (its "
+                "search fails on them). Leave search= out and use filters instead, e.g. "
+                "{'<field>__contains': '<text>'}.",
+            )
+        raise
 
 
 def create(
@@ -44,8 +89,9 @@ def create(
     more_fields: Mapping[str, Any],
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
 ) -> dict[str, Any]:
-    """POST the fields as JSON; the created record (201)."""
+    """POST the fields as JSON, or as multipart when they include a file; the created record."""
     method = f"create_{resource.name}"
+    timeout = checked_timeout(timeout)  # before the request that may find the generation
     data: dict[str, Any] = {}
     if fields is not None:
         if not isinstance(fields, Mapping):
@@ -60,9 +106,16 @@ def create(
             f"{method}: field(s) {', '.join(twice)} given both in the mapping and as keywords"
         )
     data.update(more_fields)
-    response = client.request(
-        "POST", resource.endpoint, json=data, timeout=timeout, call=_call(resource, "create")
-    )
+    body: dict[str, Any] = {"json": data}
+    files = file_fields(resource)
+    if has_files(data, files):  # read now: a file that cannot be read stops the call here
+        content, content_type = multipart(data, files, method)
+        body = {"data": content, "headers": {"Content-Type": content_type}}
+    generation, endpoint = endpoint_for(client, resource, Operation.CREATE, method)
+    with _explained(resource, generation, endpoint):
+        response = client.request(
+            "POST", endpoint.path + "/", timeout=timeout, call=_call(resource, "create"), **body
+        )
     return read_record(response)
 
 
@@ -72,21 +125,30 @@ def retrieve_one(
     pk: Any,
     filters: Filters | None = None,
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
+    search: str | None = None,
+    order: Order | None = None,
 ) -> dict[str, Any] | None:
     """GET one record; ``None`` when the server says it does not exist."""
     method = f"retrieve_{resource.name}"
     key = record_key(pk, method)
-    response = client.request(
-        "GET",
-        resource.record_endpoint(key),
-        params=checked_query(_filters(filters, method), method),
-        timeout=timeout,
-        call=_call(resource, "retrieve", raise_for_status=False),
-    )
-    if response.status_code == 404 and is_missing_record(response):
-        return None
-    if response.status_code >= 400:
-        raise error_for_response(response)
+    timeout = checked_timeout(timeout)
+    if search is not None or order is not None:
+        raise TypeError(f"{method}: search= and order= apply to lists; leave them out with pk=")
+    query = list_query(filters, method)
+    generation, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
+    check_list(query, endpoint, generation, **_checks(client, resource, method))
+    with _explained(resource, generation, endpoint):
+        response = client.request(
+            "GET",
+            record_endpoint(endpoint.path, key),
+            params=query.query,
+            timeout=timeout,
+            call=_call(resource, "retrieve", raise_for_status=False),
+        )
+        if response.status_code == 404 and is_missing_record(response):
+            return None
+        if response.status_code >= 400:
+            raise error_for_response(response)
     return read_record(response)
 
 
@@ -96,36 +158,42 @@ def iterate(
     filters: Filters | None = None,
     page_size: int | None = None,
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
+    search: str | None = None,
+    order: Order | None = None,
     *,
     method: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every matching record, one page in memory at a time.
 
-    Arguments are checked and the filters encoded now; the first request is made when the first
-    record is wanted. ``page_size`` is sent as ``_limit`` (servers that do not paginate ignore
-    it).
+    Arguments are checked and the filters encoded now (which may first find out the server's
+    generation); the first page is requested when the first record is wanted. ``page_size``
+    is sent as ``_limit`` (servers that do not paginate ignore it).
     """
     method = method or f"iter_{resource.name}"
-    checked = _filters(filters, method)
-    params = None if checked is None else dict(checked)
-    if page_size is not None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise ValueError(f"{method}: page_size must be a positive integer, not {page_size!r}")
-        if params and PAGE_SIZE_PARAM in params:
-            raise ValueError(
-                f"{method}: give the page size either as page_size= or as the "
-                f"{PAGE_SIZE_PARAM!r} filter, not both"
-            )
-        params = {**(params or {}), PAGE_SIZE_PARAM: page_size}
-    return _walk(client, resource, checked_query(params, method), timeout)
+    timeout = checked_timeout(timeout)
+    query = list_query(filters, method, search, order, page_size)
+    generation, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
+    check_list(query, endpoint, generation, **_checks(client, resource, method))
+    return _walk(client, resource, generation, endpoint, query.query, timeout, search is not None)
 
 
 def _walk(
-    client: Requester, resource: Resource, query: Query | None, timeout: TimeoutLike
+    client: Requester,
+    resource: Resource,
+    generation: Generation,
+    endpoint: Endpoint,
+    query: Query | None,
+    timeout: TimeoutLike,
+    searched: bool,
 ) -> Iterator[dict[str, Any]]:
-    response = client.request(
-        "GET", resource.endpoint, params=query, timeout=timeout, call=_call(resource, "retrieve")
-    )
+    with _explained(resource, generation, endpoint, searched=searched):
+        response = client.request(
+            "GET",
+            endpoint.path + "/",
+            params=query,
+            timeout=timeout,
+            call=_call(resource, "retrieve"),
+        )
     links: NextPages | None = None
     while True:
         records, link = read_page(response)
@@ -150,11 +218,12 @@ def retrieve_all(
     resource: Resource,
     filters: Filters | None = None,
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
+    search: str | None = None,
+    order: Order | None = None,
 ) -> list[dict[str, Any]]:
     """Every matching record, following next-page links."""
-    return list(
-        iterate(client, resource, filters, None, timeout, method=f"retrieve_{resource.name}")
-    )
+    method = f"retrieve_{resource.name}"
+    return list(iterate(client, resource, filters, None, timeout, search, order, method=method))
 
 
 def update(
@@ -167,18 +236,21 @@ def update(
     """PATCH the given fields; the updated record."""
     method = f"update_{resource.name}"
     key = record_key(pk, method)
+    timeout = checked_timeout(timeout)
     if not isinstance(data, Mapping):
         raise TypeError(
             f"{method}: data must be a mapping of the fields to change, such as "
             f"{{'description': 'Updated'}}, not {type(data).__name__}"
         )
-    response = client.request(
-        "PATCH",
-        resource.record_endpoint(key),
-        json=dict(data),
-        timeout=timeout,
-        call=_call(resource, "update"),
-    )
+    generation, endpoint = endpoint_for(client, resource, Operation.UPDATE, method)
+    with _explained(resource, generation, endpoint):
+        response = client.request(
+            "PATCH",
+            record_endpoint(endpoint.path, key),
+            json=dict(data),
+            timeout=timeout,
+            call=_call(resource, "update"),
+        )
     return read_record(response)
 
 
@@ -190,15 +262,19 @@ def delete(
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
 ) -> None:
     """DELETE one record; a missing record is ignored unless ``raise_not_exists``."""
-    key = record_key(pk, f"delete_{resource.name}")
-    response = client.request(
-        "DELETE",
-        resource.record_endpoint(key),
-        timeout=timeout,
-        call=_call(resource, "delete", raise_for_status=False),
-    )
-    if response.status_code == 404 and is_missing_record(response) and not raise_not_exists:
-        return
-    if response.status_code >= 400:
-        raise error_for_response(response)
+    method = f"delete_{resource.name}"
+    key = record_key(pk, method)
+    timeout = checked_timeout(timeout)
+    generation, endpoint = endpoint_for(client, resource, Operation.DELETE, method)
+    with _explained(resource, generation, endpoint):
+        response = client.request(
+            "DELETE",
+            record_endpoint(endpoint.path, key),
+            timeout=timeout,
+            call=_call(resource, "delete", raise_for_status=False),
+        )
+        if response.status_code == 404 and is_missing_record(response) and not raise_not_exists:
+            return
+        if response.status_code >= 400:
+            raise error_for_response(response)
     read_deleted(response)

@@ -75,6 +75,14 @@ class AuthStrategy:
         """Whether requests will carry credentials the server may accept (a local check)."""
         return False
 
+    @property
+    def user_id(self) -> int | str | None:
+        """The id of the user the credentials belong to, if they say (a JWT's ``user_id``).
+
+        ``client.whoami()`` uses it on servers without a whoami endpoint (Keystone 0.3.x).
+        """
+        return None
+
 
 def run_flow(flow: AuthFlow, send: Callable[[Request], Response]) -> Response | None:
     """Drive ``flow``: send each request it yields, send back each answer; the last answer.

@@ -21,7 +21,7 @@ from keystone._log_fields import log_fields
 from keystone._request import CallState, Request
 from keystone._response import Response
 from keystone.auth._base import AuthFlow, AuthStrategy
-from keystone.auth._tokens import Session
+from keystone.auth._tokens import Session, claims_of
 
 LOGIN_ENDPOINT = "authentication/new/"
 REFRESH_ENDPOINT = "authentication/refresh/"
@@ -110,6 +110,17 @@ class JWTAuth(AuthStrategy):
     def is_authenticated(self) -> bool:
         session = self._session
         return session is not None and session.alive(self.clock)
+
+    @property
+    def user_id(self) -> int | str | None:
+        """The ``user_id`` claim of the access token (SimpleJWT puts the user's id there)."""
+        session = self._session
+        if session is None:
+            return None
+        user_id = claims_of(session.access).get("user_id")
+        if isinstance(user_id, bool) or not isinstance(user_id, (int, str)):
+            return None
+        return user_id
 
     # -- per request ------------------------------------------------------------------------------
 

@@ -89,7 +89,7 @@ def test_bad_construction_is_refused(
 def test_a_bad_timeout_on_login_or_logout_changes_nothing(local_server: LocalServer) -> None:
     tokens = {"access": "a.b.c", "refresh": "d.e.f"}
     local_server.route("POST", "/authentication/new/", Canned(200, tokens))
-    client = KeystoneClient(local_server.url)
+    client = KeystoneClient(local_server.url, server="0.3")
     client.login("user", "pw")
     with pytest.raises(ValueError, match="timeout"):
         client.logout(timeout=math.nan)

@@ -17,6 +17,8 @@ import urllib3
 from keystone.testing import KeystoneEmulator
 
 DATA = Path(__file__).resolve().parent / "data"
+#: The real servers' OpenAPI schemas, which the client's declarations are generated from too.
+SPECS = Path(__file__).resolve().parents[2] / "specs"
 PERMISSION_DENIED = {"detail": "You do not have permission to perform this action."}
 
 COLLECTIONS = {
@@ -37,7 +39,7 @@ COLLECTIONS = {
 
 def load_spec() -> dict[str, Any]:
     """The real server's OpenAPI document (converted from YAML to JSON, unchanged)."""
-    return dict(json.loads((DATA / "keystone-0.3.26-openapi.json").read_text("utf-8")))
+    return dict(json.loads((SPECS / "keystone-0.3.26-openapi.json").read_text("utf-8")))
 
 
 def jwt_claims(token: str) -> dict[str, Any]:

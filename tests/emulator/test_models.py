@@ -1,6 +1,6 @@
 """Every resource against the real server's OpenAPI schemas: fields, types, required, limits, CRUD.
 
-The expectations are read from the spec (``data/keystone-0.3.26-openapi.json``): the keys and
+The expectations are read from the spec (``specs/keystone-0.3.26-openapi.json``): the keys and
 their order, value types and nullability, which fields a create requires, enums and maximum
 lengths. Only the valid example bodies are written here.
 """

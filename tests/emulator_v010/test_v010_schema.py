@@ -1,6 +1,6 @@
 """Every record the v0.10.9 profile answers has the fields of the real server's OpenAPI schema.
 
-The schema (``tests/emulator/data/keystone-0.10.9-openapi.json``, converted from the real
+The schema (``specs/keystone-0.10.9-openapi.json``, converted from the real
 server's YAML) lists each response component's properties in the order the server writes
 them; the emulator's records must have exactly those keys, in that order.
 """
@@ -16,7 +16,7 @@ from session_api import Session, multipart, unique
 
 from keystone.testing import KeystoneEmulator
 
-SPEC = Path(__file__).resolve().parents[1] / "emulator" / "data" / "keystone-0.10.9-openapi.json"
+SPEC = Path(__file__).resolve().parents[2] / "specs" / "keystone-0.10.9-openapi.json"
 
 
 def properties(component: str) -> list[str]:

@@ -117,10 +117,30 @@ def test_enums_are_sent_by_value(admin: KeystoneClient, graph: dict[str, Any]) -
     assert admin.retrieve_review(filters={"id": review["id"], "status": Status.DECLINED}) == []
 
 
-def test_unknown_filters_are_ignored_by_the_server(
-    admin: KeystoneClient, clusters: dict[str, dict[str, Any]]
+def test_a_filter_name_the_server_does_not_know_is_refused_before_sending(
+    admin: KeystoneClient, emulator: KeystoneEmulator, clusters: dict[str, dict[str, Any]]
 ) -> None:
-    assert clusters["a"] in admin.retrieve_cluster(filters={"not_a_field": 1})
+    emulator.stats.reset()
+    for call in (admin.retrieve_cluster, admin.iter_cluster):
+        with pytest.raises(ValueError, match="'nmae' is not a filter of clusters") as caught:
+            call(filters={"nmae": "a"})
+        assert "did you mean 'name'?" in str(caught.value)
+        assert "check_filters=False" in str(caught.value)
+    with pytest.raises(ValueError, match="did you mean 'name__startswith'"):
+        admin.retrieve_cluster(filters={"name__startwith": "a"})
+    with pytest.raises(ValueError, match="its filters are on the fields description, enabled"):
+        admin.retrieve_cluster(pk=clusters["a"]["id"], filters={"zzz": 1})
+    assert emulator.stats.total == 0
+
+
+def test_check_filters_false_sends_unknown_names_and_the_server_ignores_them(
+    emulator: KeystoneEmulator, clusters: dict[str, dict[str, Any]]
+) -> None:
+    client = KeystoneClient(emulator.url, check_filters=False)
+    client.login(emulator.admin_username, emulator.admin_password)
+    assert clusters["a"] in client.retrieve_cluster(filters={"not_a_field": 1})
+    with pytest.raises(TypeError, match="check_filters"):
+        KeystoneClient(emulator.url, check_filters="no")  # type: ignore[arg-type]
 
 
 def test_a_bad_filter_value_raises_the_validation_error_naming_it(admin: KeystoneClient) -> None:
@@ -160,7 +180,7 @@ def test_unencodable_filters_are_refused_before_any_request(
 
 def test_the_query_string_on_the_wire(local_server: LocalServer) -> None:
     local_server.route("GET", "/allocations/clusters/", Canned(200, []))
-    client = KeystoneClient(local_server.url)
+    client = KeystoneClient(local_server.url, server="0.3", check_filters=False)
     client.retrieve_cluster(
         filters={
             "id__in": (3, 1),

@@ -86,7 +86,7 @@ def test_iter_fetches_a_page_only_when_it_is_needed(
 
 def test_iter_sends_the_page_size(local_server: LocalServer) -> None:
     local_server.route("GET", CLUSTERS, Canned(200, []))
-    client = KeystoneClient(local_server.url)
+    client = KeystoneClient(local_server.url, server="0.4+")
     assert list(client.iter_cluster(page_size=25)) == []
     assert local_server.last.path == CLUSTERS + "?_limit=25"
     for bad in (0, -1, 2.5, True, "10"):
@@ -113,7 +113,7 @@ def _page(results: list[Any], next_link: str | None) -> Canned:
 
 
 def _with_token(url: str) -> KeystoneClient:
-    return KeystoneClient(url, auth=StaticTokenAuth("secret-key"))
+    return KeystoneClient(url, auth=StaticTokenAuth("secret-key"), server="0.4+")
 
 
 def test_next_links_on_the_same_api_carry_the_credentials(local_server: LocalServer) -> None:
@@ -212,7 +212,7 @@ def test_iter_holds_one_page_at_a_time(local_server: LocalServer) -> None:
         return _page(records, link)
 
     local_server.route("GET", CLUSTERS, page)
-    client = KeystoneClient(local_server.url)
+    client = KeystoneClient(local_server.url, server="0.4+")
 
     def peak(walk: Callable[[], int]) -> tuple[int, int]:
         tracemalloc.start()

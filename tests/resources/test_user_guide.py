@@ -10,7 +10,7 @@ import pytest
 from guide_runner import DOCS, GUIDE_URL, python_blocks, run_guide
 
 from keystone._resources.catalog import RESOURCES
-from keystone._resources.spec import Operation
+from keystone._resources.endpoints import declared
 from keystone.testing import KeystoneEmulator
 
 GUIDE = DOCS / "user_guide.md"
@@ -40,12 +40,12 @@ def test_the_guide_has_the_seed_examples() -> None:
 def test_the_guide_names_every_method() -> None:
     text = GUIDE.read_text(encoding="utf-8")
     for resource in RESOURCES:
-        verbs = ["retrieve", "iter"]
-        if resource.allows(Operation.CREATE):
-            verbs += ["create", "update", "delete"]
+        operations = {op for g, p in resource.paths.items() for op in declared(g, p).operations}
+        verbs = [op.value for op in operations] + ["iter"]
         for verb in verbs:
             assert f"`{verb}_{resource.name}`" in text, f"{verb}_{resource.name}"
-        assert f"`{resource.endpoint}`" in text
+        for path in resource.paths.values():
+            assert f"`{path}/`" in text, path
 
 
 @pytest.mark.parametrize("paginate", [False, True], ids=["keystone-0.3.26", "paginating"])
