@@ -23,6 +23,7 @@ class Canned:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
+    cookies: list[str] = field(default_factory=list)  # each sent as a Set-Cookie header
 
     def payload(self) -> tuple[bytes, dict[str, str]]:
         headers = dict(self.headers)
@@ -97,6 +98,8 @@ class LocalServer:
                 self.send_response(canned.status)
                 for name, value in headers.items():
                     self.send_header(name, value)
+                for cookie in canned.cookies:
+                    self.send_header("Set-Cookie", cookie)
                 if canned.status not in (204, 304):
                     self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
