@@ -19,7 +19,7 @@ from wire_recorder import RecordingTransport
 
 import keystone
 from keystone import KeystoneClient, Request, Response
-from keystone.auth import SessionAuth
+from keystone.auth import JWTAuth, SessionAuth
 from keystone.testing import FakeClock, KeystoneEmulator, UserSpec
 
 MEMBER = UserSpec("member", "Member-pw-1234")
@@ -313,6 +313,15 @@ def test_session_auth_refuses_keystone_0_3(emulator: KeystoneEmulator) -> None:
         KeystoneClient("http://keystone.test", auth=SessionAuth(), server="0.3")
     found_out = KeystoneClient(emulator.url, auth=SessionAuth())
     assert found_out.server is keystone.Generation.V0_4  # accepted
+
+
+def test_jwt_auth_refuses_keystone_0_4(emulator: KeystoneEmulator) -> None:
+    with pytest.raises(ValueError, match=r"0\.4 and later log in with sessions.*SessionAuth\(\)"):
+        KeystoneClient("http://keystone.test", auth=JWTAuth(), server="0.4+")
+    with pytest.raises(ValueError, match=r"0\.4 and later log in with sessions"):
+        KeystoneClient("http://keystone.test", server="0.4+")  # the default is JWTAuth
+    with pytest.raises(ValueError, match="SessionAuth"):
+        _ = KeystoneClient(emulator.url).server  # found out with one request
 
 
 def test_one_strategy_serves_the_clients_of_one_server() -> None:
