@@ -37,6 +37,7 @@ MAX_COOKIES = 50
 #: A cookie whose name and value together are longer than this is ignored (RFC 6265: 4096).
 MAX_COOKIE_SIZE = 4096
 
+_NEVER = float("inf")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _DELTA_SECONDS = re.compile(r"-?[0-9]+\Z")
 
@@ -135,7 +136,7 @@ def parse_set_cookie(line: str, now: float) -> Cookie | None:
         key, argument = key.strip(" \t").lower(), argument.strip(" \t")
         if key == "max-age" and _DELTA_SECONDS.match(argument):
             seconds = int(argument)
-            max_age = now + min(seconds, MAX_LIFETIME) if seconds > 0 else -float("inf")
+            max_age = now + min(seconds, MAX_LIFETIME) if seconds > 0 else -_NEVER
         elif key == "expires":
             date = parse_cookie_date(argument)
             if date is not None:
@@ -153,7 +154,9 @@ class CookieJar:
     def __init__(self, cookies: Iterable[Cookie] = ()) -> None:
         self._lock = ForkSafeLock()
         self._cookies: dict[Key, Cookie] = {}
-        self._serial = 0
+        self._serial = 0  # moves on with every change: also the version of the contents
+        # The last answer of outgoing(): (version, https, path or None for any, until, answer).
+        self._last: tuple[int, bool, str | None, float, Outgoing] | None = None
         for cookie in cookies:
             self._put(cookie)
 
@@ -166,17 +169,30 @@ class CookieJar:
         """
         path, https = url_parts(url)
         with self._lock:
+            last = self._last
+            version = self._serial
+            if (
+                last is not None
+                and last[:2] == (version, https)
+                and now < last[3]
+                and last[2] in (None, path)
+            ):
+                return last[4]  # the usual case: nothing changed since the last request
             cookies = list(self._cookies.values())
         marks = {cookie.key: cookie.serial for cookie in cookies}
         chosen = [c for c in cookies if not c.expired(now) and c.goes_to(path, https)]
-        if not chosen:
-            return Outgoing(None, {}, marks)
         chosen.sort(key=lambda c: (-len(c.path), c.serial))
         sent: dict[str, str] = {}
         for cookie in chosen:
             sent.setdefault(cookie.name, cookie.value)
-        header = "; ".join(f"{cookie.name}={cookie.value}" for cookie in chosen)
-        return Outgoing(header, sent, marks)
+        header = "; ".join(f"{cookie.name}={cookie.value}" for cookie in chosen) or None
+        outgoing = Outgoing(header, sent, marks)
+        until = min((c.expires for c in cookies if c.expires and c.expires > now), default=_NEVER)
+        any_path = all(cookie.path == "/" for cookie in cookies)
+        with self._lock:
+            if self._serial == version:
+                self._last = (version, https, None if any_path else path, until, outgoing)
+        return outgoing
 
     # -- answers -------------------------------------------------------------------------------
 
@@ -197,7 +213,7 @@ class CookieJar:
                 ):
                     continue
                 if cookie.expired(now):
-                    self._cookies.pop(cookie.key, None)
+                    self._remove(cookie.key)
                 else:
                     self._put(cookie)
             self._drop_expired(now)
@@ -213,7 +229,7 @@ class CookieJar:
     def clear(self) -> None:
         """Forget every cookie."""
         with self._lock:
-            self._cookies.clear()
+            self._clear()
 
     def clear_unless_replaced(self, name: str, value: str) -> bool:
         """Forget every cookie, unless cookie ``name`` now holds another value than ``value``.
@@ -225,7 +241,7 @@ class CookieJar:
             held = {c.value for c in self._cookies.values() if c.name == name}
             if held and value not in held:
                 return False
-            self._cookies.clear()
+            self._clear()
             return True
 
     def cookies(self) -> list[Cookie]:
@@ -243,17 +259,26 @@ class CookieJar:
 
     # -- internals -----------------------------------------------------------------------------
 
+    # Changes, made with the lock held (or during construction); each moves the serial on.
+
     def _put(self, cookie: Cookie) -> None:
-        """Store ``cookie`` with a new serial (the lock held, or during construction)."""
+        """Store ``cookie`` with a new serial."""
         self._serial += 1
         self._cookies[cookie.key] = replace(cookie, serial=self._serial)
         if len(self._cookies) > MAX_COOKIES:
-            oldest = min(self._cookies.values(), key=lambda c: c.serial)
-            del self._cookies[oldest.key]
+            self._remove(min(self._cookies.values(), key=lambda c: c.serial).key)
+
+    def _remove(self, key: Key) -> None:
+        if self._cookies.pop(key, None) is not None:
+            self._serial += 1
+
+    def _clear(self) -> None:
+        self._cookies.clear()
+        self._serial += 1
 
     def _drop_expired(self, now: float) -> None:
         for key in [key for key, cookie in self._cookies.items() if cookie.expired(now)]:
-            del self._cookies[key]
+            self._remove(key)
 
     def __getstate__(self) -> dict[str, Any]:
         return {"cookies": self.cookies()}

@@ -74,6 +74,18 @@ def test_expires_in_the_future_is_kept_until_then() -> None:
     assert jar.outgoing(API, NOW + 121).header is None
 
 
+def test_the_header_kept_between_requests_follows_every_change() -> None:
+    jar = jar_with("sessionid=s; Max-Age=60", "csrftoken=c; Max-Age=3600")
+    first = jar.outgoing(API + "a/", NOW)
+    assert jar.outgoing(API + "b/", NOW + 1) is first  # unchanged: the same answer, any path
+    assert jar.outgoing("https://keystone.test/a/", NOW + 1) is not first
+    assert jar.outgoing(API + "a/", NOW + 60).header == "csrftoken=c"  # the session expired
+    jar.store(["sessionid=t"], NOW + 61)
+    assert jar.outgoing(API + "a/", NOW + 61).header == "csrftoken=c; sessionid=t"
+    jar.clear()
+    assert jar.outgoing(API + "a/", NOW + 61).header is None
+
+
 def test_a_cookie_without_lifetime_lasts_and_bad_attributes_are_ignored() -> None:
     jar = jar_with("plain=1", "odd=2; Max-Age=soon; Expires=tomorrow; Max-Age=")
     assert jar.value("plain", NOW + 10**8) == "1"
