@@ -91,6 +91,9 @@ def test_no_secret_anywhere(emulator: KeystoneEmulator, caplog: pytest.LogCaptur
     for secret in secrets:
         assert all(secret not in text for text in shown + records), secret
         assert all(secret.encode() not in blob for blob in pickled), secret
+    for login, _, _ in transport.of_kind("login"):  # finished: the password wiped from it
+        assert login.json["password"] == "***" and login.body is None
+    assert DAVE.password.encode() not in pickle.dumps(client)  # the session travels, not that
     wire = caplog.text
     assert "Cookie: ***" in wire and "X-CSRFToken: ***" in wire and "Set-Cookie: ***" in wire
     assert "the session ended on the server" in wire
