@@ -165,7 +165,8 @@ class CookieJar:
     def outgoing(self, url: str, now: float) -> Outgoing:
         """The ``Cookie`` header for a request to ``url``, the values in it, and the marks.
 
-        Longer paths come first, then older cookies, as RFC 6265 5.4 orders them.
+        Longer paths come first, then older cookies, as RFC 6265 5.4 orders them. The answer
+        is kept for the next request, until the store changes or one of its cookies expires.
         """
         path, https = url_parts(url)
         with self._lock:
