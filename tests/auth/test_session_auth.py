@@ -1,4 +1,4 @@
-"""SessionAuth against the v0.10.9 emulator: login, CSRF, logout and sessions the server ends.
+"""SessionAuth against the v0.10.9 emulator: login, logout, CSRF, origins and generations.
 
 The server is a real Django stack (sessions, CSRF middleware, DRF's authentication classes),
 so a missing or stale header is refused here exactly as on a real Keystone. Plain urllib3
@@ -8,31 +8,31 @@ requests with cookies taken from the client show what the server does with them.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import urllib3
 from local_server import Canned, LocalServer
-from wire_recorder import RecordingTransport
+from session_auth_support import (
+    CSRF_MISSING,
+    MEMBER,
+    NOT_AUTHENTICATED,
+    held,
+    logged_in,
+    raw,
+    session_client,
+    whoami,
+)
 
 import keystone
-from keystone import KeystoneClient, Request, Response
+from keystone import KeystoneClient
 from keystone.auth import JWTAuth, SessionAuth
-from keystone.testing import FakeClock, KeystoneEmulator, UserSpec
-
-MEMBER = UserSpec("member", "Member-pw-1234")
-CAROL = UserSpec("carol", "Carol-pw-1234")
-NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
-CSRF_MISSING = {"detail": "CSRF Failed: CSRF token missing."}
-CLUSTERS = "/allocations/clusters/"
+from keystone.testing import FakeClock, KeystoneEmulator
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[KeystoneEmulator]:
     with KeystoneEmulator(
-        api="0.10.9", users=[MEMBER, CAROL], user_throttle=None, anon_throttle=None
+        api="0.10.9", users=[MEMBER], user_throttle=None, anon_throttle=None
     ) as emulator:
         yield emulator
 
@@ -42,56 +42,6 @@ def emulator(server: KeystoneEmulator) -> KeystoneEmulator:
     server.faults.clear()
     server.stats.reset()
     return server
-
-
-class SignallingTransport(RecordingTransport):
-    """Says when a GET, its credentials on, goes to the wire."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
-        self.sending_get = threading.Event()
-
-    def __call__(self, request: Request) -> Response:
-        if request.method == "GET":
-            self.sending_get.set()
-        return super().__call__(request)
-
-
-def session_client(emulator: KeystoneEmulator, **options: Any) -> KeystoneClient:
-    return KeystoneClient(emulator.url, auth=SessionAuth(), server="0.4+", **options)
-
-
-def logged_in(
-    emulator: KeystoneEmulator, user: UserSpec | None = None, **options: Any
-) -> KeystoneClient:
-    client = session_client(emulator, **options)
-    if user is None:
-        client.login(emulator.admin_username, emulator.admin_password)
-    else:
-        client.login(user.username, user.password)
-    return client
-
-
-def held(client: KeystoneClient) -> dict[str, str]:
-    """The cookies the client's strategy holds, by name."""
-    auth = client.auth
-    assert isinstance(auth, SessionAuth)
-    return {cookie.name: cookie.value for cookie in auth._jar.cookies()}
-
-
-def raw(
-    emulator: KeystoneEmulator, method: str, path: str, cookies: dict[str, str], **headers: str
-) -> urllib3.BaseHTTPResponse:
-    """One plain request with ``cookies``, as no client of ours would send it."""
-    if cookies:
-        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-    return urllib3.request(
-        method, emulator.url + path, headers=headers, json={} if method != "GET" else None
-    )
-
-
-def whoami(client: KeystoneClient) -> str:
-    return str(client.http_get("authentication/whoami").json()["username"])
 
 
 # -- logging in ---------------------------------------------------------------------------------
@@ -212,76 +162,6 @@ def test_every_unsafe_method_carries_the_csrf_token(emulator: KeystoneEmulator) 
     without = raw(emulator, "POST", "allocations/clusters/", held(client))  # cookies, no token
     assert without.status == 403 and without.json() == CSRF_MISSING
     assert emulator.stats.count(status=403) == 1  # only the raw request was refused
-
-
-# -- when the server ends the session -----------------------------------------------------------
-
-
-def test_a_session_the_server_ended_raises_session_expired(
-    emulator: KeystoneEmulator, caplog: pytest.LogCaptureFixture
-) -> None:
-    client = logged_in(emulator, CAROL)
-    assert emulator.end_sessions(CAROL.username) == 1
-    with (
-        caplog.at_level(logging.WARNING, logger="keystone.auth"),
-        pytest.raises(keystone.SessionExpiredError) as info,
-    ):
-        client.http_post("allocations/clusters", {"name": "after-the-end"})
-    message = str(info.value)
-    assert "session ended on the server" in message and "client.login(" in message
-    assert info.value.status_code == 401
-    assert not client.is_authenticated and held(client) == {}
-    assert [r.levelname for r in caplog.records] == ["WARNING"]
-    assert "the session ended on the server" in caplog.records[0].getMessage()
-    assert emulator.stats.count(method="POST", path=CLUSTERS) == 1  # refused, not replayed
-    with pytest.raises(keystone.AuthenticationError) as again:
-        client.http_get("allocations/clusters")
-    assert not isinstance(again.value, keystone.SessionExpiredError)
-    client.login(CAROL.username, CAROL.password)
-    assert whoami(client) == CAROL.username
-
-
-def test_a_403_not_authenticated_of_older_servers_also_ends_the_session(
-    emulator: KeystoneEmulator,
-) -> None:
-    client = logged_in(emulator)
-    emulator.faults.status(403, method="GET", path=CLUSTERS, body=NOT_AUTHENTICATED)
-    with pytest.raises(keystone.SessionExpiredError):
-        client.http_get("allocations/clusters")
-    assert not client.is_authenticated
-
-
-def test_a_403_for_permissions_or_csrf_is_not_a_session_end(emulator: KeystoneEmulator) -> None:
-    member = logged_in(emulator, MEMBER)
-    with pytest.raises(keystone.PermissionDeniedError):
-        member.http_post("allocations/clusters", {"name": "not-staff"})  # staff only
-    assert member.is_authenticated
-    foreign = {"Origin": "http://evil.example"}
-    with pytest.raises(keystone.PermissionDeniedError, match="Origin checking failed"):
-        member.http_post("users/teams", {"name": "from-evil"}, headers=foreign)
-    assert member.is_authenticated
-    assert whoami(member) == MEMBER.username
-
-
-def test_a_request_refused_because_another_thread_logged_in_goes_once_more(
-    emulator: KeystoneEmulator,
-) -> None:
-    transport = SignallingTransport(emulator.url)
-    client = logged_in(emulator, transport=transport)
-    old = held(client)["sessionid"]
-    emulator.faults.delay(0.5, method="GET", path=CLUSTERS)
-    outcome: list[Any] = []
-    reading = threading.Thread(
-        target=lambda: outcome.append(client.http_get("allocations/clusters").status_code)
-    )
-    reading.start()  # leaves with the admin's session, waits at the server...
-    assert transport.sending_get.wait(10)
-    client.login(MEMBER.username, MEMBER.password)  # ...which this login of another user ends
-    reading.join()
-    assert outcome == [200]  # sent once more, with the session now held
-    assert emulator.stats.count(method="GET", path=CLUSTERS, status=401) == 1
-    assert emulator.stats.count(method="GET", path=CLUSTERS, status=200) == 1
-    assert client.is_authenticated and held(client)["sessionid"] != old
 
 
 # -- origins, caller's credentials, generations -------------------------------------------------

@@ -9,13 +9,11 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+from session_auth_support import logged_in
 
 import keystone
-from keystone import KeystoneClient
-from keystone.auth import SessionAuth
 from keystone.testing import KeystoneEmulator
 
 THREADS = 32
@@ -33,12 +31,6 @@ def server() -> Iterator[KeystoneEmulator]:
 def emulator(server: KeystoneEmulator) -> KeystoneEmulator:
     server.stats.reset()
     return server
-
-
-def logged_in(emulator: KeystoneEmulator, **options: Any) -> KeystoneClient:
-    client = KeystoneClient(emulator.url, auth=SessionAuth(), server="0.4+", **options)
-    client.login(emulator.admin_username, emulator.admin_password)
-    return client
 
 
 def test_32_threads_share_one_session_for_20_seconds(emulator: KeystoneEmulator) -> None:
