@@ -2,8 +2,14 @@
 
 Blocks run in one namespace, compiled with their line numbers in the guide so a failure points
 at the guide itself; their printed output is swallowed. Guides written for a server at
-``http://localhost:8000`` with the credentials ``"username"``/``"password"`` can be pointed at
-an emulator: only those three strings are replaced.
+``http://localhost:8000`` (or ``https://localhost:8443`` with the CA bundle
+``/etc/ssl/certs/keystone-ca.pem``), the credentials ``"username"``/``"password"`` and the API
+key ``"my-api-key"`` can be pointed at an emulator: only those strings are replaced.
+
+A block whose info string names a server profile after the language, as in
+```` ```python 0.10.9 ```` or ```` ```python 0.10.9 tls ````, runs against the emulator given
+for that profile (``emulators={"0.10.9": ..., "0.10.9 tls": ...}``); the other blocks run
+against ``emulator``.
 """
 
 from __future__ import annotations
@@ -11,50 +17,89 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from keystone.testing import KeystoneEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 GUIDE_URL = "http://localhost:8000"
-_BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+GUIDE_HTTPS_URL = "https://localhost:8443"
+#: String literals replaced as written, quotes included.
+GUIDE_CA_BUNDLE = '"/etc/ssl/certs/keystone-ca.pem"'
+GUIDE_API_KEY = '"my-api-key"'
+#: Profiles whose emulator makes API tokens (``create_token``).
+TOKEN_PROFILES = frozenset({"0.10.9"})
+_BLOCK = re.compile(r"^```python(?: +([^\n`]*?))? *\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+class Block(NamedTuple):
+    """One python block: where it starts, its code, and the profile it names ("" for none)."""
+
+    line: int
+    code: str
+    profile: str
+
+
+def guide_blocks(text: str) -> list[Block]:
+    """Every python block of a guide, with the profile its info string names."""
+    return [
+        Block(text.count("\n", 0, match.start(2)) + 1, match.group(2), match.group(1) or "")
+        for match in _BLOCK.finditer(text)
+    ]
 
 
 def python_blocks(text: str) -> list[tuple[int, str]]:
     """``(first line number, code)`` of each python block."""
-    return [
-        (text.count("\n", 0, match.start(1)) + 1, match.group(1)) for match in _BLOCK.finditer(text)
-    ]
+    return [(block.line, block.code) for block in guide_blocks(text)]
 
 
 def for_emulator(code: str, emulator: KeystoneEmulator) -> str:
     """``code`` with the guide's server address and credentials replaced by the emulator's."""
-    return (
+    url = emulator.url.rstrip("/")
+    code = (
         code.replace(GUIDE_URL + "/", emulator.url)
-        .replace(GUIDE_URL, emulator.url.rstrip("/"))
+        .replace(GUIDE_URL, url)
+        .replace(GUIDE_HTTPS_URL + "/", emulator.url)
+        .replace(GUIDE_HTTPS_URL, url)
         .replace('"username"', repr(emulator.admin_username))
         .replace('"password"', repr(emulator.admin_password))
     )
+    if emulator.ca_path is not None:
+        code = code.replace(GUIDE_CA_BUNDLE, repr(emulator.ca_path))
+    if GUIDE_API_KEY in code and emulator.api in TOKEN_PROFILES:
+        code = code.replace(GUIDE_API_KEY, repr(emulator.create_token(emulator.admin_username)))
+    return code
 
 
 def run_guide(
     path: Path,
     *,
     emulator: KeystoneEmulator | None = None,
+    emulators: Mapping[str, KeystoneEmulator] | None = None,
     skip: tuple[int, ...] = (),
     namespace: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run every python block of ``path`` (except those starting on a line in ``skip``).
 
-    With ``emulator``, blocks are rewritten by :func:`for_emulator`. Returns the namespace.
+    Blocks are rewritten by :func:`for_emulator`: those naming a profile for the emulator of
+    that profile in ``emulators``, the others for ``emulator`` if given. Returns the namespace.
     """
     scope: dict[str, Any] = namespace if namespace is not None else {"__name__": path.stem}
-    for line, code in python_blocks(path.read_text(encoding="utf-8")):
+    for line, code, profile in guide_blocks(path.read_text(encoding="utf-8")):
         if line in skip:
             continue
-        source = for_emulator(code, emulator) if emulator is not None else code
+        target = emulator
+        if profile:
+            target = (emulators or {}).get(profile)
+            if target is None:
+                raise LookupError(
+                    f"{path.name}:{line}: the block is written for a {profile!r} server; give "
+                    f"run_guide(..., emulators={{{profile!r}: KeystoneEmulator(...)}})"
+                )
+        source = for_emulator(code, target) if target is not None else code
         compiled = compile("\n" * (line - 1) + source, str(path), "exec")
         with contextlib.redirect_stdout(io.StringIO()):
             exec(compiled, scope)

@@ -13,7 +13,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+from keystone.testing.tls import make_certificates, server_context
 
 
 @dataclass
@@ -23,6 +26,7 @@ class Canned:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
+    cookies: list[str] = field(default_factory=list)  # each sent as a Set-Cookie header
 
     def payload(self) -> tuple[bytes, dict[str, str]]:
         headers = dict(self.headers)
@@ -57,7 +61,12 @@ Route = Canned | Callable[["Received"], Canned]
 
 
 class LocalServer:
-    def __init__(self) -> None:
+    """Serves on a free loopback port; with ``tls_directory``, HTTPS under a throwaway CA.
+
+    The CA's certificate is then :attr:`ca_path` (for ``verify=``).
+    """
+
+    def __init__(self, tls_directory: Path | None = None) -> None:
         self.routes: dict[tuple[str, str], Route] = {}
         self.received: list[Received] = []
         self.connections = 0
@@ -97,6 +106,8 @@ class LocalServer:
                 self.send_response(canned.status)
                 for name, value in headers.items():
                     self.send_header(name, value)
+                for cookie in canned.cookies:
+                    self.send_header("Set-Cookie", cookie)
                 if canned.status not in (204, 304):
                     self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -109,6 +120,13 @@ class LocalServer:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/"
+        self.ca_path: str | None = None
+        if tls_directory is not None:
+            files = make_certificates(tls_directory)
+            context = server_context(files.cert_path, files.key_path)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            self.url = f"https://127.0.0.1:{self.port}/"
+            self.ca_path = files.ca_path
         self._thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )

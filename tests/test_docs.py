@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from guide_runner import DOCS, ROOT, python_blocks, run_guide
+from guide_runner import DOCS, ROOT, guide_blocks, python_blocks, run_guide
 
 from keystone.testing import KeystoneEmulator
 
@@ -31,8 +31,24 @@ def test_readme_example_runs(emulator: KeystoneEmulator) -> None:
 
 
 def test_authentication_guide_runs(emulator: KeystoneEmulator) -> None:
-    scope = run_guide(DOCS / "authentication.md", emulator=emulator)
-    assert scope["client"].is_authenticated
+    """The JWT blocks run against 0.3.26; the session blocks against 0.10.9, one over HTTPS."""
+    guide = DOCS / "authentication.md"
+    profiles = [block.profile for block in guide_blocks(guide.read_text(encoding="utf-8"))]
+    assert profiles.count("") >= 4 and profiles.count("0.10.9") >= 3
+    assert profiles.count("0.10.9 tls") == 1
+    with (
+        KeystoneEmulator(api="0.10.9") as current,
+        KeystoneEmulator(api="0.10.9", tls=True) as secure,
+    ):
+        scope = run_guide(
+            guide, emulator=emulator, emulators={"0.10.9": current, "0.10.9 tls": secure}
+        )
+        assert scope["client"].is_authenticated  # the last block's, with an API token
+        assert scope["me"]["username"] == current.admin_username  # the token's user
+        assert current.stats.count(method="POST", path="/users/teams/", status=201) == 1
+        assert current.stats.count(method="DELETE", status=204) == 1  # its cluster
+        assert secure.stats.count(method="POST", path="/users/teams/", status=201) == 1
+        assert current.stats.count(status=403) + secure.stats.count(status=403) == 0
 
 
 def test_batch_jobs_guide_runs(emulator: KeystoneEmulator) -> None:

@@ -20,6 +20,7 @@ from keystone._locks import ForkSafeLock
 from keystone._log_fields import log_fields
 from keystone._request import CallState, Request
 from keystone._response import Response
+from keystone._servers import Generation
 from keystone.auth._base import AuthFlow, AuthStrategy
 from keystone.auth._tokens import Session, claims_of
 
@@ -66,6 +67,14 @@ class JWTAuth(AuthStrategy):
                 f"(auth={type(self).__name__}()), or none to get a fresh one"
             )
         self._api_root = api_root
+
+    def use_server(self, generation: Generation) -> None:
+        if generation is Generation.V0_4:
+            raise ValueError(
+                "Keystone 0.4 and later log in with sessions, not JWTs: use "
+                "KeystoneClient(url, auth=SessionAuth(), server='0.4+'), or "
+                "auth=StaticTokenAuth('<key>') for an API token; JWTAuth is for Keystone 0.3.x"
+            )
 
     # -- session lifecycle ----------------------------------------------------------------------
 
