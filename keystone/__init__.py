@@ -54,7 +54,7 @@ from keystone._timeouts import DEFAULT_TIMEOUT
 from keystone._transport.base import BaseTransport
 from keystone._transport.http import InsecureConnectionWarning
 from keystone._version import __version__
-from keystone.auth import AuthStrategy, JWTAuth, StaticTokenAuth
+from keystone.auth import AuthStrategy, JWTAuth, LoginAuth, SessionAuth, StaticTokenAuth
 from keystone.middleware import MetricsMiddleware, per_attempt
 
 #: Tells ``keystone_client`` that the ``keystone`` it imports is this package.
@@ -88,6 +88,7 @@ __all__ = [
     "JWTAuth",
     "KeystoneClient",
     "KeystoneError",
+    "LoginAuth",
     "MethodNotAllowedError",
     "MetricsMiddleware",
     "Middleware",
@@ -103,6 +104,7 @@ __all__ = [
     "ResponseDecodeError",
     "RetryPolicy",
     "ServerError",
+    "SessionAuth",
     "SessionExpiredError",
     "StaticTokenAuth",
     "ThrottledError",

@@ -42,7 +42,7 @@ from keystone._transport.base import BaseTransport
 from keystone._transport.http import HTTPTransport
 from keystone._urls import BaseURL
 from keystone._version import __version__
-from keystone.auth import AuthStrategy, JWTAuth
+from keystone.auth import AuthStrategy, LoginAuth
 from keystone.middleware._call_log import LoggingMiddleware
 from keystone.middleware._placement import split_placement
 from keystone.middleware._wire_log import WireLogMiddleware
@@ -69,7 +69,8 @@ class KeystoneClient(Calls, Session, Readers, ResourceMethods):
     ``middleware`` is a list of your own middleware, outermost first; wrap one in
     :func:`~keystone.per_attempt` to place it inside the backoff layer, where it sees every
     attempt (see docs/middleware.md). ``auth`` is the authentication strategy:
-    :class:`~keystone.JWTAuth` (username/password login, the default) or e.g.
+    :class:`~keystone.LoginAuth` (the default: ``login()`` with a username and password, with
+    JWTs on Keystone 0.3.x and a session with CSRF on 0.4 and later) or e.g.
     :class:`~keystone.StaticTokenAuth` for an API key. ``retry`` is the
     :class:`~keystone.RetryPolicy` of every call (default ``RetryPolicy()``); a call's own
     ``retry=`` overrides it (see docs/retries.md). ``redact_fields`` names extra body fields the
@@ -136,7 +137,7 @@ class KeystoneClient(Calls, Session, Readers, ResourceMethods):
         self._timeout = to_timeout(timeout)
         self._transport = transport
         self._clock = clock
-        self._auth = auth if auth is not None else JWTAuth(clock=clock)
+        self._auth = auth if auth is not None else LoginAuth(clock=clock)
         if clock is not SYSTEM_CLOCK:
             self._auth.clock = clock
         self._auth.bind(self.url)

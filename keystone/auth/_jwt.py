@@ -71,9 +71,10 @@ class JWTAuth(AuthStrategy):
     def use_server(self, generation: Generation) -> None:
         if generation is Generation.V0_4:
             raise ValueError(
-                "Keystone 0.4 and later log in with sessions, not JWTs: use "
-                "KeystoneClient(url, auth=SessionAuth(), server='0.4+'), or "
-                "auth=StaticTokenAuth('<key>') for an API token; JWTAuth is for Keystone 0.3.x"
+                "Keystone 0.4 and later log in with sessions, not JWTs: leave auth= out (the "
+                "default, LoginAuth, logs in the way each server does), give "
+                "auth=SessionAuth(), or auth=StaticTokenAuth('<key>') for an API token; "
+                "JWTAuth is for Keystone 0.3.x"
             )
 
     # -- session lifecycle ----------------------------------------------------------------------

@@ -70,8 +70,9 @@ class SessionAuth(AuthStrategy):
     def use_server(self, generation: Generation) -> None:
         if generation is Generation.V0_3:
             raise ValueError(
-                "Keystone 0.3.x servers log in with JWTs: use JWTAuth (the default: leave auth= "
-                "out) for this server; SessionAuth is for Keystone 0.4 and later (server='0.4+')"
+                "Keystone 0.3.x servers log in with JWTs: leave auth= out (the default, "
+                "LoginAuth, logs in the way each server does) or give auth=JWTAuth(); "
+                "SessionAuth is for Keystone 0.4 and later"
             )
 
     # -- session lifecycle ----------------------------------------------------------------------

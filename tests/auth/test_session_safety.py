@@ -95,10 +95,10 @@ def test_a_fork_during_a_renewal_leaves_the_childs_session_usable(
     renewing.start()
     try:
         for _ in range(200):
-            if client.auth._lock.locked():  # type: ignore[attr-defined]
+            if client.auth.active._lock.locked():  # type: ignore[attr-defined]
                 break
             time.sleep(0.01)
-        assert client.auth._lock.locked()  # type: ignore[attr-defined]
+        assert client.auth.active._lock.locked()  # type: ignore[attr-defined]
 
         def in_child() -> None:  # logs in afresh: logging out would end the parent's session
             client.login(emulator.admin_username, emulator.admin_password)
