@@ -1,12 +1,12 @@
 """The user guide in one run: log in, manage a cluster, read the server version, log out.
 
-Against your own server::
+Against your own server (of either generation: Keystone 0.3.x, or 0.4 and later)::
 
     KEYSTONE_URL=https://keystone.example.org KEYSTONE_USERNAME=me KEYSTONE_PASSWORD=... \
         python examples/demo.py
 
-Without ``KEYSTONE_URL`` it starts a local Keystone emulator (``keystone.testing``) and uses
-its admin account.
+Without ``KEYSTONE_URL`` it runs twice, against a local Keystone emulator
+(``keystone.testing``) of each generation, with its admin account: the same code for both.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ def run(url: str, username: str, password: str) -> None:
     with KeystoneClient(url=url) as client:
         client.login(username=username, password=password)
         assert client.is_authenticated
-        print(f"logged in to {client.url} as {username}")
+        print(f"logged in to {client.url} ({client.server.describe}) as {username}")
+        print("whoami:", client.whoami()["username"])
 
         print("server version:", client.http_get("version").text)
 
@@ -56,9 +57,10 @@ def main() -> int:
 
     from keystone.testing import KeystoneEmulator
 
-    with KeystoneEmulator(api="0.3.26") as emulator:
-        print(f"started a local Keystone emulator at {emulator.url}")
-        run(emulator.url, emulator.admin_username, emulator.admin_password)
+    for api in ("0.3.26", "0.10.9"):
+        with KeystoneEmulator(api=api) as emulator:
+            print(f"started a local Keystone {api} emulator at {emulator.url}")
+            run(emulator.url, emulator.admin_username, emulator.admin_password)
     return 0
 
 

@@ -93,7 +93,7 @@ class SessionExpiredError(AuthenticationError):
 class PermissionDeniedError(ClientError):
     """403: the account is authenticated but not allowed to do this."""
 
-    hint = "Use an account with the required role (staff, or the group's owner or admin)."
+    hint = "Use an account with the required role (staff, or an owner or admin of the team)."
 
 
 class NotFoundError(ClientError):

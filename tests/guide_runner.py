@@ -9,7 +9,9 @@ key ``"my-api-key"`` can be pointed at an emulator: only those strings are repla
 A block whose info string names a server profile after the language, as in
 ```` ```python 0.10.9 ```` or ```` ```python 0.10.9 tls ````, runs against the emulator given
 for that profile (``emulators={"0.10.9": ..., "0.10.9 tls": ...}``); the other blocks run
-against ``emulator``.
+against ``emulator``. A guide written for readers of either generation runs once per profile
+instead (``reader=emulator``): the unmarked blocks and those marked for that emulator's profile
+run against it, in order, and the blocks marked for another profile are left out.
 """
 
 from __future__ import annotations
@@ -79,19 +81,26 @@ def run_guide(
     *,
     emulator: KeystoneEmulator | None = None,
     emulators: Mapping[str, KeystoneEmulator] | None = None,
+    reader: KeystoneEmulator | None = None,
     skip: tuple[int, ...] = (),
     namespace: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run every python block of ``path`` (except those starting on a line in ``skip``).
 
     Blocks are rewritten by :func:`for_emulator`: those naming a profile for the emulator of
-    that profile in ``emulators``, the others for ``emulator`` if given. Returns the namespace.
+    that profile in ``emulators``, the others for ``emulator`` if given. With ``reader``, the
+    guide is read as a user of that emulator's server would: see the module docstring.
+    Returns the namespace.
     """
+    if reader is not None:
+        emulator, emulators = reader, {reader.api: reader}
     scope: dict[str, Any] = namespace if namespace is not None else {"__name__": path.stem}
     for line, code, profile in guide_blocks(path.read_text(encoding="utf-8")):
         if line in skip:
             continue
         target = emulator
+        if reader is not None and profile and profile != reader.api:
+            continue  # written for readers of another generation
         if profile:
             target = (emulators or {}).get(profile)
             if target is None:

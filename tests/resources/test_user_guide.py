@@ -7,7 +7,7 @@ Blocks are compiled with their line numbers in the guide, so a failure points at
 from __future__ import annotations
 
 import pytest
-from guide_runner import DOCS, GUIDE_URL, python_blocks, run_guide
+from guide_runner import DOCS, GUIDE_URL, guide_blocks, python_blocks, run_guide
 
 from keystone._resources.catalog import RESOURCES
 from keystone._resources.endpoints import declared
@@ -48,7 +48,21 @@ def test_the_guide_names_every_method() -> None:
             assert f"`{path}/`" in text, path
 
 
-@pytest.mark.parametrize("paginate", [False, True], ids=["keystone-0.3.26", "paginating"])
-def test_every_code_block_runs(paginate: bool) -> None:
-    with KeystoneEmulator(api="0.3.26", paginate=paginate) as emulator:
-        run_guide(GUIDE, emulator=emulator)
+@pytest.mark.parametrize(
+    ("api", "paginate"),
+    [("0.3.26", False), ("0.3.26", True), ("0.10.9", True)],
+    ids=["keystone-0.3.26", "0.3.26-paginating", "keystone-0.10.9"],
+)
+def test_every_code_block_runs(api: str, paginate: bool) -> None:
+    """The guide as a reader of each generation runs it: the shared blocks and their own."""
+    with KeystoneEmulator(api=api, paginate=paginate) as emulator:
+        run_guide(GUIDE, reader=emulator)
+
+
+def test_each_generation_has_its_own_blocks_and_shares_the_rest() -> None:
+    blocks = guide_blocks(GUIDE.read_text(encoding="utf-8"))
+    profiles = [block.profile for block in blocks]
+    assert profiles.count("0.3.26") >= 2 and profiles.count("0.10.9") >= 4
+    assert profiles.count("") >= 8  # the seed's examples, the same for both
+    shared = "\n".join(block.code for block in blocks if not block.profile)
+    assert "client.login(" in shared and "client.delete_cluster(pk=pk)" in shared
