@@ -2,8 +2,10 @@
 
 It answers Keystone-shaped JSON whatever the method: ``/allocations/clusters/<id>/`` gives one
 record, ``/allocations/clusters/`` a list of ``--list-size`` records, ``/version/`` the text
-``0.0.0``; ``--latency`` delays every response without blocking other connections. Run it in
-its own process so its CPU time is not counted against the client being measured::
+``0.0.0``, ``/authentication/login/`` a session login (Keystone 0.4+'s ``sessionid`` and
+``csrftoken`` cookies); ``--latency`` delays every response without blocking other
+connections. Run it in its own process so its CPU time is not counted against the client
+being measured::
 
     python benchmarks/canned_server.py --port 0 [--latency 0.005]   # prints "PORT <n>"
 """
@@ -23,15 +25,25 @@ def record(pk: int) -> dict[str, object]:
     return {"id": pk, "name": f"cluster-{pk}", "description": "Keystone-shaped", "enabled": True}
 
 
-def _response(body: bytes, content_type: bytes = b"application/json") -> bytes:
+def _response(body: bytes, content_type: bytes = b"application/json", extra: bytes = b"") -> bytes:
     return (
         b"HTTP/1.1 200 OK\r\nContent-Type: "
         + content_type
         + b"\r\nContent-Length: "
         + str(len(body)).encode()
-        + b"\r\nAllow: GET, POST, HEAD, OPTIONS\r\n\r\n"
+        + b"\r\nAllow: GET, POST, HEAD, OPTIONS\r\n"
+        + extra
+        + b"\r\n"
         + body
     )
+
+
+_SESSION_COOKIES = (
+    b"Set-Cookie: csrftoken=benchcsrf0123456789abcdef0123456; Max-Age=31449600; Path=/; "
+    b"SameSite=Lax\r\n"
+    b"Set-Cookie: sessionid=benchsession0123456789abcdef; HttpOnly; Max-Age=1209600; Path=/; "
+    b"SameSite=Lax\r\n"
+)
 
 
 class CannedProtocol(asyncio.Protocol):
@@ -64,6 +76,8 @@ class CannedProtocol(asyncio.Protocol):
             target = head.split(b" ", 2)[1].split(b"?", 1)[0]
             if target.startswith(b"/version/"):
                 payload = self.responses["version"]
+            elif target.startswith(b"/authentication/login/"):
+                payload = self.responses["login"]
             elif _DETAIL.match(target):
                 payload = self.responses["detail"]
             else:
@@ -83,6 +97,7 @@ def build_responses(list_size: int) -> dict[str, bytes]:
         "detail": _response(json.dumps(record(1)).encode()),
         "list": _response(json.dumps([record(i) for i in range(1, list_size + 1)]).encode()),
         "version": _response(b"0.0.0", b"text/html; charset=utf-8"),
+        "login": _response(json.dumps(record(1)).encode(), extra=_SESSION_COOKIES),
     }
 
 

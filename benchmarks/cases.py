@@ -14,7 +14,7 @@ from typing import Any
 import urllib3
 from harness import Case
 
-from keystone import KeystoneClient, Request
+from keystone import KeystoneClient, Request, StaticTokenAuth
 from keystone._layers.base_url import BaseURLMiddleware
 from keystone._layers.json import JSONMiddleware
 from keystone._pipeline import compose
@@ -35,12 +35,25 @@ def _raw_urllib3(url: str) -> Callable[[], object]:
 
 
 def _http_get(url: str) -> Callable[[], object]:
-    client = KeystoneClient(url)
+    client = KeystoneClient(url, server="0.4+")
+    return lambda: client.http_get(DETAIL).json()
+
+
+def _session(url: str) -> Callable[[], object]:
+    """Logged in to a Keystone 0.4+ session: each request carries its cookies."""
+    client = KeystoneClient(url, server="0.4+")
+    client.login("bench", "bench-password")
+    assert client.is_authenticated
+    return lambda: client.http_get(DETAIL).json()
+
+
+def _token(url: str) -> Callable[[], object]:
+    client = KeystoneClient(url, auth=StaticTokenAuth("bench-token"), server="0.4+")
     return lambda: client.http_get(DETAIL).json()
 
 
 def _retrieve(url: str) -> Callable[[], object]:
-    client = KeystoneClient(url)
+    client = KeystoneClient(url, server="0.4+")
     return lambda: client.retrieve_cluster(pk=1)
 
 
@@ -77,14 +90,14 @@ def _logged(enabled: bool) -> Callable[[str], Callable[[], object]]:
         handler = _FormattingNullHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         logger.handlers[:] = [handler]
-        client = KeystoneClient(url, middleware=[LoggingMiddleware(logger)])
+        client = KeystoneClient(url, middleware=[LoggingMiddleware(logger)], server="0.4+")
         return lambda: client.http_get(DETAIL).json()
 
     return setup
 
 
 def _metered(url: str) -> Callable[[], object]:
-    client = KeystoneClient(url, middleware=[MetricsMiddleware()])
+    client = KeystoneClient(url, middleware=[MetricsMiddleware()], server="0.4+")
     return lambda: client.http_get(DETAIL).json()
 
 
@@ -121,6 +134,8 @@ def single_request_cases() -> list[Case]:
     cases = [
         Case("raw urllib3 + json.loads", _raw_urllib3),
         Case("KeystoneClient.http_get().json()", _http_get),
+        Case("http_get, logged in to a session (0.4+)", _session),
+        Case("http_get, API token (0.4+)", _token),
     ]
     cases += [
         Case("chain: base URL + JSON", _chain(backoff=False)),

@@ -12,7 +12,6 @@ saying what the server meant when it answered with a web page instead of the API
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 from keystone._errors import shown_url
@@ -48,38 +47,38 @@ def _call(resource: Resource, operation: str, *, raise_for_status: bool = True) 
     return CallState(resource=resource.name, operation=operation, raise_for_status=raise_for_status)
 
 
-@contextmanager
-def _explained(
-    resource: Resource, generation: Generation, endpoint: Endpoint, *, searched: bool = False
-) -> Iterator[None]:
+def _explain(
+    error: HTTPError,
+    resource: Resource,
+    generation: Generation,
+    endpoint: Endpoint,
+    searched: bool = False,
+) -> None:
     """Say what an error answer means where the server's own words would mislead.
 
     A 404 web page (not the API's JSON) means the server has no such endpoint: a release of
     the generation older than the schema the client follows. A 500 web page to a search means
     the server cannot search these records (Keystone 0.10.9 fails so for some of them).
     """
-    try:
-        yield
-    except HTTPError as error:
-        response = error.response
-        where = f"{error.request.method} " if error.request else ""
-        where += shown_url(response.url, error.request)
-        page = not is_missing_record(response)
-        if error.status_code == 404 and page:
-            error.args = (
-                f"{where} returned 404 with a web page, not the API's answer: the server has "
-                f"no {endpoint.path}/ endpoint for {resource.plural}. Check that the client's "
-                "URL is the API root; if it is, the server is an older release than the "
-                f"{generation.describe} schema the client follows (version "
-                f"{generation.schema}): check client.api_version.",
-            )
-        elif error.status_code == 500 and page and searched:
-            error.args = (
-                f"{where} returned 500: this server cannot search {resource.plural} (its "
-                "search fails on them). Leave search= out and use filters instead, e.g. "
-                "{'<field>__contains': '<text>'}.",
-            )
-        raise
+    response = error.response
+    if error.status_code not in (404, 500) or is_missing_record(response):
+        return
+    where = f"{error.request.method} " if error.request else ""
+    where += shown_url(response.url, error.request)
+    if error.status_code == 404:
+        error.args = (
+            f"{where} returned 404 with a web page, not the API's answer: the server has "
+            f"no {endpoint.path}/ endpoint for {resource.plural}. Check that the client's "
+            "URL is the API root; if it is, the server is an older release than the "
+            f"{generation.describe} schema the client follows (version "
+            f"{generation.schema}): check client.api_version.",
+        )
+    elif searched:
+        error.args = (
+            f"{where} returned 500: this server cannot search {resource.plural} (its "
+            "search fails on them). Leave search= out and use filters instead, e.g. "
+            "{'<field>__contains': '<text>'}.",
+        )
 
 
 def create(
@@ -112,10 +111,13 @@ def create(
         content, content_type = multipart(data, files, method)
         body = {"data": content, "headers": {"Content-Type": content_type}}
     generation, endpoint = endpoint_for(client, resource, Operation.CREATE, method)
-    with _explained(resource, generation, endpoint):
+    try:
         response = client.request(
             "POST", endpoint.path + "/", timeout=timeout, call=_call(resource, "create"), **body
         )
+    except HTTPError as error:
+        _explain(error, resource, generation, endpoint)
+        raise
     return read_record(response)
 
 
@@ -137,18 +139,19 @@ def retrieve_one(
     query = list_query(filters, method)
     generation, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
     check_list(query, endpoint, generation, **_checks(client, resource, method))
-    with _explained(resource, generation, endpoint):
-        response = client.request(
-            "GET",
-            record_endpoint(endpoint.path, key),
-            params=query.query,
-            timeout=timeout,
-            call=_call(resource, "retrieve", raise_for_status=False),
-        )
+    response = client.request(
+        "GET",
+        record_endpoint(endpoint.path, key),
+        params=query.query,
+        timeout=timeout,
+        call=_call(resource, "retrieve", raise_for_status=False),
+    )
+    if response.status_code >= 400:
         if response.status_code == 404 and is_missing_record(response):
             return None
-        if response.status_code >= 400:
-            raise error_for_response(response)
+        error = error_for_response(response)
+        _explain(error, resource, generation, endpoint)
+        raise error
     return read_record(response)
 
 
@@ -186,7 +189,7 @@ def _walk(
     timeout: TimeoutLike,
     searched: bool,
 ) -> Iterator[dict[str, Any]]:
-    with _explained(resource, generation, endpoint, searched=searched):
+    try:
         response = client.request(
             "GET",
             endpoint.path + "/",
@@ -194,6 +197,9 @@ def _walk(
             timeout=timeout,
             call=_call(resource, "retrieve"),
         )
+    except HTTPError as error:
+        _explain(error, resource, generation, endpoint, searched)
+        raise
     links: NextPages | None = None
     while True:
         records, link = read_page(response)
@@ -243,7 +249,7 @@ def update(
             f"{{'description': 'Updated'}}, not {type(data).__name__}"
         )
     generation, endpoint = endpoint_for(client, resource, Operation.UPDATE, method)
-    with _explained(resource, generation, endpoint):
+    try:
         response = client.request(
             "PATCH",
             record_endpoint(endpoint.path, key),
@@ -251,6 +257,9 @@ def update(
             timeout=timeout,
             call=_call(resource, "update"),
         )
+    except HTTPError as error:
+        _explain(error, resource, generation, endpoint)
+        raise
     return read_record(response)
 
 
@@ -266,15 +275,16 @@ def delete(
     key = record_key(pk, method)
     timeout = checked_timeout(timeout)
     generation, endpoint = endpoint_for(client, resource, Operation.DELETE, method)
-    with _explained(resource, generation, endpoint):
-        response = client.request(
-            "DELETE",
-            record_endpoint(endpoint.path, key),
-            timeout=timeout,
-            call=_call(resource, "delete", raise_for_status=False),
-        )
+    response = client.request(
+        "DELETE",
+        record_endpoint(endpoint.path, key),
+        timeout=timeout,
+        call=_call(resource, "delete", raise_for_status=False),
+    )
+    if response.status_code >= 400:
         if response.status_code == 404 and is_missing_record(response) and not raise_not_exists:
             return
-        if response.status_code >= 400:
-            raise error_for_response(response)
+        error = error_for_response(response)
+        _explain(error, resource, generation, endpoint)
+        raise error
     read_deleted(response)
