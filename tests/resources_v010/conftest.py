@@ -1,8 +1,9 @@
 """A Keystone v0.10.9 emulator, clients of it and a graph of related records.
 
-One emulator per test module, with a staff admin and a non-staff member; the clients hold
-API tokens (``StaticTokenAuth``), which every endpoint of v0.10.9 accepts. Tests that need
-zeroed counters call ``emulator.stats.reset()`` themselves.
+One emulator per test module, with a staff admin and a non-staff member. The admin logs in
+as users do (``login()``: a session, with CSRF on every write), the member holds an API token
+(``StaticTokenAuth``), which every endpoint of v0.10.9 accepts too. Tests that need zeroed
+counters call ``emulator.stats.reset()`` themselves.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ def token_client(emulator: KeystoneEmulator, username: str, **options: Any) -> K
 
 @pytest.fixture(scope="module")
 def admin(emulator: KeystoneEmulator) -> Iterator[KeystoneClient]:
-    client = token_client(emulator, emulator.admin_username)
+    client = KeystoneClient(emulator.url)
+    client.login(emulator.admin_username, emulator.admin_password)
     yield client
-    client.close()
+    client.logout()
 
 
 @pytest.fixture(scope="module")
