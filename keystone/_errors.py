@@ -31,6 +31,9 @@ class KeystoneError(Exception):
     attempts: int = 1
     elapsed: float | None = None
     last_response: Answer | None = None
+    #: For an error that stopped the reading of a list: how many of its records had been
+    #: delivered (``retrieve_*`` returns none of them; ``iter_*`` had yielded them).
+    records_delivered: int | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle by state, not by calling ``__init__`` (whose arguments are keyword-only)."""

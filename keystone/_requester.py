@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from keystone._response import Response
     from keystone._retry.policy import RetryPolicy
     from keystone._servers import Generation
+    from keystone._transport.base import BaseTransport
     from keystone._urls import BaseURL
 
 
@@ -26,6 +27,7 @@ class Requester(Protocol):
     _base_url: BaseURL
     _redactor: Redactor
     _check_filters: bool
+    _transport: BaseTransport
 
     @property
     def url(self) -> str: ...

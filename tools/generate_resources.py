@@ -120,7 +120,11 @@ _LIST_ARGS = (
     "for @PLURAL@ raises ``ValueError`` naming the closest ones (the server would ignore it "
     "and match every record). ``search=`` (sent as ``_search``) matches text in the records; "
     "``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a "
-    "list of them; both need a server that has them (Keystone 0.4 and later)."
+    "list of them; both need a server that has them (Keystone 0.4 and later). A paginated "
+    "list that announces its count has its pages read ``workers`` at a time (default 4; 1 "
+    "reads them one after another), in order, each checked against the one before: if the "
+    "collection shifted under the walk, ``PaginationError`` says so instead of records going "
+    "missing."
 )
 
 _RETRIEVE = '''
@@ -133,6 +137,7 @@ _RETRIEVE = '''
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -151,6 +156,7 @@ _RETRIEVE = '''
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One @TITLE@ by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -161,8 +167,25 @@ _RETRIEVE = '''
 @PAGES@
         """
         if pk is None:
-            return _ops.retrieve_all(self, @CONST@, filters, timeout, search, order)
-        return _ops.retrieve_one(self, @CONST@, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                @CONST@,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            @CONST@,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 '''
 
 _LIST = '''
@@ -173,6 +196,7 @@ _LIST = '''
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]:
         """Every matching @TITLE@ (a list: these records have no ``pk``).
 
@@ -182,7 +206,15 @@ _LIST = '''
 
 @PAGES@
         """
-        return _ops.retrieve_all(self, @CONST@, filters, timeout, search, order)
+        return _ops.retrieve_all(
+            self,
+            @CONST@,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 '''
 
 _ITER = '''
@@ -194,18 +226,29 @@ _ITER = '''
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching @TITLE@, fetching one page at a time.
 
 @WHERE@
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_@NAME@`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_@NAME@`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, @CONST@, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            @CONST@,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 '''
 
 _UPDATE = '''

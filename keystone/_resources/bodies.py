@@ -7,7 +7,7 @@ resource methods work against either.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from keystone._answer import Answer
 from keystone._errors import UnexpectedResponseError, shown_url
@@ -26,21 +26,34 @@ def read_record(response: Response) -> dict[str, Any]:
     )
 
 
-def read_page(response: Response) -> tuple[list[dict[str, Any]], str | None]:
-    """The records of one list response and its raw ``next`` link (``None`` on the last page).
+class Page(NamedTuple):
+    """One list answer: its records, its raw ``next`` link and the ``count`` it announced
+    (``total``). A plain JSON list (Keystone 0.3.x) is one page without a link or a total.
+    """
+
+    records: list[dict[str, Any]]
+    next: str | None
+    total: int | None
+
+
+def read_page(response: Response) -> Page:
+    """The records of one list response, its ``next`` link (``None`` on the last page), and
+    the total ``count`` the server announced (``None`` if it did not).
 
     The body's bytes are released as they are decoded (``Response.take_json``): a list of
     100k records then peaks at the memory of the records, not records plus body.
     """
     body = _decode(response, release=True)
     if isinstance(body, list):
-        return body, None
+        return Page(body, None, None)
     if isinstance(body, dict) and isinstance(body.get("results"), list) and "next" in body:
         link = body["next"]
+        count = body.get("count")
+        count = count if isinstance(count, int) and not isinstance(count, bool) else None
         if link is None or link == "":
-            return body["results"], None
+            return Page(body["results"], None, count)
         if isinstance(link, str):
-            return body["results"], link
+            return Page(body["results"], link, count)
     raise UnexpectedResponseError(
         f"{_where(response)} returned {_shape(body)}; expected a JSON list of records or a "
         "page {count, next, previous, results}. Check that the URL is the Keystone API root.",

@@ -164,6 +164,13 @@ def list_query(
     return ListQuery(names, tuple(controls), checked_query(params, method) if params else None)
 
 
+def with_page_size(query: ListQuery, size: int) -> ListQuery:
+    """``query`` asking for pages of ``size`` records (it must not name a page size yet)."""
+    page = f"{PAGE_SIZE_PARAM}={size}"
+    text = page if query.query is None else f"{query.query}&{page}"
+    return ListQuery(query.filters, query.controls, Query(text))
+
+
 def check_list(
     query: ListQuery,
     endpoint: Endpoint,

@@ -85,6 +85,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -103,6 +104,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One allocation by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -114,14 +116,34 @@ class ResourceMethods(RequesterBase):
         raises ``ValueError`` naming the closest ones (the server would ignore it and match every
         record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later).
+        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
+        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        order, each checked against the one before: if the collection shifted under the walk,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_allocation`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _ALLOCATION, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _ALLOCATION, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _ALLOCATION,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _ALLOCATION,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_allocation(
         self,
@@ -131,18 +153,29 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching allocation, fetching one page at a time.
 
         ``GET allocations/allocations/`` (following next-page links).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_allocation`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_allocation`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _ALLOCATION, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _ALLOCATION,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_allocation(
         self,
@@ -203,6 +236,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -221,6 +255,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One cluster by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -232,14 +267,34 @@ class ResourceMethods(RequesterBase):
         raises ``ValueError`` naming the closest ones (the server would ignore it and match every
         record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later).
+        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
+        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        order, each checked against the one before: if the collection shifted under the walk,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_cluster`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _CLUSTER, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _CLUSTER, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _CLUSTER,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _CLUSTER,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_cluster(
         self,
@@ -249,18 +304,29 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching cluster, fetching one page at a time.
 
         ``GET allocations/clusters/`` (following next-page links).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_cluster`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_cluster`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _CLUSTER, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _CLUSTER,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_cluster(
         self,
@@ -323,6 +389,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -341,6 +408,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One allocation request by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -352,14 +420,34 @@ class ResourceMethods(RequesterBase):
         requests raises ``ValueError`` naming the closest ones (the server would ignore it and match
         every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
         (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
-        both need a server that has them (Keystone 0.4 and later).
+        both need a server that has them (Keystone 0.4 and later). A paginated list that announces
+        its count has its pages read ``workers`` at a time (default 4; 1 reads them one after
+        another), in order, each checked against the one before: if the collection shifted under the
+        walk, ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_request`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _REQUEST, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _REQUEST, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _REQUEST,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _REQUEST,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_request(
         self,
@@ -369,18 +457,29 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching allocation request, fetching one page at a time.
 
         ``GET allocations/requests/`` (following next-page links).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_request`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_request`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _REQUEST, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _REQUEST,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_request(
         self,
@@ -441,6 +540,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -459,6 +559,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One allocation request review by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -470,14 +571,34 @@ class ResourceMethods(RequesterBase):
         request reviews raises ``ValueError`` naming the closest ones (the server would ignore it
         and match every record). ``search=`` (sent as ``_search``) matches text in the records;
         ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
-        of them; both need a server that has them (Keystone 0.4 and later).
+        of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
+        announces its count has its pages read ``workers`` at a time (default 4; 1 reads them one
+        after another), in order, each checked against the one before: if the collection shifted
+        under the walk, ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_review`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _REVIEW, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _REVIEW, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _REVIEW,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _REVIEW,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_review(
         self,
@@ -487,18 +608,29 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching allocation request review, fetching one page at a time.
 
         ``GET allocations/reviews/`` (following next-page links).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_review`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_review`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _REVIEW, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _REVIEW,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_review(
         self,
@@ -563,6 +695,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -581,6 +714,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One attachment by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -593,14 +727,34 @@ class ResourceMethods(RequesterBase):
         raises ``ValueError`` naming the closest ones (the server would ignore it and match every
         record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later).
+        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
+        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        order, each checked against the one before: if the collection shifted under the walk,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_attachment`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _ATTACHMENT, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _ATTACHMENT, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _ATTACHMENT,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _ATTACHMENT,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_attachment(
         self,
@@ -610,19 +764,30 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching attachment, fetching one page at a time.
 
         ``GET allocations/attachments/`` (following next-page links) on Keystone 0.4 and later.
         Keystone 0.3.x servers have no attachments.
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_attachment`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_attachment`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _ATTACHMENT, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _ATTACHMENT,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_attachment(
         self,
@@ -686,6 +851,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -704,6 +870,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One comment by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -716,14 +883,34 @@ class ResourceMethods(RequesterBase):
         raises ``ValueError`` naming the closest ones (the server would ignore it and match every
         record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later).
+        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
+        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        order, each checked against the one before: if the collection shifted under the walk,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_comment`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _COMMENT, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _COMMENT, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _COMMENT,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _COMMENT,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_comment(
         self,
@@ -733,19 +920,30 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching comment, fetching one page at a time.
 
         ``GET allocations/comments/`` (following next-page links) on Keystone 0.4 and later.
         Keystone 0.3.x servers have no comments.
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_comment`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_comment`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _COMMENT, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _COMMENT,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_comment(
         self,
@@ -809,6 +1007,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -827,6 +1026,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One research group by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -839,14 +1039,34 @@ class ResourceMethods(RequesterBase):
         groups raises ``ValueError`` naming the closest ones (the server would ignore it and match
         every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
         (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
-        both need a server that has them (Keystone 0.4 and later).
+        both need a server that has them (Keystone 0.4 and later). A paginated list that announces
+        its count has its pages read ``workers`` at a time (default 4; 1 reads them one after
+        another), in order, each checked against the one before: if the collection shifted under the
+        walk, ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_research_group`` holds one page at a
         time instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _RESEARCH_GROUP, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _RESEARCH_GROUP, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _RESEARCH_GROUP,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _RESEARCH_GROUP,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_research_group(
         self,
@@ -856,19 +1076,30 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching research group, fetching one page at a time.
 
         ``GET users/researchgroups/`` (following next-page links) on Keystone 0.3.x. Keystone 0.4
         and later servers have no research groups (use the ``team`` methods instead).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_research_group`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_research_group`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _RESEARCH_GROUP, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _RESEARCH_GROUP,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_research_group(
         self,
@@ -932,6 +1163,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -950,6 +1182,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One team by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -962,13 +1195,33 @@ class ResourceMethods(RequesterBase):
         ``ValueError`` naming the closest ones (the server would ignore it and match every record).
         ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later).
+        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
+        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        order, each checked against the one before: if the collection shifted under the walk,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_team`` holds one page at a time instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _TEAM, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _TEAM, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _TEAM,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _TEAM,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_team(
         self,
@@ -978,19 +1231,30 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching team, fetching one page at a time.
 
         ``GET users/teams/`` (following next-page links) on Keystone 0.4 and later. Keystone 0.3.x
         servers have no teams (use the ``research_group`` methods instead).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_team`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_team`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _TEAM, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _TEAM,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_team(
         self,
@@ -1054,6 +1318,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1072,6 +1337,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One team membership by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1084,14 +1350,34 @@ class ResourceMethods(RequesterBase):
         memberships raises ``ValueError`` naming the closest ones (the server would ignore it and
         match every record). ``search=`` (sent as ``_search``) matches text in the records;
         ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
-        of them; both need a server that has them (Keystone 0.4 and later).
+        of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
+        announces its count has its pages read ``workers`` at a time (default 4; 1 reads them one
+        after another), in order, each checked against the one before: if the collection shifted
+        under the walk, ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_membership`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _MEMBERSHIP, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _MEMBERSHIP, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _MEMBERSHIP,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _MEMBERSHIP,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_membership(
         self,
@@ -1101,19 +1387,30 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching team membership, fetching one page at a time.
 
         ``GET users/memberships/`` (following next-page links) on Keystone 0.4 and later. Keystone
         0.3.x servers have no team memberships.
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_membership`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_membership`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _MEMBERSHIP, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _MEMBERSHIP,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_membership(
         self,
@@ -1176,6 +1473,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1194,6 +1492,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One user by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1205,13 +1504,33 @@ class ResourceMethods(RequesterBase):
         ``ValueError`` naming the closest ones (the server would ignore it and match every record).
         ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later).
+        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
+        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        order, each checked against the one before: if the collection shifted under the walk,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_user`` holds one page at a time instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _USER, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _USER, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _USER,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _USER,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_user(
         self,
@@ -1221,18 +1540,29 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching user, fetching one page at a time.
 
         ``GET users/users/`` (following next-page links).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_user`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_user`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _USER, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _USER,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_user(
         self,
@@ -1295,6 +1625,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1313,6 +1644,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One grant by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1324,14 +1656,34 @@ class ResourceMethods(RequesterBase):
         ``ValueError`` naming the closest ones (the server would ignore it and match every record).
         ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later).
+        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
+        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        order, each checked against the one before: if the collection shifted under the walk,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_grant`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _GRANT, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _GRANT, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _GRANT,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _GRANT,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_grant(
         self,
@@ -1341,18 +1693,29 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching grant, fetching one page at a time.
 
         ``GET research/grants/`` (following next-page links).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_grant`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_grant`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _GRANT, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _GRANT,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_grant(
         self,
@@ -1414,6 +1777,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1432,6 +1796,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One publication by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1443,14 +1808,34 @@ class ResourceMethods(RequesterBase):
         raises ``ValueError`` naming the closest ones (the server would ignore it and match every
         record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later).
+        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
+        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        order, each checked against the one before: if the collection shifted under the walk,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_publication`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _PUBLICATION, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _PUBLICATION, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _PUBLICATION,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _PUBLICATION,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_publication(
         self,
@@ -1460,18 +1845,29 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching publication, fetching one page at a time.
 
         ``GET research/publications/`` (following next-page links).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_publication`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_publication`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _PUBLICATION, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _PUBLICATION,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_publication(
         self,
@@ -1513,6 +1909,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1531,6 +1928,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One notification by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1543,14 +1941,34 @@ class ResourceMethods(RequesterBase):
         raises ``ValueError`` naming the closest ones (the server would ignore it and match every
         record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later).
+        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
+        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        order, each checked against the one before: if the collection shifted under the walk,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_notification`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _NOTIFICATION, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _NOTIFICATION, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _NOTIFICATION,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _NOTIFICATION,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_notification(
         self,
@@ -1560,19 +1978,30 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching notification, fetching one page at a time.
 
         ``GET notifications/notifications/`` (following next-page links) on Keystone 0.4 and later.
         Keystone 0.3.x servers have no notifications.
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_notification`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_notification`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _NOTIFICATION, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _NOTIFICATION,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_notification(
         self,
@@ -1621,6 +2050,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1639,6 +2069,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One notification preference by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1651,14 +2082,34 @@ class ResourceMethods(RequesterBase):
         preferences raises ``ValueError`` naming the closest ones (the server would ignore it and
         match every record). ``search=`` (sent as ``_search``) matches text in the records;
         ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
-        of them; both need a server that has them (Keystone 0.4 and later).
+        of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
+        announces its count has its pages read ``workers`` at a time (default 4; 1 reads them one
+        after another), in order, each checked against the one before: if the collection shifted
+        under the walk, ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_preference`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _PREFERENCE, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _PREFERENCE, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _PREFERENCE,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _PREFERENCE,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_preference(
         self,
@@ -1668,19 +2119,30 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching notification preference, fetching one page at a time.
 
         ``GET notifications/preferences/`` (following next-page links) on Keystone 0.4 and later.
         Keystone 0.3.x servers have no notification preferences.
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_preference`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_preference`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _PREFERENCE, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _PREFERENCE,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def update_preference(
         self,
@@ -1724,6 +2186,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1742,6 +2205,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One application log record by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1754,14 +2218,34 @@ class ResourceMethods(RequesterBase):
         log records raises ``ValueError`` naming the closest ones (the server would ignore it and
         match every record). ``search=`` (sent as ``_search``) matches text in the records;
         ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
-        of them; both need a server that has them (Keystone 0.4 and later).
+        of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
+        announces its count has its pages read ``workers`` at a time (default 4; 1 reads them one
+        after another), in order, each checked against the one before: if the collection shifted
+        under the walk, ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_app_log`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _APP_LOG, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _APP_LOG, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _APP_LOG,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _APP_LOG,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_app_log(
         self,
@@ -1771,19 +2255,30 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching application log record, fetching one page at a time.
 
         ``GET logs/apps/`` (following next-page links) on Keystone 0.3.x. Keystone 0.4 and later
         servers have no application log records (use the ``audit_log`` methods instead).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_app_log`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_app_log`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _APP_LOG, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _APP_LOG,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     # -- audit_log: logs/audit/ --------------------------------------------------------------------
 
@@ -1796,6 +2291,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1814,6 +2310,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One audit log record by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1826,14 +2323,34 @@ class ResourceMethods(RequesterBase):
         records raises ``ValueError`` naming the closest ones (the server would ignore it and match
         every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
         (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
-        both need a server that has them (Keystone 0.4 and later).
+        both need a server that has them (Keystone 0.4 and later). A paginated list that announces
+        its count has its pages read ``workers`` at a time (default 4; 1 reads them one after
+        another), in order, each checked against the one before: if the collection shifted under the
+        walk, ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_audit_log`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _AUDIT_LOG, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _AUDIT_LOG, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _AUDIT_LOG,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _AUDIT_LOG,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_audit_log(
         self,
@@ -1843,19 +2360,30 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching audit log record, fetching one page at a time.
 
         ``GET logs/audit/`` (following next-page links) on Keystone 0.4 and later. Keystone 0.3.x
         servers have no audit log records (use the ``app_log`` methods instead).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_audit_log`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_audit_log`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _AUDIT_LOG, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _AUDIT_LOG,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     # -- request_log: logs/requests/ ---------------------------------------------------------------
 
@@ -1868,6 +2396,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1886,6 +2415,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One request log record by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1897,14 +2427,34 @@ class ResourceMethods(RequesterBase):
         records raises ``ValueError`` naming the closest ones (the server would ignore it and match
         every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
         (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
-        both need a server that has them (Keystone 0.4 and later).
+        both need a server that has them (Keystone 0.4 and later). A paginated list that announces
+        its count has its pages read ``workers`` at a time (default 4; 1 reads them one after
+        another), in order, each checked against the one before: if the collection shifted under the
+        walk, ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_request_log`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _REQUEST_LOG, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _REQUEST_LOG, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _REQUEST_LOG,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _REQUEST_LOG,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_request_log(
         self,
@@ -1914,18 +2464,29 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching request log record, fetching one page at a time.
 
         ``GET logs/requests/`` (following next-page links).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_request_log`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_request_log`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _REQUEST_LOG, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _REQUEST_LOG,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     # -- task_result: logs/tasks/ ------------------------------------------------------------------
 
@@ -1938,6 +2499,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1956,6 +2518,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One background task result by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1967,14 +2530,34 @@ class ResourceMethods(RequesterBase):
         task results raises ``ValueError`` naming the closest ones (the server would ignore it and
         match every record). ``search=`` (sent as ``_search``) matches text in the records;
         ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
-        of them; both need a server that has them (Keystone 0.4 and later).
+        of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
+        announces its count has its pages read ``workers`` at a time (default 4; 1 reads them one
+        after another), in order, each checked against the one before: if the collection shifted
+        under the walk, ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_task_result`` holds one page at a time
         instead.
         """
         if pk is None:
-            return _ops.retrieve_all(self, _TASK_RESULT, filters, timeout, search, order)
-        return _ops.retrieve_one(self, _TASK_RESULT, pk, filters, timeout, search, order)
+            return _ops.retrieve_all(
+                self,
+                _TASK_RESULT,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+            )
+        return _ops.retrieve_one(
+            self,
+            _TASK_RESULT,
+            pk,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_task_result(
         self,
@@ -1984,18 +2567,29 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching background task result, fetching one page at a time.
 
         ``GET logs/tasks/`` (following next-page links).
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_task_result`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_task_result`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _TASK_RESULT, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _TASK_RESULT,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     # -- feed_entry: logs/feed/ --------------------------------------------------------------------
 
@@ -2006,6 +2600,7 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> list[dict[str, Any]]:
         """Every matching activity feed entry (a list: these records have no ``pk``).
 
@@ -2018,12 +2613,23 @@ class ResourceMethods(RequesterBase):
         entries raises ``ValueError`` naming the closest ones (the server would ignore it and match
         every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
         (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
-        both need a server that has them (Keystone 0.4 and later).
+        both need a server that has them (Keystone 0.4 and later). A paginated list that announces
+        its count has its pages read ``workers`` at a time (default 4; 1 reads them one after
+        another), in order, each checked against the one before: if the collection shifted under the
+        walk, ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_feed_entry`` holds one page at a time
         instead.
         """
-        return _ops.retrieve_all(self, _FEED_ENTRY, filters, timeout, search, order)
+        return _ops.retrieve_all(
+            self,
+            _FEED_ENTRY,
+            filters,
+            timeout,
+            search,
+            order,
+            workers,
+        )
 
     def iter_feed_entry(
         self,
@@ -2033,16 +2639,27 @@ class ResourceMethods(RequesterBase):
         *,
         search: str | None = None,
         order: Order | None = None,
+        workers: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching activity feed entry, fetching one page at a time.
 
         ``GET logs/feed/`` (following next-page links) on Keystone 0.4 and later. Keystone 0.3.x
         servers have no activity feed entries.
 
-        For walking large collections in constant memory: the next page is requested only when
-        the records before it have been consumed. ``page_size`` is sent as ``_limit``; servers
-        that do not paginate ignore it and send every record at once. ``filters``, ``search``
-        and ``order`` are as for ``retrieve_feed_entry`` and are checked when this is called,
-        before the first request (which may first find out the server's generation).
+        For walking large collections in bounded memory: at most ``workers`` pages are read
+        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
+        the largest page the server serves); servers that do not paginate ignore it and send
+        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        ``retrieve_feed_entry`` and are checked when this is called, before the first request
+        (which may first find out the server's generation).
         """
-        return _ops.iterate(self, _FEED_ENTRY, filters, page_size, timeout, search, order)
+        return _ops.iterate(
+            self,
+            _FEED_ENTRY,
+            filters,
+            page_size,
+            timeout,
+            search,
+            order,
+            workers,
+        )

@@ -16,21 +16,24 @@ from typing import Any
 
 from keystone._errors import shown_url
 from keystone._http_errors import HTTPError, error_for_response
-from keystone._query import Query
 from keystone._request import CallState, Filters
 from keystone._requester import Requester
-from keystone._resources.bodies import is_missing_record, read_deleted, read_page, read_record
+from keystone._resources.bodies import is_missing_record, read_deleted, read_record
 from keystone._resources.endpoints import (
     Order,
     check_list,
     endpoint_for,
     file_fields,
     list_query,
+    with_page_size,
 )
 from keystone._resources.files import has_files, multipart
 from keystone._resources.keys import record_key
-from keystone._resources.pages import NextPages
+from keystone._resources.pages import MAX_PAGE_SIZE, PAGE_SIZE_PARAM
+from keystone._resources.parallel import DEFAULT_WORKERS, check_workers
 from keystone._resources.spec import Endpoint, Operation, Resource, record_endpoint
+from keystone._resources.walk import walk
+from keystone._response import Response
 from keystone._servers import Generation
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
 
@@ -129,13 +132,16 @@ def retrieve_one(
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
     search: str | None = None,
     order: Order | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any] | None:
     """GET one record; ``None`` when the server says it does not exist."""
     method = f"retrieve_{resource.name}"
     key = record_key(pk, method)
     timeout = checked_timeout(timeout)
-    if search is not None or order is not None:
-        raise TypeError(f"{method}: search= and order= apply to lists; leave them out with pk=")
+    if search is not None or order is not None or workers is not None:
+        raise TypeError(
+            f"{method}: search=, order= and workers= apply to lists; leave them out with pk="
+        )
     query = list_query(filters, method)
     generation, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
     check_list(query, endpoint, generation, **_checks(client, resource, method))
@@ -163,60 +169,46 @@ def iterate(
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
     search: str | None = None,
     order: Order | None = None,
+    workers: int | None = None,
     *,
     method: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every matching record, one page in memory at a time.
+    """Every matching record, a bounded window of pages in memory at a time.
 
     Arguments are checked and the filters encoded now (which may first find out the server's
     generation); the first page is requested when the first record is wanted. ``page_size``
-    is sent as ``_limit`` (servers that do not paginate ignore it).
+    is sent as ``_limit`` (servers that do not paginate ignore it); without it, paginated
+    lists are read in the largest pages the server serves. ``workers`` pages are read at once
+    where the list allows it (see :mod:`keystone._resources.parallel`).
     """
     method = method or f"iter_{resource.name}"
     timeout = checked_timeout(timeout)
+    workers = DEFAULT_WORKERS if workers is None else check_workers(workers, method)
     query = list_query(filters, method, search, order, page_size)
     generation, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
     check_list(query, endpoint, generation, **_checks(client, resource, method))
-    return _walk(client, resource, generation, endpoint, query.query, timeout, search is not None)
+    if endpoint.paginated and page_size is None and PAGE_SIZE_PARAM not in query.filters:
+        query = with_page_size(query, MAX_PAGE_SIZE)
 
+    def first_page() -> Response:
+        try:
+            return client.request(
+                "GET",
+                endpoint.path + "/",
+                params=query.query,
+                timeout=timeout,
+                call=_call(resource, "retrieve"),
+            )
+        except HTTPError as error:
+            _explain(error, resource, generation, endpoint, search is not None)
+            raise
 
-def _walk(
-    client: Requester,
-    resource: Resource,
-    generation: Generation,
-    endpoint: Endpoint,
-    query: Query | None,
-    timeout: TimeoutLike,
-    searched: bool,
-) -> Iterator[dict[str, Any]]:
-    try:
-        response = client.request(
-            "GET",
-            endpoint.path + "/",
-            params=query,
-            timeout=timeout,
-            call=_call(resource, "retrieve"),
-        )
-    except HTTPError as error:
-        _explain(error, resource, generation, endpoint, searched)
-        raise
-    links: NextPages | None = None
-    while True:
-        records, link = read_page(response)
-        current_url = response.url
-        del response  # hold one page at a time: the records below, not the raw body too
-        yield from records
-        if link is None:
-            return
-        del records
-        if links is None:
-            links = NextPages(client._base_url, current_url, client._redactor)
-        response = client.request(
-            "GET",
-            links.resolve(current_url, link),
-            timeout=timeout,
-            call=_call(resource, "retrieve"),
-        )
+    def page(url: str) -> Response:
+        return client.request("GET", url, timeout=timeout, call=_call(resource, "retrieve"))
+
+    if workers > 1:
+        client._transport.reserve(workers)
+    return walk(client, first_page, page, workers)
 
 
 def retrieve_all(
@@ -226,10 +218,13 @@ def retrieve_all(
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
     search: str | None = None,
     order: Order | None = None,
+    workers: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Every matching record, following next-page links."""
+    """Every matching record, all pages read (``workers`` at once where the list allows it)."""
     method = f"retrieve_{resource.name}"
-    return list(iterate(client, resource, filters, None, timeout, search, order, method=method))
+    return list(
+        iterate(client, resource, filters, None, timeout, search, order, workers, method=method)
+    )
 
 
 def update(

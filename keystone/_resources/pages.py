@@ -15,6 +15,9 @@ from keystone._urls import BaseURL
 
 PAGE_SIZE_PARAM = "_limit"
 """The query parameter newer Keystone servers read as the page size."""
+MAX_PAGE_SIZE = 1000
+"""The largest page Keystone 0.4 and later serve (a larger ``_limit`` is cut to it): lists are
+read in pages of this size unless the caller chooses one, so a walk needs the fewest requests."""
 
 
 class NextPages:

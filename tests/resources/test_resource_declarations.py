@@ -138,10 +138,11 @@ def test_help_shows_the_signature_and_what_each_generation_wants() -> None:
     assert "Keystone 0.3.x servers have no teams (use the ``research_group`` methods" in team
     assert "multipart/form-data" in pydoc_text(KeystoneClient.create_attachment)
     signature = inspect.signature(KeystoneClient.retrieve_cluster)
-    assert list(signature.parameters) == ["self", "pk", "filters", "timeout", "search", "order"]
+    listing = ["search", "order", "workers"]
+    assert list(signature.parameters) == ["self", "pk", "filters", "timeout", *listing]
     assert signature.parameters["search"].kind is inspect.Parameter.KEYWORD_ONLY
     signature = inspect.signature(KeystoneClient.retrieve_feed_entry)
-    assert list(signature.parameters) == ["self", "filters", "timeout", "search", "order"]
+    assert list(signature.parameters) == ["self", "filters", "timeout", *listing]
     signature = inspect.signature(KeystoneClient.delete_cluster)
     assert list(signature.parameters) == ["self", "pk", "raise_not_exists", "timeout"]
     assert signature.parameters["raise_not_exists"].default is False

@@ -52,12 +52,12 @@ def test_retrieve_follows_next_links_and_returns_every_record(
     client: KeystoneClient, paged: KeystoneEmulator
 ) -> None:
     paged.stats.reset()
-    assert len(client.retrieve_cluster()) == RECORDS  # one page of the default 100
+    assert len(client.retrieve_cluster()) == RECORDS  # one page: pages of 1000 unless asked
     assert _gets(paged) == 1
     paged.stats.reset()
     records = client.retrieve_cluster(filters={"_limit": 2})
     assert [r["name"] for r in records] == [f"paged-{n}" for n in range(RECORDS)]
-    assert _gets(paged) == 4  # 2 + 2 + 2 + 1
+    assert _gets(paged) == 6  # 2, then 1 new each: every page starts on the last one's end
 
 
 def test_filters_apply_on_every_page(client: KeystoneClient) -> None:
@@ -69,7 +69,7 @@ def test_iter_fetches_a_page_only_when_it_is_needed(
     client: KeystoneClient, paged: KeystoneEmulator
 ) -> None:
     paged.stats.reset()
-    records = client.iter_cluster(page_size=3)
+    records = client.iter_cluster(page_size=3, workers=1)  # one page at a time: no read-ahead
     assert _gets(paged) == 0  # nothing is sent before the first record is wanted
     seen = [next(records)]
     assert _gets(paged) == 1
@@ -122,7 +122,8 @@ def test_next_links_on_the_same_api_carry_the_credentials(local_server: LocalSer
     local_server.route("GET", "/page/3/", _page([{"id": 3}], None))
     client = _with_token(local_server.url)
     assert client.retrieve_cluster() == [{"id": 1}, {"id": 2}, {"id": 3}]
-    assert [r.path for r in local_server.received] == [CLUSTERS, "/page/2/", "/page/3/?x=1"]
+    first = CLUSTERS + "?_limit=1000"  # the largest page the server serves, unless asked
+    assert [r.path for r in local_server.received] == [first, "/page/2/", "/page/3/?x=1"]
     assert {r.headers.get("Authorization") for r in local_server.received} == {"Token secret-key"}
 
 
@@ -164,7 +165,8 @@ def test_next_links_must_stay_under_the_base_url(local_server: LocalServer, link
 
 def test_a_cycle_of_next_links_stops(local_server: LocalServer) -> None:
     local_server.route("GET", CLUSTERS, _page([{"id": 1}], "/page/2/"))
-    local_server.route("GET", "/page/2/", _page([{"id": 2}], local_server.url[:-1] + CLUSTERS))
+    back = local_server.url[:-1] + CLUSTERS + "?_limit=1000"  # the first page, as it was asked
+    local_server.route("GET", "/page/2/", _page([{"id": 2}], back))
     with pytest.raises(PaginationError, match="already read"):
         _with_token(local_server.url).retrieve_cluster()
     assert len(local_server.received) == 2

@@ -1,0 +1,227 @@
+"""Reading the pages of a list in parallel: in server order, in a bounded window, checked.
+
+Keystone 0.4 and later page their lists by limit and offset, and the first page announces the
+``count``: the offsets of every other page are known at once, so they can be fetched
+concurrently on the client's connection pool instead of one ``next`` link after another.
+
+How the walk stays correct while the collection changes under it. Each page after the first
+starts a few records early (a tenth of a page, at most 50, at least 1), so that it holds
+the last record of the page before, and the walk goes on from wherever that record turns up
+in the answer. So each page continues exactly after the
+last record delivered: every record that existed for the whole walk (and kept its place in
+the order) is delivered once, in the server's order, whatever was added or removed meanwhile.
+Records added at the end (new records, in the default order by id) move nothing; records
+added in front (newest-first lists such as the activity feed) move the rest back, and the
+records a page repeats are skipped; records removed move the rest forward, and the walk looks
+for its place one page further back. Only when the records moved so far that the last one is
+found in neither answer does the walk give up, with a :class:`~keystone.PaginationError`
+saying how many records it had delivered, rather than return a list that may miss some.
+Records added or removed during the walk may or may not be in it.
+
+Memory stays bounded: at most ``workers`` pages are requested ahead of the one being read, and
+their bodies are kept as bytes until their turn (bytes take a fraction of the decoded records'
+memory); a page is decoded only when the records before it have been consumed.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+
+from keystone._errors import KeystoneError, PaginationError, shown_url
+from keystone._resources.bodies import Page, read_page
+from keystone._response import Response
+
+LIMIT_PARAM = "_limit"
+OFFSET_PARAM = "_offset"
+#: How many pages a list reads at once unless told otherwise (``workers=``).
+DEFAULT_WORKERS = 4
+
+#: Fetches one page: the absolute URL in, the answer out (raises for an error answer).
+Fetch = Callable[[str], Response]
+
+
+def check_workers(workers: object, method: str) -> int:
+    """``workers`` if it is a positive whole number, else ``ValueError`` naming it."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(
+            f"{method}: workers={workers!r} must be a positive whole number (pages read at "
+            "once; 1 reads them one after another)"
+        )
+    return workers
+
+
+def offset_pages(link: str) -> tuple[int, int] | None:
+    """``(offset, limit)`` of a next-page link that pages by ``_offset`` and ``_limit``."""
+    try:
+        query = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True))
+        offset, limit = int(query[OFFSET_PARAM]), int(query[LIMIT_PARAM])
+    except (KeyError, ValueError):
+        return None
+    return (offset, limit) if offset >= 0 and limit >= 1 else None
+
+
+def page_url(link: str, offset: int, limit: int) -> str:
+    """``link`` with its ``_offset`` and ``_limit`` set (the other parameters left as sent)."""
+    parts = urlsplit(link)
+    kept = [
+        pair
+        for pair in parts.query.split("&")
+        if pair and pair.split("=", 1)[0] not in (OFFSET_PARAM, LIMIT_PARAM)
+    ]
+    kept += [f"{quote(LIMIT_PARAM)}={limit}", f"{quote(OFFSET_PARAM)}={offset}"]
+    return urlunsplit(parts._replace(query="&".join(kept)))
+
+
+def note_delivered(error: KeystoneError, delivered: int) -> KeystoneError:
+    """``error``, saying that reading the list stopped after ``delivered`` of its records."""
+    note = (
+        f"(Reading the list stopped there: {delivered} of its records had been delivered; the "
+        "rest were not.)"
+    )
+    message = error.args[0] if error.args else ""
+    error.args = (f"{message} {note}".strip(), *error.args[1:])
+    error.records_delivered = delivered
+    return error
+
+
+def _position(records: list[dict[str, Any]], record: Any) -> int | None:
+    """Where ``record`` is in ``records`` (matched by ``id`` when it has one), or ``None``."""
+    key = record.get("id") if isinstance(record, dict) else None
+    for index, candidate in enumerate(records):
+        if key is not None and isinstance(candidate, dict):
+            if candidate.get("id") == key:
+                return index
+        elif candidate == record:
+            return index
+    return None
+
+
+class ParallelPages:
+    """The records after the first page of one list, read ``workers`` pages at a time.
+
+    ``first`` is the first page (already delivered by the caller, ``first_url`` its URL),
+    ``link`` its next-page link made absolute and checked to stay inside the API, ``fetch``
+    gets one page. Use :meth:`plan` to know whether the list can be read this way.
+    """
+
+    def __init__(self, first: Page, first_url: str, link: str, fetch: Fetch, workers: int) -> None:
+        self._total = first.total  # what is kept of the first page: not its records
+        self._last = first.records[-1]
+        self._first_url = first_url
+        self._link = link
+        self._fetch = fetch
+        self._workers = workers
+        self._size = len(first.records)
+        self.delivered = len(first.records)
+        """How many records of the list have been handed out so far."""
+
+    @staticmethod
+    def possible(first: Page, link: str | None) -> bool:
+        """Whether the list answers with a count and pages by offset (so it can go parallel)."""
+        return (
+            link is not None
+            and first.total is not None
+            and len(first.records) >= 2
+            and offset_pages(link) is not None
+        )
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """The records after the first page, in the server's order.
+
+        Each page is asked for ``margin`` records before the end of the page before, so that
+        the last record delivered is found in it even if removals moved it a little forward
+        (additions in front move it further into the page, which is fine). A page that had to
+        be read elsewhere to find the last record again (further back) leaves a gap before the
+        page asked after it; a page to fill it is read next.
+        """
+        size = self._size
+        margin = max(1, min(50, size // 10))  # records each page repeats of the page before
+        stride = size - margin
+        end = self._total or 0  # the collection's size, as the last page read counted it
+        last, last_at, last_total = self._last, size - 1, self._total
+        window: deque[tuple[int, Future[Response]]] = deque()
+        frontier = stride
+        pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="keystone-pages")
+        try:
+            while True:
+                while len(window) < self._workers and (frontier + margin < end or not window):
+                    window.append((frontier, self._submit(pool, frontier)))
+                    frontier += stride
+                asked, future = window.popleft()
+                page = self._page(future)
+                offset, records = asked, page.records
+                found = _position(records, last)
+                if found is None:
+                    moved = (page.total or 0) - (last_total or 0)  # since ``last`` was read
+                    offset, page = self._resync(pool, (last_at + moved, last_at), asked, page, last)
+                    records, found = page.records, _position(page.records, last)
+                    assert found is not None
+                self.delivered += len(records) - found - 1
+                yield from records[found + 1 :]
+                if len(records) < size or (page.total is not None and offset + size >= page.total):
+                    return  # the end of the collection, when this page was read
+                last, last_at, last_total = records[-1], offset + size - 1, page.total
+                end = page.total if page.total is not None else offset + size + 1
+                following = window[0][0] if window else frontier
+                if last_at - following < margin - 1:  # the next page would start past ``last``
+                    if window:
+                        window.appendleft((offset + stride, self._submit(pool, offset + stride)))
+                    else:
+                        frontier = offset + stride
+                del page, records  # while the next page is decoded, only it is held
+        finally:
+            for _, pending in window:
+                pending.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _submit(self, pool: ThreadPoolExecutor, offset: int) -> Future[Response]:
+        url = page_url(self._link, max(offset, 0), self._size)
+        context = contextvars.copy_context()  # the caller's, for your middleware
+        return pool.submit(context.run, self._fetch, url)
+
+    def _page(self, future: Future[Response]) -> Page:
+        try:
+            response = future.result()
+        except KeystoneError as error:
+            raise note_delivered(error, self.delivered) from None
+        return read_page(response)  # the response's body is released as it is decoded
+
+    def _resync(
+        self,
+        pool: ThreadPoolExecutor,
+        near: tuple[int, int],
+        offset: int,
+        page: Page,
+        last: Any,
+    ) -> tuple[int, Page]:
+        """Find ``last`` again after the records moved by more than the margin, or raise.
+
+        ``near`` holds where ``last`` should be now: moved by how much the count changed
+        between the two answers (records removed before it), or where it was (the answer
+        without it was older than the one with it: pages read at once come back in any
+        order). The page centred on each is read in turn. If ``last`` is in neither, the walk
+        cannot tell what it would miss, and says so.
+        """
+        for guess in dict.fromkeys(max(0, n - self._size // 2) for n in near):
+            again = self._page(self._submit(pool, guess))
+            if _position(again.records, last) is not None:
+                return guess, again
+        raise self._changed(offset, page)
+
+    def _changed(self, offset: int, page: Page) -> PaginationError:
+        total = "" if page.total is None else f" (it counts {page.total} now, "
+        total += "" if page.total is None else f"{self._total} at the start)"
+        error = PaginationError(
+            f"GET {shown_url(self._first_url)}: the collection changed too much while it was "
+            f"read{total}: the last record delivered is no longer near offset {offset}, so "
+            f"the walk cannot tell which records it would skip or repeat. The first "
+            f"{self.delivered} records were delivered; read the list again, or narrow it with "
+            "filters to records that do not change meanwhile."
+        )
+        error.records_delivered = self.delivered
+        return error

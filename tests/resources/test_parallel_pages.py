@@ -1,0 +1,289 @@
+"""Reading the pages of a list in parallel, over real sockets, against a scripted server.
+
+The server pages a Python list by ``_limit``/``_offset`` the way DRF's LimitOffsetPagination
+does (count, next link, at most 1000 a page), and can change the list between requests: add
+records at the end or in front, remove some, or fail one page.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+import random
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from local_server import Canned, LocalServer, Received
+
+from keystone import KeystoneClient, PaginationError, ServerError, StaticTokenAuth
+
+CLUSTERS = "/allocations/clusters/"
+MAX = 1000
+
+
+class Collection:
+    """A list served in pages; ``on_request(n)`` may change it before the n-th page is cut."""
+
+    def __init__(self, records: int, delay: float = 0.0) -> None:
+        self.records = [{"id": pk, "name": f"c-{pk}"} for pk in range(1, records + 1)]
+        self.delay = delay
+        self.requests: list[tuple[int, int]] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.on_request: Callable[[int, Collection], None] = lambda n, c: None
+        self.fail_at: int | None = None
+        self._lock = threading.Lock()
+        self.url = ""
+
+    def __call__(self, received: Received) -> Canned:
+        query = dict(parse_qsl(urlsplit(received.path).query))
+        limit = min(int(query.get("_limit", 100)), MAX)
+        offset = int(query.get("_offset", 0))
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self.requests.append((offset, limit))
+            self.on_request(len(self.requests), self)
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+            with self._lock:
+                if self.fail_at is not None and offset >= self.fail_at:
+                    return Canned(500, {"detail": "A server error occurred."})
+                page = self.records[offset : offset + limit]
+                count = len(self.records)
+            link = None
+            if offset + limit < count:
+                link = f"{self.url}allocations/clusters/?_limit={limit}&_offset={offset + limit}"
+            return Canned(200, {"count": count, "next": link, "previous": None, "results": page})
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+
+@pytest.fixture
+def serve(local_server: LocalServer) -> Callable[..., tuple[Collection, KeystoneClient]]:
+    def start(records: int, delay: float = 0.0) -> tuple[Collection, KeystoneClient]:
+        collection = Collection(records, delay)
+        collection.url = local_server.url
+        local_server.route("GET", CLUSTERS, collection)
+        client = KeystoneClient(local_server.url, auth=StaticTokenAuth("k"), server="0.4+")
+        return collection, client
+
+    return start
+
+
+def _ids(records: list[dict[str, Any]]) -> list[int]:
+    return [r["id"] for r in records]
+
+
+def test_every_record_once_in_order_with_pages_read_at_once(serve: Any) -> None:
+    collection, client = serve(2_500, delay=0.02)
+    records = client.retrieve_cluster(filters={"_limit": 100}, workers=4)
+    assert _ids(records) == list(range(1, 2_501))
+    assert collection.most_in_flight == 4  # four pages at a time, never more
+    offsets = sorted(offset for offset, _ in collection.requests)
+    assert offsets == list(range(0, 2_500 - 10, 90))  # each page repeats the last 10 before it
+    assert len(collection.requests) == 1 + 27
+
+
+def test_without_a_page_size_the_largest_pages_are_read(serve: Any) -> None:
+    collection, client = serve(2_500)
+    assert _ids(list(client.iter_cluster())) == list(range(1, 2_501))
+    assert collection.requests[0] == (0, MAX)
+    assert len(collection.requests) == 3  # 1000, then 950 and 550 more (50 repeated each)
+
+
+def test_workers_1_reads_one_page_after_another(serve: Any) -> None:
+    collection, client = serve(500, delay=0.01)
+    assert len(client.retrieve_cluster(filters={"_limit": 50}, workers=1)) == 500
+    assert collection.most_in_flight == 1
+
+
+def test_iter_reads_a_bounded_window_ahead(serve: Any) -> None:
+    collection, client = serve(5_000)
+    records = client.iter_cluster(page_size=100, workers=3)
+    consumed = 0
+    for _ in range(1_000):
+        next(records)
+        consumed += 1
+    time.sleep(0.2)  # let the workers get as far ahead as they may
+    pages_consumed = 1 + (consumed - 100 + 89) // 90
+    assert len(collection.requests) <= pages_consumed + 3
+    records.close()  # stopping early cancels what was not yet sent
+    sent = len(collection.requests)
+    time.sleep(0.1)
+    assert len(collection.requests) == sent
+
+
+def test_iter_memory_stays_within_a_few_pages(serve: Any) -> None:
+    collection, client = serve(20_000)
+    big = [{**r, "endpoint": "x" * 200} for r in collection.records]
+    collection.records = big
+
+    def peak(walk: Callable[[], int]) -> int:
+        tracemalloc.start()
+        try:
+            assert walk() == 20_000
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    whole = peak(lambda: len(client.retrieve_cluster()))
+    walked = peak(lambda: sum(1 for _ in client.iter_cluster()))
+    assert walked * 4 < whole, (walked, whole)  # 20 pages in the list, a few in the walk
+
+
+def test_records_added_at_the_end_are_delivered_without_repeats(serve: Any) -> None:
+    collection, client = serve(1_000)
+
+    def grow(n: int, c: Collection) -> None:
+        if n in (2, 4, 6):
+            start = len(c.records) + 1
+            c.records += [{"id": pk, "name": f"new-{pk}"} for pk in range(start, start + 150)]
+
+    collection.on_request = grow
+    records = client.retrieve_cluster(filters={"_limit": 100}, workers=3)
+    assert _ids(records) == list(range(1, 1_451))  # the 1000, and the 450 added meanwhile
+
+
+def test_records_added_in_front_move_the_rest_and_nothing_is_repeated(serve: Any) -> None:
+    collection, client = serve(1_000)
+    newest = itertools.count(-1, -1)
+
+    def prepend(n: int, c: Collection) -> None:
+        c.records[:0] = [{"id": next(newest), "name": "newest"} for _ in range(3)]
+
+    collection.on_request = prepend  # a newest-first list, as the activity feed is
+    records = client.retrieve_cluster(filters={"_limit": 100}, workers=4)
+    ids = _ids(records)
+    assert len(ids) == len(set(ids))  # no record twice
+    assert [pk for pk in ids if pk > 0] == list(range(1, 1_001))  # none of the 1000 missing
+    assert len(collection.requests) < 2 * (1 + 1_000 // 90)  # a few pages more, not a storm
+
+
+def test_records_removed_meanwhile_leave_none_of_the_rest_out(serve: Any) -> None:
+    collection, client = serve(1_000)
+    removed: set[int] = set()
+
+    def remove(n: int, c: Collection) -> None:
+        if n in (3, 5):
+            gone = c.records[10:30]  # from the part already read
+            removed.update(r["id"] for r in gone)
+            del c.records[10:30]
+
+    collection.on_request = remove
+    ids = _ids(client.retrieve_cluster(filters={"_limit": 100}, workers=2))
+    assert len(ids) == len(set(ids))
+    assert set(range(1, 1_001)) - removed <= set(ids)
+
+
+def test_a_collection_that_moved_too_far_raises_saying_what_was_delivered(serve: Any) -> None:
+    collection, client = serve(1_000)
+
+    def churn(n: int, c: Collection) -> None:
+        if n == 3:
+            del c.records[: len(c.records) // 2]  # half the records gone, before the walk
+
+    collection.on_request = churn
+    records = client.iter_cluster(page_size=100, workers=1)
+    delivered = []
+    with pytest.raises(PaginationError, match="changed too much while it was read") as caught:
+        for record in records:
+            delivered.append(record)
+    assert caught.value.records_delivered == len(delivered) == 190
+    assert f"The first {len(delivered)} records were delivered" in str(caught.value)
+
+
+def test_a_page_that_fails_mid_walk_raises_with_what_was_delivered(serve: Any) -> None:
+    collection, client = serve(1_000)
+    collection.fail_at = 400
+    delivered = []
+    with pytest.raises(ServerError) as caught:
+        for record in client.iter_cluster(page_size=100, workers=4):
+            delivered.append(record)
+    assert _ids(delivered) == list(range(1, len(delivered) + 1))
+    assert caught.value.records_delivered == len(delivered) == 460  # to the page at 360
+    assert f"{len(delivered)} of its records had been delivered" in str(caught.value)
+    with pytest.raises(ServerError, match="460 of its records had been delivered"):
+        client.retrieve_cluster(filters={"_limit": 100})
+
+
+def test_worker_threads_carry_the_callers_context(serve: Any) -> None:
+    job: contextvars.ContextVar[str] = contextvars.ContextVar("job", default="none")
+    seen: list[str] = []
+
+    def tag(request: Any, call_next: Any) -> Any:
+        seen.append(job.get())
+        return call_next(request)
+
+    collection, _ = serve(300)
+    client = KeystoneClient(
+        collection.url, auth=StaticTokenAuth("k"), server="0.4+", middleware=[tag]
+    )
+    job.set("nightly-42")
+    assert len(client.retrieve_cluster(filters={"_limit": 50}, workers=3)) == 300
+    assert len(seen) == len(collection.requests) > 1 and set(seen) == {"nightly-42"}
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "4"])
+def test_bad_workers_are_refused_before_sending(serve: Any, workers: Any) -> None:
+    collection, client = serve(10)
+    with pytest.raises(ValueError, match="workers="):
+        client.retrieve_cluster(workers=workers)
+    with pytest.raises(ValueError, match="workers="):
+        client.iter_cluster(workers=workers)
+    with pytest.raises(TypeError, match="apply to lists"):
+        client.retrieve_cluster(1, workers=2)  # type: ignore[call-overload]
+    assert collection.requests == []
+
+
+def test_a_list_without_a_count_follows_its_links(local_server: LocalServer) -> None:
+    pages = {
+        CLUSTERS: {"next": "/page/2/", "results": [{"id": 1}]},
+        "/page/2/": {"next": None, "results": [{"id": 2}]},
+    }
+    for path, body in pages.items():
+        local_server.route("GET", path, Canned(200, {"previous": None, **body}))
+    client = KeystoneClient(local_server.url, auth=StaticTokenAuth("k"), server="0.4+")
+    assert client.retrieve_cluster() == [{"id": 1}, {"id": 2}]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_changes_never_lose_or_repeat_a_record_that_stayed(serve: Any, seed: int) -> None:
+    """Records added and removed anywhere while the walk runs: every record that was there
+    all along comes once and in order, or the walk says it cannot tell (never silently)."""
+    rnd = random.Random(seed)
+    collection, client = serve(rnd.randint(300, 2_000))
+    original = {r["id"] for r in collection.records}
+    removed: set[int] = set()
+    fresh = itertools.count(10**6)
+
+    def change(n: int, c: Collection) -> None:
+        for _ in range(rnd.choice([0, 0, 1, 2])):
+            roll = rnd.random()
+            if roll < 0.4:
+                c.records.insert(rnd.randint(0, len(c.records)), {"id": next(fresh), "name": "in"})
+            elif roll < 0.7 and c.records:
+                removed.add(c.records.pop(rnd.randrange(len(c.records)))["id"])
+            else:
+                c.records.append({"id": next(fresh), "name": "end"})
+
+    collection.on_request = change
+    try:
+        ids = _ids(
+            client.retrieve_cluster(
+                filters={"_limit": rnd.choice([20, 100])}, workers=rnd.choice([1, 4])
+            )
+        )
+    except PaginationError as error:
+        assert error.records_delivered is not None
+        return
+    stayed = original - removed
+    assert len(ids) == len(set(ids))
+    assert [pk for pk in ids if pk in stayed] == sorted(stayed)
