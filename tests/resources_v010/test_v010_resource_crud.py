@@ -249,3 +249,24 @@ def test_a_member_sees_their_own_teams_only(
     assert member.whoami()["username"] == "member"
     assert graph["team"]["id"] not in [t["id"] for t in member.retrieve_team()]
     assert member.stats("requests")["request_count"] == 0
+
+
+def test_pages_are_read_in_parallel_in_order(
+    admin: KeystoneClient, emulator: KeystoneEmulator
+) -> None:
+    prefix = unique("many")
+    made = [admin.create_cluster(name=f"{prefix}-{n:03}")["id"] for n in range(120)]
+    emulator.stats.reset()
+    found = admin.retrieve_cluster(filters={"name__startswith": prefix, "_limit": 10}, workers=4)
+    assert [c["id"] for c in found] == made
+    assert (
+        emulator.stats.count(method="GET", path="/allocations/clusters/") == 1 + 13
+    )  # 10, 9 more each
+
+
+def test_a_feed_that_grows_in_front_while_read_has_no_repeats(admin: KeystoneClient) -> None:
+    for _ in range(30):
+        admin.create_cluster(name=unique("feed"))  # audit entries, newest first in the feed
+    entries = list(admin.iter_feed_entry(page_size=20, workers=3))  # each read adds an entry
+    ids = [e["id"] for e in entries]
+    assert len(ids) == len(set(ids)) and len(ids) >= 60
