@@ -36,6 +36,8 @@ from keystone._http_errors import (
     BadRequestError,
     ClientError,
     HTTPError,
+    JobError,
+    JobThrottledError,
     MethodNotAllowedError,
     NotFoundError,
     PermissionDeniedError,
@@ -47,6 +49,8 @@ from keystone._http_errors import (
 from keystone._pipeline import Handler, HookMiddleware, Middleware
 from keystone._redaction import Redactor
 from keystone._request import CallState, Request
+from keystone._resources.job_methods import AtomicJob
+from keystone._resources.jobs import Step, StepResult
 from keystone._response import Response
 from keystone._retry.policy import RetryPolicy
 from keystone._servers import Generation
@@ -66,6 +70,7 @@ _logging.getLogger("keystone").addHandler(_logging.NullHandler())
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "AtomicJob",
     "AuthStrategy",
     "AuthenticationError",
     "BadRequestError",
@@ -86,6 +91,8 @@ __all__ = [
     "HookMiddleware",
     "InsecureConnectionWarning",
     "JWTAuth",
+    "JobError",
+    "JobThrottledError",
     "KeystoneClient",
     "KeystoneError",
     "LoginAuth",
@@ -107,6 +114,8 @@ __all__ = [
     "SessionAuth",
     "SessionExpiredError",
     "StaticTokenAuth",
+    "Step",
+    "StepResult",
     "ThrottledError",
     "TokenRefreshError",
     "TransportError",

@@ -25,6 +25,7 @@ from keystone._locks import ForkSafeLock
 from keystone._pipeline import Handler, Middleware, MiddlewareLike, compose, middleware_name
 from keystone._redaction import Redactor
 from keystone._request import Request
+from keystone._resources.job_methods import AtomicJob
 from keystone._resources.methods import ResourceMethods
 from keystone._resources.readers import Readers
 from keystone._response import Response
@@ -35,6 +36,7 @@ from keystone._session import Session
 from keystone._timeouts import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
+    DEFAULT_TIMEOUT,
     TimeoutLike,
     to_timeout,
 )
@@ -241,6 +243,27 @@ class KeystoneClient(Calls, Session, Readers, ResourceMethods):
             progress_bar=progress_bar,
             clock=self._clock,
         )
+
+    def atomic(
+        self,
+        *,
+        dry_run: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        split: int | None = None,
+    ) -> AtomicJob:
+        """An atomic job: steps that the server applies all together, or not at all.
+
+        ``with client.atomic() as job:`` collects steps named as the resource methods are
+        (``team = job.create_team(name="x")``, then ``team["id"]`` in later steps); when the
+        block ends without an exception they go as one ``POST batch/`` (Keystone 0.10 and
+        later), and ``job.results`` holds one :class:`~keystone.StepResult` per step. A failing
+        step raises :class:`~keystone.JobError` naming it, and nothing is committed.
+        ``dry_run=True`` runs every step and keeps nothing (to validate a job). ``split=n``
+        sends the steps as jobs of at most ``n`` steps each, each atomic on its own (for jobs
+        larger than the server's throttle allows in one). Checked before anything is sent:
+        a server without atomic jobs raises :class:`~keystone.UnsupportedError`.
+        """
+        return AtomicJob(self, dry_run=dry_run, timeout=timeout, split=split)
 
     # -- lifecycle ----------------------------------------------------------------------------
 

@@ -140,6 +140,60 @@ class ServerError(_RetryAfter):
     hint = "The server failed; try again later or ask its administrator."
 
 
+class JobError(ClientError):
+    """An atomic job (``client.atomic()``, the server's ``batch/``) failed; nothing was kept.
+
+    The server runs a job's steps in one transaction: when one fails, it rolls the whole job
+    back and answers 422 naming the step. ``step`` is that step's number (from 1), ``method``
+    and ``path`` its request, ``status`` its HTTP status and ``body`` its answer (for a 400,
+    the field errors, also on ``errors``); ``token`` is the ``@ref``/``@file`` the server could
+    not resolve, when that was the failure. ``committed`` is ``False``: nothing of the job was
+    kept (with ``split=``, the parts before this one were: see ``results``).
+    """
+
+    hint = "Nothing was committed: correct the step and send the job again."
+    committed = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: Answer,
+        step: int | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        body: Any = None,
+        token: str | None = None,
+        request: Request | None = None,
+    ) -> None:
+        self.step, self.method, self.path, self.status = step, method, path, status
+        self.body, self.token = body, token
+        self.results: list[Any] = []
+        """With ``split=``: the results of the parts committed before this one."""
+        super().__init__(message, response=response, request=request)
+
+    @property
+    def errors(self) -> dict[str, Any]:
+        """The failing step's field errors (``{"title": ["This field is required."]}``)."""
+        body = self.body
+        if isinstance(body, dict):
+            return body
+        if isinstance(body, list):
+            return {"non_field_errors": body}
+        return {}
+
+
+class JobThrottledError(JobError, ThrottledError):
+    """An atomic job's step was throttled (every step counts against the user's rate).
+
+    The server rolled the job back, so it is safe to send again after ``retry_after`` seconds;
+    the client's retry policy does so by itself when that wait is within its limits.
+    """
+
+    hint = "Nothing was committed; send the job again after the wait, or make it smaller."
+
+
 _BY_STATUS: dict[int, type[HTTPError]] = {
     400: ValidationError,
     401: AuthenticationError,

@@ -41,6 +41,11 @@ _dumps = json.JSONEncoder(
 ).encode
 
 
+def dumps(value: Any) -> str:
+    """``value`` as the JSON the client sends (dates, UUIDs and decimals as text)."""
+    return _dumps(value)
+
+
 def encode_json(request: Request) -> None:
     """Put ``request.json`` into ``request.body`` as UTF-8 JSON (with its ``Content-Type``)."""
     if request.body is None and request.json is not None:

@@ -37,7 +37,7 @@ def multipart(data: Mapping[str, Any], files: tuple[str, ...], method: str) -> t
     parts: list[tuple[str, _Part]] = []
     for name, value in data.items():
         if name in files:
-            parts.append((name, _file(name, value, method)))
+            parts.append((name, encode_file(name, value, method)))
         else:
             parts.append((name, _text(name, value, method)))
     body, content_type = encode_multipart_formdata(parts)
@@ -51,7 +51,8 @@ def _hint(name: str) -> str:
     )
 
 
-def _file(name: str, value: Any, method: str) -> tuple[str, bytes, str]:
+def encode_file(name: str, value: Any, method: str) -> tuple[str, bytes, str]:
+    """A file field's value as ``(filename, content, content_type)``, or a clear error."""
     if isinstance(value, tuple):
         return _from_tuple(name, value, method)
     if isinstance(value, (PurePath, os.PathLike)):

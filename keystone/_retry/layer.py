@@ -58,7 +58,9 @@ class BackoffMiddleware:
         except (TransportError, TokenRefreshError) as error:
             first = error
         else:
-            if first.status_code not in RETRYABLE_STATUSES:
+            if first.status_code not in RETRYABLE_STATUSES and (
+                call.throttled is None or call.throttled(first) is None
+            ):
                 return first
         from keystone._retry.loop import RetryLoop
 

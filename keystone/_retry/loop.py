@@ -66,11 +66,12 @@ class _GaveUp:
 class _WaitRetryAfterOr(wait_base):
     """The server's ``Retry-After`` when the last answer carried one, else ``fallback``."""
 
-    def __init__(self, fallback: wait_base) -> None:
+    def __init__(self, fallback: wait_base, request: Request) -> None:
         self.fallback = fallback
+        self.request = request
 
     def __call__(self, retry_state: RetryCallState) -> float:
-        retry_after = _retry_after(retry_state)
+        retry_after = _retry_after(retry_state, self.request)
         return retry_after if retry_after is not None else float(self.fallback(retry_state))
 
 
@@ -81,18 +82,18 @@ class _StopBeforeLimits(stop_base):
         self.loop = loop
 
     def __call__(self, retry_state: RetryCallState) -> bool:
-        retry_after = _retry_after(retry_state)
+        retry_after = _retry_after(retry_state, self.loop.request)
         if retry_after is not None and retry_after > self.loop.policy.max_retry_after:
             return True
         left = self.loop.time_left()
         return left is not None and retry_state.upcoming_sleep >= left
 
 
-def _retry_after(retry_state: RetryCallState) -> float | None:
+def _retry_after(retry_state: RetryCallState, request: Request) -> float | None:
     outcome = retry_state.outcome
     if outcome is None or outcome.failed:
         return None
-    return retry_after_of(outcome.result())
+    return retry_after_of(outcome.result(), request)
 
 
 class RetryLoop:
@@ -118,7 +119,9 @@ class RetryLoop:
         policy = self.policy
         retrying = Retrying(
             stop=stop_after_attempt(policy.max_attempts) | _StopBeforeLimits(self),
-            wait=_WaitRetryAfterOr(wait_full_jitter(policy.backoff_base, policy.backoff_cap)),
+            wait=_WaitRetryAfterOr(
+                wait_full_jitter(policy.backoff_base, policy.backoff_cap), self.request
+            ),
             retry=retry_if_exception(self._error_retryable) | retry_if_result(self._retryable),
             before_sleep=self._log_retry,
             retry_error_callback=_GaveUp,
@@ -192,7 +195,9 @@ class RetryLoop:
             return
         outcome = retry_state.outcome
         assert outcome is not None
-        reason = _describe(outcome.exception() if outcome.failed else outcome.result())
+        reason = _describe(
+            outcome.exception() if outcome.failed else outcome.result(), self.request
+        )
         wait = retry_state.upcoming_sleep
         fields = log_fields(
             self.request, self.call.redactor, reason=reason, retry_in=round(wait, 3)
@@ -258,7 +263,7 @@ class RetryLoop:
             return "Not sent again: retries are disabled for this call."
         if attempts >= policy.max_attempts:
             return f"Gave up after {sent} ({policy.describe()})."
-        retry_after = retry_after_of(response) if response is not None else None
+        retry_after = retry_after_of(response, self.request) if response is not None else None
         if retry_after is not None and retry_after > policy.max_retry_after:
             return (
                 f"Not sent again after {sent}: the server asked to wait {retry_after:g} s "
@@ -281,10 +286,12 @@ class RetryLoop:
         )
 
 
-def _describe(outcome: BaseException | Response | None) -> str:
+def _describe(outcome: BaseException | Response | None, request: Request) -> str:
     if isinstance(outcome, Response):
         text = f"{outcome.status_code} {outcome.reason}".strip()
-        retry_after = retry_after_of(outcome)
+        if outcome.status_code not in RETRYABLE_STATUSES:
+            text += ", throttled"  # an answer the call reads as a throttle
+        retry_after = retry_after_of(outcome, request)
         return text + (f", Retry-After {retry_after:g} s" if retry_after is not None else "")
     name = type(outcome).__name__
     if isinstance(outcome, TransportError):

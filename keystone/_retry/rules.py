@@ -3,7 +3,8 @@
 - Nothing was sent (connection refused, DNS or TLS failure, a connection reset before the
   first byte went out): any method, since the server cannot have seen the request.
 - 429, and 503 with ``Retry-After``: any method; the server refused the request before
-  processing it and said when to come back.
+  processing it and said when to come back. So is an answer the call reads as a throttle
+  (``request.call.throttled``): an atomic job whose step was throttled was rolled back whole.
 - A renewal of the credentials that failed for a transient reason (``TokenRefreshError``):
   any method, since the request that needed them was refused (401) or not sent at all.
 - Sent but unanswered (connection dropped, read timeout), 502, 503 without ``Retry-After``,
@@ -52,8 +53,25 @@ def is_idempotent(request: Request) -> bool:
     return request.method.upper() in IDEMPOTENT_METHODS
 
 
-def retry_after_of(response: Response) -> float | None:
-    """The server's ``Retry-After`` in seconds for a 429 or 503, else ``None``."""
+def throttled_for(request: Request, response: Response) -> float | None:
+    """The wait of an answer the call says means "throttled" although it is no 429.
+
+    ``None`` when the call has no such rule (``request.call.throttled``) or the answer is not
+    one; else the seconds to wait, 0 when the answer does not say.
+    """
+    rule = request.call.throttled
+    return None if rule is None else rule(response)
+
+
+def retry_after_of(response: Response, request: Request | None = None) -> float | None:
+    """The server's ``Retry-After`` in seconds for a 429 or 503, else ``None``.
+
+    With ``request``, an answer its call reads as a throttle gives that throttle's wait.
+    """
+    if request is not None:
+        wait = throttled_for(request, response)
+        if wait is not None:
+            return wait or None
     if response.status_code not in _REFUSED_STATUSES:
         return None
     return parse_retry_after(response.headers.get("Retry-After"))
@@ -63,7 +81,7 @@ def response_is_retryable(policy: RetryPolicy, request: Request, response: Respo
     """Whether an attempt that got ``response`` may be sent again under ``policy``."""
     status = response.status_code
     if status not in RETRYABLE_STATUSES:
-        return False
+        return throttled_for(request, response) is not None  # refused for now: like a 429
     if status == 429 or retry_after_of(response) is not None:
         return True
     return policy.retry_non_idempotent or is_idempotent(request)

@@ -1,0 +1,519 @@
+"""Atomic jobs: many API calls sent as one ``POST batch/``, applied all together or not at all.
+
+Keystone v0.10 and later run a job's steps in order inside one database transaction: the first
+step that fails rolls the whole job back. An atomic job (this module's :class:`JobCore` with
+the generated step methods: :class:`~keystone._resources.job_methods.AtomicJob`) is built with
+the resource methods' names (``job.create_team(...)``); each returns a :class:`Step`, whose
+items refer to that step's answer in later steps (``team["id"]`` is sent as
+``"@ref{step1.id}"`` and the server puts the new team's id there). Files go with the job as
+parts of a multipart body, referred to as ``"@file{...}"``.
+
+What it means on failure. The job is one request: when its connection drops after it was
+sent, whether the server ran it is unknown (``OutcomeUnknownError``), and it is never sent
+again by itself. A failing step raises :class:`~keystone.JobError` naming the step; nothing
+was committed. Every step counts against the user's throttle, so a job whose step was
+throttled (the server answers 422 with that step's 429) raises
+:class:`~keystone.JobThrottledError`; having been rolled back whole, it is sent again after
+the server's wait when the retry policy allows that wait, like any 429.
+"""
+
+from __future__ import annotations
+
+import http
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from keystone._bodies import json_or_none
+from keystone._errors import UnsupportedError, annotate, shown_url
+from keystone._http_errors import JobError, JobThrottledError, error_for_response
+from keystone._layers.json import dumps
+from keystone._request import CallState, Filters
+from keystone._resources.bodies import is_missing_record, read_record
+from keystone._resources.endpoints import (
+    check_list,
+    endpoint_for,
+    file_fields,
+    has_endpoint,
+    list_query,
+)
+from keystone._resources.files import encode_file
+from keystone._resources.keys import record_key
+from keystone._resources.spec import Operation, Resource
+from keystone._response import Response
+from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
+
+if TYPE_CHECKING:
+    from keystone._requester import Requester
+
+JOB_ENDPOINT = "batch"
+_Job = TypeVar("_Job", bound="JobCore")
+#: "Request was throttled. Expected available in 42 seconds." (DRF's throttle message).
+_AVAILABLE_IN = re.compile(r"available in (\d+(?:\.\d+)?) second")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step of a job answered: its number (from 1), request, status and body."""
+
+    index: int
+    method: str
+    path: str
+    status: int
+    body: Any
+
+
+class Ref:
+    """Part of an earlier step's answer, to use in a later step: ``step["id"]``, ``step["a"][0]``.
+
+    Sent as ``"@ref{step<n>.<path>}"``; the server replaces it with that value (keeping its
+    type when the whole field is the reference). After the job ran, :attr:`value` is it.
+    """
+
+    __slots__ = ("_keys", "_step")
+
+    def __init__(self, step: Step, keys: tuple[str | int, ...]) -> None:
+        self._step = step
+        self._keys = keys
+
+    def __getitem__(self, key: str | int) -> Ref:
+        if isinstance(key, bool) or not isinstance(key, (str, int)):
+            raise TypeError(f"a reference goes into an answer by key or index, not {key!r}")
+        if isinstance(key, str) and not re.fullmatch(r"[A-Za-z0-9_]+", key):
+            raise ValueError(
+                f"the server's references name keys of letters, digits and underscores, not {key!r}"
+            )
+        return Ref(self._step, (*self._keys, key))
+
+    @property
+    def token(self) -> str:
+        """The text sent for this reference: ``@ref{step1.id}``."""
+        return "@ref{" + ".".join([self._step.alias, *map(str, self._keys)]) + "}"
+
+    @property
+    def value(self) -> Any:
+        """The value the server put in the reference's place (once the job has run)."""
+        value = self._step.body
+        for key in self._keys:
+            value = value[key]
+        return value
+
+    def __str__(self) -> str:
+        return self.token
+
+    def __repr__(self) -> str:
+        return f"<Ref {self.token}>"
+
+
+class Step(Ref):
+    """One step of a job: ``step["id"]`` refers to its answer; after the run, its result."""
+
+    __slots__ = ("_job", "alias", "index", "method", "path")
+
+    def __init__(self, job: JobCore, index: int, method: str, path: str) -> None:
+        super().__init__(self, ())
+        self._job = job
+        self.index = index
+        """Its number in the job, from 1."""
+        self.alias = f"step{index}"
+        self.method = method
+        self.path = path
+
+    @property
+    def token(self) -> str:
+        raise TypeError(
+            f"step {self.index} ({self.method} {self.path}) is a whole answer; refer to a part "
+            "of it, such as step['id']"
+        )
+
+    @property
+    def result(self) -> StepResult:
+        """What the step answered; ``RuntimeError`` before the job has run."""
+        results = self._job.results
+        if results is None or len(results) < self.index:
+            raise RuntimeError(f"step {self.index} has no result: the job has not run yet")
+        return results[self.index - 1]
+
+    @property
+    def body(self) -> Any:
+        """The step's answer (the created or changed record)."""
+        return self.result.body
+
+    def __repr__(self) -> str:
+        return f"<Step {self.index}: {self.method} {self.path}>"
+
+
+def job_throttled(response: Response) -> float | None:
+    """The wait of a job answer whose failing step was throttled (422 holding a 429), else None.
+
+    A plain function of the answer, set on the job's call state (and so picklable with it).
+    """
+    if response.status_code != 422:
+        return None
+    body = json_or_none(response)
+    if not isinstance(body, dict) or body.get("status") != 429:
+        return None
+    detail = body.get("body", {}).get("detail", "") if isinstance(body.get("body"), dict) else ""
+    match = _AVAILABLE_IN.search(str(detail))
+    return float(match.group(1)) if match else 0.0
+
+
+class JobCore:
+    """Steps to run as one atomic job; see :meth:`keystone.KeystoneClient.atomic`.
+
+    The resource methods that add steps (``create_team`` and the rest) are generated onto
+    :class:`~keystone._resources.job_methods.AtomicJob`, which is this class with them.
+    """
+
+    def __init__(
+        self,
+        client: Requester,
+        *,
+        dry_run: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        split: int | None = None,
+    ) -> None:
+        if not isinstance(dry_run, bool):
+            raise TypeError(f"atomic: dry_run={dry_run!r} must be True or False")
+        if split is not None and (
+            isinstance(split, bool) or not isinstance(split, int) or split < 1
+        ):
+            raise ValueError(f"atomic: split={split!r} must be a positive number of steps, or None")
+        self._client = client
+        self._timeout = checked_timeout(timeout)
+        self.dry_run = dry_run
+        self.split = split
+        self.steps: list[Step] = []
+        self._actions: list[dict[str, Any]] = []
+        self._files: list[tuple[str, tuple[str, bytes, str]]] = []
+        self.results: list[StepResult] | None = None
+        """One result per step, in order, once the job has run."""
+        self.committed = False
+        """Whether the server kept the job's changes (not for a dry run, nor a failure)."""
+        generation = client.server
+        if not has_endpoint(generation, JOB_ENDPOINT):
+            raise UnsupportedError(
+                f"atomic: {generation.describe} servers have no atomic jobs (batch/ came with "
+                "Keystone 0.10). Nothing was sent.",
+                generation=generation,
+            )
+
+    # -- building -------------------------------------------------------------------------------
+
+    def add(
+        self,
+        method: str,
+        path: str,
+        payload: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+    ) -> Step:
+        """A step calling any endpoint: ``job.add("PATCH", "users/teams/@ref{step1.id}/")``.
+
+        ``path`` is under the API root; ``payload`` is the JSON body (references allowed),
+        ``query`` the query parameters.
+        """
+        if not isinstance(method, str) or method.upper() not in (
+            "GET",
+            "POST",
+            "PUT",
+            "PATCH",
+            "DELETE",
+        ):
+            raise ValueError(f"add: method {method!r} must be GET, POST, PUT, PATCH or DELETE")
+        if not isinstance(path, str) or not path.strip("/"):
+            raise ValueError(f"add: path {path!r} must be an endpoint such as 'users/teams/'")
+        for name, value in (("payload", payload), ("query", query)):
+            if value is not None and not isinstance(value, Mapping):
+                raise TypeError(f"add: {name} must be a mapping, not {type(value).__name__}")
+        return self._step(method.upper(), "/" + path.lstrip("/"), payload, query, ())
+
+    def _step(
+        self,
+        method: str,
+        path: str,
+        payload: Mapping[str, Any] | None,
+        query: Mapping[str, Any] | None,
+        files: tuple[str, ...],
+        where: str = "add",
+    ) -> Step:
+        if self.results is not None:
+            raise RuntimeError("this job has run already; start a new one with client.atomic()")
+        step = Step(self, len(self.steps) + 1, method, path)
+        action: dict[str, Any] = {"ref": step.alias, "method": method, "path": path}
+        if payload:
+            action["payload"] = {
+                name: self._value(name, value, name in files, where)
+                for name, value in payload.items()
+            }
+        if query:
+            action["query_params"] = {k: self._value(k, v, False, where) for k, v in query.items()}
+        self.steps.append(step)
+        self._actions.append(action)
+        return step
+
+    def _value(self, name: str, value: Any, is_file: bool, where: str) -> Any:
+        """A payload value as sent: references as their token, files as ``@file{part}``."""
+        if is_file:
+            part = f"file{len(self._files) + 1}"
+            self._files.append((part, encode_file(name, value, where)))
+            return "@file{" + part + "}"
+        if isinstance(value, Ref):
+            token = value.token  # a whole step is refused here, with what to give instead
+            if value._step._job is not self:
+                raise ValueError(f"{where}: {name!r} refers to a step of another job")
+            return token
+        if isinstance(value, Mapping):
+            return {k: self._value(k, v, False, where) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._value(name, v, False, where) for v in value]
+        return value
+
+    def path_of(self, resource: Resource, operation: Operation, pk: Any, method: str) -> str:
+        """The step path of ``resource`` (one record when ``pk`` is given), checked."""
+        _, endpoint = endpoint_for(self._client, resource, operation, method)
+        if pk is None:
+            return f"/{endpoint.path}/"
+        if isinstance(pk, Step):
+            raise TypeError(f"{method}: give the record's id, such as step['id'], not the step")
+        key = pk.token if isinstance(pk, Ref) else record_key(pk, method)
+        return f"/{endpoint.path}/{key}/"
+
+    # -- running --------------------------------------------------------------------------------
+
+    def __enter__(self: _Job) -> _Job:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if kind is None and self.results is None:
+            self.run()
+
+    def run(self) -> list[StepResult]:
+        """Send the job (one request, or one per part with ``split=``); the steps' results."""
+        if self.results is not None:
+            raise RuntimeError("this job has run already; start a new one with client.atomic()")
+        if not self._actions:
+            raise ValueError("atomic: the job has no steps; add some before it runs")
+        results: list[StepResult] = []
+        for first, last in self._parts():
+            try:
+                results += self._send(first, last)
+            except JobError as error:
+                error.results = list(results)
+                raise
+        self.results = results
+        self.committed = not self.dry_run
+        return results
+
+    def _parts(self) -> Iterator[tuple[int, int]]:
+        size = self.split or len(self._actions)
+        parts = [(n, min(n + size, len(self._actions))) for n in range(0, len(self._actions), size)]
+        for first, last in parts:  # a reference must not reach into another part
+            for action in self._actions[first:last]:
+                for token in re.findall(r"@ref\{step(\d+)\.", dumps(action)):
+                    if int(token) <= first:
+                        raise ValueError(
+                            f"atomic: with split={self.split}, step {first + 1} onwards go in "
+                            f"another job than step {token}, whose answer they refer to; "
+                            "raise split= or keep dependent steps together"
+                        )
+        return iter(parts)
+
+    def _send(self, first: int, last: int) -> list[StepResult]:
+        actions = self._actions[first:last]
+        job = {"actions": actions, "dry_run": self.dry_run}
+        parts = [
+            (name, content)
+            for name, content in self._files
+            if any("@file{" + name + "}" in dumps(a) for a in actions)
+        ]
+        call = CallState(resource="batch", operation="create", raise_for_status=False)
+        call.throttled = job_throttled
+        if self.dry_run:
+            call.idempotent = True  # nothing is kept, so sending it twice changes nothing
+        if parts:
+            from urllib3 import encode_multipart_formdata
+
+            body, content_type = encode_multipart_formdata([("job", dumps(job)), *parts])
+            response = self._client.request(
+                "POST",
+                JOB_ENDPOINT + "/",
+                data=body,
+                headers={"Content-Type": content_type},
+                timeout=self._timeout,
+                call=call,
+            )
+        else:
+            response = self._client.request(
+                "POST", JOB_ENDPOINT + "/", json={"job": job}, timeout=self._timeout, call=call
+            )
+        if response.status_code >= 400:
+            raise self._failure(response, first, last)
+        answer = read_record(response)
+        answered = answer.get("results")
+        if not isinstance(answered, list) or len(answered) != len(actions):
+            raise JobError(
+                f"POST {shown_url(response.url)} answered {len(answered or [])} step results "
+                f"for a job of {len(actions)} steps; the client cannot tell which step did what.",
+                response=response,
+            )
+        return [
+            StepResult(
+                first + n + 1,
+                a.get("method", ""),
+                a.get("path", ""),
+                a.get("status", 0),
+                a.get("body"),
+            )
+            for n, a in enumerate(answered)
+        ]
+
+    def _failure(self, response: Response, first: int, last: int) -> Exception:
+        """The error of a job the server refused: a failing step, a reference, or else."""
+        body = json_or_none(response)
+        where = f"POST {shown_url(response.url, response.request)}"
+        if response.status_code == 404 and not is_missing_record(response):
+            return UnsupportedError(
+                f"{where} answered 404 with a web page: this server has no atomic jobs (batch/ "
+                "came with Keystone 0.10). Nothing was committed.",
+                generation=self._client.server,
+            )
+        if response.status_code == 429:  # the job itself, before any step ran
+            throttled = error_for_response(response)
+            refused = JobThrottledError(
+                f"{throttled} The job was not run; nothing was committed.",
+                response=response,
+                status=429,
+            )
+            refused.retry_after = getattr(throttled, "retry_after", None)
+            refused.attempts, refused.elapsed = throttled.attempts, throttled.elapsed
+            return refused
+        if response.status_code != 422 or not isinstance(body, dict):
+            return error_for_response(response)
+        of = f"of {len(self._actions)}" if self.split is None else f"of {last - first} in this part"
+        error: JobError
+        if "token" in body:
+            error = JobError(
+                f"{where}: the server could not resolve {body['token']} ({body.get('detail')}). "
+                "Nothing was committed.",
+                response=response,
+                token=str(body["token"]),
+            )
+        else:
+            number = body.get("step")
+            index = first + number if isinstance(number, int) else None
+            step = self.steps[index - 1] if index is not None and index <= len(self.steps) else None
+            status = body.get("status")
+            phrase = _phrase(status)
+            detail = _describe_step_body(body.get("body"))
+            what = f"{step.method} {step.path}" if step else "?"
+            cls = JobThrottledError if status == 429 else JobError
+            note = "Nothing was committed: the server rolled the whole job back" + (
+                f"; it is safe to send again after {job_throttled(response):g} s."
+                if cls is JobThrottledError
+                else "."
+            )
+            error = cls(
+                f"{where}: the atomic job failed at step {number} {of} ({what}) with {status} "
+                f"{phrase}: {detail} {note}",
+                response=response,
+                step=index,
+                method=step.method if step else None,
+                path=step.path if step else None,
+                status=status if isinstance(status, int) else None,
+                body=body.get("body"),
+            )
+            if isinstance(error, JobThrottledError):
+                error.retry_after = job_throttled(response) or None
+        request = response.request
+        if request is not None:
+            annotate(error, request.call)
+        return error
+
+
+def _phrase(status: Any) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except (ValueError, TypeError):
+        return ""
+
+
+def _describe_step_body(body: Any) -> str:
+    if isinstance(body, dict):
+        if isinstance(body.get("detail"), str) and len(body) == 1:
+            text = str(body["detail"])
+        else:
+            text = "; ".join(
+                f"{key}: {' '.join(map(str, value)) if isinstance(value, list) else value}".rstrip(
+                    "."
+                )
+                for key, value in body.items()
+            )
+    elif isinstance(body, list):
+        text = " ".join(map(str, body))
+    else:
+        text = "(no details)" if body is None else str(body)
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", ")")) else text + "."
+
+
+# -- what the generated step methods call ------------------------------------------------------
+
+
+def create(
+    job: JobCore, resource: Resource, fields: Mapping[str, Any] | None, more: Mapping[str, Any]
+) -> Step:
+    """A step creating a record; file fields go as parts of the job."""
+    method = f"create_{resource.name}"
+    data: dict[str, Any] = {}
+    if fields is not None:
+        if not isinstance(fields, Mapping):
+            raise TypeError(f"{method}: the positional argument must be a mapping of field values")
+        data.update(fields)
+    twice = sorted(set(data) & set(more))
+    if twice:
+        raise TypeError(
+            f"{method}: field(s) {', '.join(twice)} given both in the mapping and as keywords"
+        )
+    data.update(more)
+    path = job.path_of(resource, Operation.CREATE, None, method)
+    return job._step("POST", path, data, None, file_fields(resource), method)
+
+
+def retrieve(job: JobCore, resource: Resource, pk: Any, filters: Filters | None) -> Step:
+    """A step reading one record (its answer can then be referred to)."""
+    method = f"retrieve_{resource.name}"
+    query = list_query(filters, method)
+    path = job.path_of(resource, Operation.RETRIEVE, pk, method)
+    generation, endpoint = endpoint_for(job._client, resource, Operation.RETRIEVE, method)
+    check_list(
+        query,
+        endpoint,
+        generation,
+        subject=resource.plural,
+        method=method,
+        check_filters=job._client._check_filters,
+    )
+    return job._step("GET", path, None, dict(filters or {}), (), method)
+
+
+def update(job: JobCore, resource: Resource, pk: Any, data: Mapping[str, Any]) -> Step:
+    """A step changing the given fields of one record."""
+    method = f"update_{resource.name}"
+    if not isinstance(data, Mapping):
+        raise TypeError(f"{method}: data must be a mapping of the fields to change")
+    path = job.path_of(resource, Operation.UPDATE, pk, method)
+    return job._step("PATCH", path, data, None, file_fields(resource), method)
+
+
+def delete(job: JobCore, resource: Resource, pk: Any) -> Step:
+    """A step deleting one record (a missing record fails the job: 404)."""
+    method = f"delete_{resource.name}"
+    path = job.path_of(resource, Operation.DELETE, pk, method)
+    return job._step("DELETE", path, None, None, (), method)
