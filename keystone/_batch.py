@@ -130,7 +130,7 @@ def run_batch(
     if not callable(fn):
         raise TypeError(f"batch: fn must be a function of one item, not {fn!r}")
     inputs = list(items)
-    bar = _progress_bar(len(inputs)) if progress_bar else None
+    bar = progress_bar_for(len(inputs)) if progress_bar else None
     started = clock.monotonic()
     ends_at = None if deadline is None else started + deadline
     outcomes: list[Outcome[T, R] | None] = [None] * len(inputs)
@@ -170,7 +170,8 @@ def run_batch(
     return BatchResults([o for o in outcomes if o is not None], clock.monotonic() - started)
 
 
-def _progress_bar(total: int) -> Any:
+def progress_bar_for(total: int) -> Any:
+    """A tqdm bar of ``total`` items, or ``ImportError`` saying how to get tqdm."""
     try:
         tqdm = importlib.import_module("tqdm").tqdm
     except ImportError:

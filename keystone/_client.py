@@ -11,12 +11,14 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 from keystone._batch import BatchResults, ProgressCallback, R, T, check_batch, run_batch
 from keystone._calls import Calls
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._correlation import CID_HEADER, ensure_cid
+from keystone._executors import Bound, run_on_executor
 from keystone._headers import Headers
 from keystone._layers.auth import AuthMiddleware
 from keystone._layers.base_url import BaseURLMiddleware
@@ -223,6 +225,8 @@ class KeystoneClient(Calls, Session, Readers, ResourceMethods):
         deadline: float | None = None,
         progress: ProgressCallback | None = None,
         progress_bar: bool = False,
+        executor: Executor | None = None,
+        chunk: int | None = None,
     ) -> BatchResults[T, R]:
         """Call ``fn(item)`` for every item on ``workers`` threads sharing this client.
 
@@ -231,8 +235,33 @@ class KeystoneClient(Calls, Session, Readers, ResourceMethods):
         The connection pool grows to ``workers`` so no connection is discarded. ``deadline``
         (seconds, whole batch) stops starting new items; ``progress(done, total)`` is called
         after each item; ``progress_bar=True`` shows a tqdm bar (tqdm must be installed).
+
+        With ``executor`` (any :class:`concurrent.futures.Executor`: a
+        ``ProcessPoolExecutor``, Dask's ``distributed.Client(...).get_executor()``), the items
+        go to it in chunks of ``chunk`` items (default ``4 * workers``), each run there on
+        ``workers`` threads; ``progress`` is then called after each chunk. ``fn`` travels by
+        pickle: define it at module level, and pass :meth:`bind` to use the client in it.
         """
         check_batch(workers, deadline)
+        if executor is not None:
+            if not isinstance(executor, Executor):
+                raise TypeError(
+                    f"executor={executor!r} is not a concurrent.futures.Executor; give e.g. "
+                    "ProcessPoolExecutor(2), or leave it out for threads in this process"
+                )
+            return run_on_executor(
+                fn,
+                items,
+                executor=executor,
+                workers=workers,
+                deadline=deadline,
+                progress=progress,
+                progress_bar=progress_bar,
+                chunk=chunk,
+                clock=self._clock,
+            )
+        if chunk is not None:
+            raise ValueError("batch: chunk= splits the items for an executor; give executor= too")
         self._transport.reserve(workers)
         return run_batch(
             fn,
@@ -243,6 +272,15 @@ class KeystoneClient(Calls, Session, Readers, ResourceMethods):
             progress_bar=progress_bar,
             clock=self._clock,
         )
+
+    def bind(self, fn: Callable[[KeystoneClient, T], R]) -> Bound[KeystoneClient, T, R]:
+        """``fn(client, item)`` as a function of the item, with this client, that pickles.
+
+        For :meth:`batch` on other processes: each worker process unpickles the client once
+        (its session included: treat the pickle as a credential) and uses it for every item
+        it runs. ``fn`` itself must be picklable (defined at module level).
+        """
+        return Bound(fn, self)
 
     def atomic(
         self,

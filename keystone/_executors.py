@@ -1,0 +1,175 @@
+"""Batches on other executors: processes, and the executors of distributed engines (Dask).
+
+``client.batch(fn, items, executor=...)`` hands the items to any
+:class:`concurrent.futures.Executor` in chunks; each chunk runs in a worker as a thread batch of
+``workers`` threads (so a process pool of 2 with 32 threads each keeps 64 requests in flight
+on every core the machine has). Outcomes come back in input order with the same meaning as a
+thread batch's: a value or the exception of each item, ``BatchDeadlineError`` for items not
+started by the deadline, ``progress`` after each chunk.
+
+The function travels by pickle to the workers, and so must be defined at module level. To use
+the client there, bind it: ``client.bind(fn)`` is a picklable ``fn(item)`` that calls
+``fn(client, item)`` with the client as pickled (its session included), unpickled once per
+worker process and then reused by every chunk that process runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pickle
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future, as_completed
+from typing import Any, Generic, TypeVar
+
+from keystone._batch import (
+    BatchResults,
+    Outcome,
+    ProgressCallback,
+    R,
+    T,
+    progress_bar_for,
+    run_batch,
+)
+from keystone._clock import SYSTEM_CLOCK, Clock
+from keystone._errors import BatchDeadlineError
+
+C = TypeVar("C")
+
+#: Each worker process's clients, by the token of the binding that brought them; the oldest
+#: go when there are more (a long-lived worker serves many batches).
+_CLIENTS: dict[tuple[int, str], Any] = {}
+_KEPT = 16
+_CLIENTS_LOCK = threading.Lock()
+_TOKENS = itertools.count(1)
+
+
+class Bound(Generic[C, T, R]):
+    """``fn`` with a client: called with an item, it calls ``fn(client, item)``.
+
+    Pickles as the function, the pickled client and a token; unpickled in a worker process,
+    the client is rebuilt once there (per token) and shared by every call in that process.
+    """
+
+    def __init__(self, fn: Callable[[C, T], R], client: C) -> None:
+        if not callable(fn):
+            raise TypeError(f"bind: fn must be a function of (client, item), not {fn!r}")
+        self.fn = fn
+        self.client = client
+        self._token = f"{os.getpid()}-{next(_TOKENS)}"
+        self._pickled: bytes | None = None
+
+    def __call__(self, item: T) -> R:
+        return self.fn(self.client, item)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._pickled is None:
+            self._pickled = pickle.dumps(self.client)
+        return (_rebound, (self.fn, self._token, self._pickled))
+
+    def __repr__(self) -> str:
+        name = getattr(self.fn, "__qualname__", repr(self.fn))
+        return f"<Bound {name} to {self.client!r}>"
+
+
+def _rebound(fn: Callable[[Any, Any], Any], token: str, pickled: bytes) -> Bound[Any, Any, Any]:
+    """The other side of :meth:`Bound.__reduce__`: the process's client for ``token``."""
+    key = (os.getpid(), token)  # a forked worker must not reuse its parent's entry
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = _CLIENTS[key] = pickle.loads(pickled)
+            while len(_CLIENTS) > _KEPT:
+                del _CLIENTS[next(iter(_CLIENTS))]
+    bound: Bound[Any, Any, Any] = Bound.__new__(Bound)
+    bound.fn, bound.client, bound._token, bound._pickled = fn, client, token, pickled
+    return bound
+
+
+def run_chunk(
+    fn: Callable[[T], R], items: Sequence[T], workers: int, ends_at: float | None
+) -> list[tuple[Any, BaseException | None]]:
+    """One chunk, in a worker: its items on ``workers`` threads; ``(value, error)`` each.
+
+    ``ends_at`` is the batch's deadline on the wall clock (the same in every process and on
+    every machine whose clock is set), or ``None``.
+    """
+    left = None if ends_at is None else ends_at - time.time()
+    if left is not None and left <= 0:
+        error = BatchDeadlineError(
+            "batch item was not started: the deadline passed before its chunk started; "
+            "nothing was sent for it"
+        )
+        return [(None, error) for _ in items]
+    results = run_batch(fn, items, workers=min(workers, max(1, len(items))), deadline=left)
+    return [(outcome.value, outcome.error) for outcome in results]
+
+
+def _chunk_size(total: int, workers: int, chunk: int | None) -> int:
+    if chunk is not None:
+        return chunk
+    return max(1, min(workers * 4, total))
+
+
+def run_on_executor(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    executor: Executor,
+    workers: int,
+    deadline: float | None = None,
+    progress: ProgressCallback | None = None,
+    progress_bar: bool = False,
+    chunk: int | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> BatchResults[T, R]:
+    """``fn`` over ``items`` on ``executor``, in chunks of thread batches; see the module."""
+    if not callable(fn):
+        raise TypeError(f"batch: fn must be a function of one item, not {fn!r}")
+    if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1):
+        raise ValueError(f"batch: chunk={chunk!r} must be a positive number of items, or None")
+    inputs = list(items)
+    size = _chunk_size(len(inputs), workers, chunk)
+    bar = progress_bar_for(len(inputs)) if progress_bar else None
+    started = clock.monotonic()
+    ends_at = None if deadline is None else time.time() + deadline
+    outcomes: list[Outcome[T, R] | None] = [None] * len(inputs)
+    futures: dict[Future[list[tuple[Any, BaseException | None]]], int] = {}
+    try:
+        for start in range(0, len(inputs), size):
+            part = inputs[start : start + size]
+            futures[executor.submit(run_chunk, fn, part, workers, ends_at)] = start
+        done = 0
+        for future in as_completed(futures):
+            start = futures[future]
+            part = inputs[start : start + size]
+            try:
+                pairs = future.result()
+            except (pickle.PicklingError, AttributeError, TypeError) as exc:
+                if "pickle" in str(exc).lower():
+                    raise TypeError(
+                        f"batch: the function cannot be sent to the executor's workers ({exc}). "
+                        "Define it at module level, and to use the client in it pass "
+                        "client.bind(fn) with fn(client, item)"
+                    ) from exc
+                pairs = [(None, exc)] * len(part)
+            except Exception as exc:  # the chunk's task itself failed (e.g. a worker died)
+                pairs = [(None, exc)] * len(part)
+            for offset, (value, error) in enumerate(pairs):
+                index = start + offset
+                outcomes[index] = Outcome(index, inputs[index], value=value, error=error)
+            done += len(part)
+            if progress is not None:
+                progress(done, len(inputs))
+            if bar is not None:
+                bar.update(len(part))
+    except BaseException:
+        for pending in futures:
+            pending.cancel()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    return BatchResults([o for o in outcomes if o is not None], clock.monotonic() - started)

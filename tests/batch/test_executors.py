@@ -1,0 +1,152 @@
+"""``client.batch(..., executor=...)``: processes and Dask, against a v0.10.9 emulator.
+
+The functions are at module level: they travel to the workers by pickle.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from keystone import BatchDeadlineError, KeystoneClient, NotFoundError
+from keystone.testing import KeystoneEmulator
+
+
+def name_and_process(client: KeystoneClient, pk: int) -> tuple[str, int, str]:
+    record = client.retrieve_cluster(pk=pk)
+    assert record is not None
+    return record["name"], os.getpid(), client.whoami()["username"]
+
+
+def update_or_fail(client: KeystoneClient, pk: int) -> int:
+    return int(client.update_cluster(pk=pk, data={"description": "checked"})["id"])
+
+
+def slow(client: KeystoneClient, pk: int) -> int:
+    time.sleep(0.3)
+    return pk
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[KeystoneEmulator]:
+    with KeystoneEmulator(api="0.10.9", user_throttle=None) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(emulator: KeystoneEmulator) -> Iterator[KeystoneClient]:
+    client = KeystoneClient(emulator.url)
+    client.login(emulator.admin_username, emulator.admin_password)  # a session, with CSRF
+    yield client
+    client.logout()
+
+
+@pytest.fixture(scope="module")
+def clusters(client: KeystoneClient) -> list[int]:
+    return [client.create_cluster(name=f"exec-{n:02}")["id"] for n in range(24)]
+
+
+@pytest.fixture(scope="module")
+def processes() -> Iterator[ProcessPoolExecutor]:
+    with ProcessPoolExecutor(2) as pool:
+        yield pool
+
+
+def test_processes_run_the_items_with_the_pickled_session(
+    client: KeystoneClient, clusters: list[int], processes: ProcessPoolExecutor
+) -> None:
+    seen: list[tuple[int, int]] = []
+    results = client.batch(
+        client.bind(name_and_process),
+        clusters,
+        executor=processes,
+        workers=4,
+        chunk=5,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert [o.value[0] for o in results] == [f"exec-{n:02}" for n in range(24)]  # type: ignore[index]
+    assert {o.value[2] for o in results} == {"admin"}  # type: ignore[index]  # logged in there
+    pids = {o.value[1] for o in results}  # type: ignore[index]
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert seen[-1] == (24, 24) and len(seen) == 5  # one call a chunk: 5, 5, 5, 5, 4
+
+
+def test_each_items_error_comes_back_typed(
+    client: KeystoneClient, clusters: list[int], processes: ProcessPoolExecutor
+) -> None:
+    results = client.batch(
+        client.bind(update_or_fail), [clusters[0], 999_999, clusters[1]], executor=processes
+    )
+    assert results[0].ok and results[2].ok
+    error = results[1].error
+    assert isinstance(error, NotFoundError) and error.status_code == 404
+    assert "999999" in str(error)
+    session = client.auth.active._jar.value("sessionid", time.time())  # type: ignore[union-attr]
+    assert session and session.encode() not in pickle.dumps(error)  # came back without it
+
+
+def test_the_deadline_holds_across_processes(
+    client: KeystoneClient, processes: ProcessPoolExecutor
+) -> None:
+    results = client.batch(
+        client.bind(slow), list(range(1, 17)), executor=processes, workers=1, chunk=2, deadline=0.5
+    )
+    late = [o for o in results if isinstance(o.error, BatchDeadlineError)]
+    done = [o for o in results if o.ok]
+    assert done and late and len(done) + len(late) == 16
+    assert all("nothing was sent" in str(o.error) for o in late)
+
+
+def test_a_function_that_cannot_travel_is_refused_with_what_to_do(
+    client: KeystoneClient, processes: ProcessPoolExecutor
+) -> None:
+    with pytest.raises(TypeError, match="Define it at module level"):
+        client.batch(lambda pk: pk, [1, 2], executor=processes)
+    with pytest.raises(TypeError, match=r"not a concurrent\.futures\.Executor"):
+        client.batch(str, [1], executor="processes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="chunk="):
+        client.batch(str, [1], executor=processes, chunk=0)
+    with pytest.raises(ValueError, match="give executor= too"):
+        client.batch(str, [1], chunk=2)
+
+
+def test_a_thread_executor_shares_the_client_without_pickling(
+    client: KeystoneClient, clusters: list[int]
+) -> None:
+    threads: set[str] = set()
+
+    def where(c: KeystoneClient, pk: int) -> int:
+        assert c is client  # nothing was pickled
+        threads.add(threading.current_thread().name)
+        return pk
+
+    with ThreadPoolExecutor(3) as pool:
+        results = client.batch(client.bind(where), clusters, executor=pool, workers=2)
+    assert results.values == clusters and len(threads) > 1
+
+
+def test_dask_runs_the_batch_on_a_local_cluster(
+    client: KeystoneClient, clusters: list[int]
+) -> None:
+    distributed: Any = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as dask,
+    ):
+        results = client.batch(
+            client.bind(name_and_process), clusters[:12], executor=dask.get_executor(), chunk=4
+        )
+        failing = client.batch(client.bind(update_or_fail), [999_998], executor=dask.get_executor())
+    assert [o.value[0] for o in results] == [f"exec-{n:02}" for n in range(12)]  # type: ignore[index]
+    assert os.getpid() not in {o.value[1] for o in results}  # type: ignore[index]
+    assert isinstance(failing[0].error, NotFoundError)
