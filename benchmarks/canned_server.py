@@ -3,7 +3,9 @@
 It answers Keystone-shaped JSON whatever the method: ``/allocations/clusters/<id>/`` gives one
 record, ``/allocations/clusters/`` a list of ``--list-size`` records, ``/version/`` the text
 ``0.0.0``, ``/authentication/login/`` a session login (Keystone 0.4+'s ``sessionid`` and
-``csrftoken`` cookies); ``--latency`` delays every response without blocking other
+``csrftoken`` cookies), and ``/allocations/requests/`` the same ``--list-size`` records the way
+Keystone 0.4 and later page them (``_limit``/``_offset``, at most 1000 a page, with ``count``
+and a ``next`` link); ``--latency`` delays every response without blocking other
 connections. Run it in its own process so its CPU time is not counted against the client
 being measured::
 
@@ -17,6 +19,8 @@ import asyncio
 import contextlib
 import json
 import re
+import urllib.parse
+from typing import Any
 
 _DETAIL = re.compile(rb"^/[a-z]+/[a-z]+/\d+/")
 
@@ -47,7 +51,7 @@ _SESSION_COOKIES = (
 
 
 class CannedProtocol(asyncio.Protocol):
-    def __init__(self, responses: dict[str, bytes], latency: float) -> None:
+    def __init__(self, responses: dict[str, Any], latency: float) -> None:
         self.responses = responses
         self.latency = latency
         self.buffer = b""
@@ -73,8 +77,11 @@ class CannedProtocol(asyncio.Protocol):
             if len(self.buffer) < total:
                 return
             self.buffer = self.buffer[total:]
-            target = head.split(b" ", 2)[1].split(b"?", 1)[0]
-            if target.startswith(b"/version/"):
+            raw_target = head.split(b" ", 2)[1]
+            target = raw_target.split(b"?", 1)[0]
+            if target.startswith(b"/allocations/requests/"):
+                payload = self.responses["pages"](raw_target)
+            elif target.startswith(b"/version/"):
                 payload = self.responses["version"]
             elif target.startswith(b"/authentication/login/"):
                 payload = self.responses["login"]
@@ -92,8 +99,37 @@ class CannedProtocol(asyncio.Protocol):
             self.transport.write(payload)
 
 
-def build_responses(list_size: int) -> dict[str, bytes]:
+class Pages:
+    """The list in Keystone 0.4+'s pages: each (offset, limit) built once, then reused."""
+
+    def __init__(self, records: int, host: str) -> None:
+        self.records = [record(i) for i in range(1, records + 1)]
+        self.host = host
+        self.cache: dict[tuple[int, int], bytes] = {}
+
+    def __call__(self, target: bytes) -> bytes:
+        query = dict(urllib.parse.parse_qsl(target.partition(b"?")[2].decode()))
+        limit = min(int(query.get("_limit", 100)), 1000)
+        offset = int(query.get("_offset", 0))
+        key = (offset, limit)
+        if key not in self.cache:
+            count = len(self.records)
+            link = None
+            if offset + limit < count:
+                link = f"{self.host}allocations/requests/?_limit={limit}&_offset={offset + limit}"
+            body = {
+                "count": count,
+                "next": link,
+                "previous": None,
+                "results": self.records[offset : offset + limit],
+            }
+            self.cache[key] = _response(json.dumps(body).encode())
+        return self.cache[key]
+
+
+def build_responses(list_size: int, host: str = "") -> dict[str, Any]:
     return {
+        "pages": Pages(list_size, host),
         "detail": _response(json.dumps(record(1)).encode()),
         "list": _response(json.dumps([record(i) for i in range(1, list_size + 1)]).encode()),
         "version": _response(b"0.0.0", b"text/html; charset=utf-8"),
@@ -102,12 +138,14 @@ def build_responses(list_size: int) -> dict[str, bytes]:
 
 
 async def serve(host: str, port: int, latency: float, list_size: int) -> None:
-    responses = build_responses(list_size)
     loop = asyncio.get_running_loop()
+    responses: dict[str, Any] = {}
     server = await loop.create_server(
         lambda: CannedProtocol(responses, latency), host, port, backlog=1024
     )
-    print("PORT", server.sockets[0].getsockname()[1], flush=True)
+    bound = server.sockets[0].getsockname()[1]
+    responses.update(build_responses(list_size, f"http://{host}:{bound}/"))
+    print("PORT", bound, flush=True)
     async with server:
         await server.serve_forever()
 

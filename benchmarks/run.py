@@ -1,6 +1,6 @@
 """Run the benchmark suites; write ``benchmarks/results/latest.{md,json,png}``.
 
-    python benchmarks/run.py [--rounds 7] [--requests 2000] [--only cpu,batch,memory]
+    python benchmarks/run.py [--rounds 7] [--requests 2000] [--only cpu,batch,pages,jobs,memory]
 
 Every figure comes from this one run on this machine: CPU figures are medians of alternating
 rounds, ratios are against raw urllib3 measured in the same run.
@@ -17,7 +17,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import batch_bench
+import jobs_bench
 import memory_bench
+import pages_bench
 from cases import single_request_cases
 from chart import draw
 from harness import HERE, canned_server, machine_note, measure, table
@@ -25,7 +27,7 @@ from harness import HERE, canned_server, machine_note, measure, table
 from keystone import KeystoneClient
 
 BASELINE = "raw urllib3 + json.loads"
-SUITES = ("cpu", "batch", "memory")
+SUITES = ("cpu", "batch", "pages", "jobs", "memory")
 
 
 def main() -> None:
@@ -35,6 +37,9 @@ def main() -> None:
     parser.add_argument("--batch-requests", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.005, help="batch server latency (s)")
     parser.add_argument("--records", type=int, default=100_000, help="memory suite list size")
+    parser.add_argument("--page-records", type=int, default=20_000, help="pages suite list size")
+    parser.add_argument("--page-latency", type=float, default=0.02, help="pages suite latency")
+    parser.add_argument("--creates", type=int, default=1000, help="jobs suite creates")
     parser.add_argument("--only", default=",".join(SUITES), help="comma-separated suites")
     args = parser.parse_args()
     suites = [s for s in args.only.split(",") if s]
@@ -66,6 +71,24 @@ def main() -> None:
         )
         data["batch_seconds"] = {k: round(v, 3) for k, v in timings.items()}
         data["batch_title"] = f"{args.batch_requests} GETs, {args.latency * 1000:.0f} ms latency"
+
+    if "pages" in suites:
+        with canned_server(latency=args.page_latency, list_size=args.page_records) as url:
+            pages = pages_bench.run(url, records=args.page_records, workers=(4, 8))
+        sections.append(
+            "### Reading a paginated list\n\n" + pages_bench.table(pages, args.page_latency)
+        )
+        data["pages_seconds"] = {k: round(v, 3) for k, v in pages["seconds"].items()}
+        data["pages_peak_bytes"] = {
+            k: pages[k] for k in ("page_peak", "iter_peak", "retrieve_peak")
+        }
+
+    if "jobs" in suites:
+        jobs = jobs_bench.run(creates=args.creates)
+        sections.append(
+            "### Creates: threads vs atomic jobs\n\n" + jobs_bench.table(jobs, args.creates)
+        )
+        data["jobs_seconds"] = {k: round(v, 3) for k, v in jobs.items()}
 
     if "memory" in suites:
         modes = ("raw", "http_get") + (

@@ -12,14 +12,21 @@ for that profile (``emulators={"0.10.9": ..., "0.10.9 tls": ...}``); the other b
 against ``emulator``. A guide written for readers of either generation runs once per profile
 instead (``reader=emulator``): the unmarked blocks and those marked for that emulator's profile
 run against it, in order, and the blocks marked for another profile are left out.
+
+A block marked ```` ```python file=my_batch.py ```` is a module of the reader's: it is written to
+a folder on ``sys.path`` (and on ``PYTHONPATH``, for worker processes the guide starts) for
+later blocks to import, instead of being run.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
-from collections.abc import Mapping
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -76,6 +83,28 @@ def for_emulator(code: str, emulator: KeystoneEmulator) -> str:
     return code
 
 
+@contextlib.contextmanager
+def _module_folder() -> Iterator[Path]:
+    """A folder for the guide's modules, importable here and in the processes it starts."""
+    with tempfile.TemporaryDirectory(prefix="guide-modules-") as folder:
+        saved_path, saved_env = list(sys.path), os.environ.get("PYTHONPATH")
+        sys.path.insert(0, folder)
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [folder, saved_env]))
+        before = set(sys.modules)
+        try:
+            yield Path(folder)
+        finally:
+            sys.path[:] = saved_path
+            if saved_env is None:
+                os.environ.pop("PYTHONPATH", None)
+            else:
+                os.environ["PYTHONPATH"] = saved_env
+            for name in set(sys.modules) - before:
+                module = sys.modules[name]
+                if str(getattr(module, "__file__", "") or "").startswith(folder):
+                    del sys.modules[name]
+
+
 def run_guide(
     path: Path,
     *,
@@ -95,21 +124,26 @@ def run_guide(
     if reader is not None:
         emulator, emulators = reader, {reader.api: reader}
     scope: dict[str, Any] = namespace if namespace is not None else {"__name__": path.stem}
-    for line, code, profile in guide_blocks(path.read_text(encoding="utf-8")):
-        if line in skip:
-            continue
-        target = emulator
-        if reader is not None and profile and profile != reader.api:
-            continue  # written for readers of another generation
-        if profile:
-            target = (emulators or {}).get(profile)
-            if target is None:
-                raise LookupError(
-                    f"{path.name}:{line}: the block is written for a {profile!r} server; give "
-                    f"run_guide(..., emulators={{{profile!r}: KeystoneEmulator(...)}})"
-                )
-        source = for_emulator(code, target) if target is not None else code
-        compiled = compile("\n" * (line - 1) + source, str(path), "exec")
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compiled, scope)
+    with _module_folder() as modules:
+        for line, code, profile in guide_blocks(path.read_text(encoding="utf-8")):
+            if line in skip:
+                continue
+            target = emulator
+            if profile.startswith("file="):
+                source = for_emulator(code, emulator) if emulator is not None else code
+                (modules / profile.removeprefix("file=")).write_text(source, encoding="utf-8")
+                continue
+            if reader is not None and profile and profile != reader.api:
+                continue  # written for readers of another generation
+            if profile:
+                target = (emulators or {}).get(profile)
+                if target is None:
+                    raise LookupError(
+                        f"{path.name}:{line}: the block is written for a {profile!r} server; "
+                        f"give run_guide(..., emulators={{{profile!r}: KeystoneEmulator(...)}})"
+                    )
+            source = for_emulator(code, target) if target is not None else code
+            compiled = compile("\n" * (line - 1) + source, str(path), "exec")
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compiled, scope)
     return scope

@@ -51,10 +51,19 @@ def test_authentication_guide_runs(emulator: KeystoneEmulator) -> None:
         assert current.stats.count(status=403) + secure.stats.count(status=403) == 0
 
 
-def test_batch_jobs_guide_runs(emulator: KeystoneEmulator) -> None:
-    scope = run_guide(DOCS / "batch_jobs.md", emulator=emulator)
+@pytest.mark.parametrize("api", ["0.3.26", "0.10.9"])
+def test_batch_jobs_guide_runs(api: str) -> None:
+    """As a reader of each generation: the shared blocks, and the atomic jobs on 0.10.9."""
+    pytest.importorskip("distributed")
+    guide = DOCS / "batch_jobs.md"
+    profiles = [block.profile for block in guide_blocks(guide.read_text(encoding="utf-8"))]
+    assert profiles.count("0.10.9") >= 3 and "file=my_batch.py" in profiles
+    with KeystoneEmulator(api=api, user_throttle=None) as server:
+        scope = run_guide(guide, reader=server)
     assert len(scope["results"]) == 20
-    assert scope["clone"].is_authenticated  # its own copy of the tokens, until it renews
+    assert scope["clone"].is_authenticated  # its own copy of the session
+    assert scope["on_processes"].values == scope["on_dask"].values == scope["names"]
+    assert ("job" in scope) == (api == "0.10.9")
 
 
 def test_testing_guide_runs(tmp_path: Path) -> None:

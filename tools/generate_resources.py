@@ -122,7 +122,7 @@ _LIST_ARGS = (
     "and match every record). ``search=`` (sent as ``_search``) matches text in the records; "
     "``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a "
     "list of them; both need a server that has them (Keystone 0.4 and later). A paginated "
-    "list that announces its count has its pages read ``workers`` at a time (default 4; 1 "
+    "list that announces its count has its pages read ``workers`` at a time (default 8; 1 "
     "reads them one after another), in order, each checked against the one before: if the "
     "collection shifted under the walk, ``PaginationError`` says so instead of records going "
     "missing."

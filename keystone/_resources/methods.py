@@ -117,7 +117,7 @@ class ResourceMethods(RequesterBase):
         record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
         a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
         order, each checked against the one before: if the collection shifted under the walk,
         ``PaginationError`` says so instead of records going missing.
 
@@ -268,7 +268,7 @@ class ResourceMethods(RequesterBase):
         record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
         a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
         order, each checked against the one before: if the collection shifted under the walk,
         ``PaginationError`` says so instead of records going missing.
 
@@ -421,7 +421,7 @@ class ResourceMethods(RequesterBase):
         every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
         (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
         both need a server that has them (Keystone 0.4 and later). A paginated list that announces
-        its count has its pages read ``workers`` at a time (default 4; 1 reads them one after
+        its count has its pages read ``workers`` at a time (default 8; 1 reads them one after
         another), in order, each checked against the one before: if the collection shifted under the
         walk, ``PaginationError`` says so instead of records going missing.
 
@@ -572,7 +572,7 @@ class ResourceMethods(RequesterBase):
         and match every record). ``search=`` (sent as ``_search``) matches text in the records;
         ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
         of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
-        announces its count has its pages read ``workers`` at a time (default 4; 1 reads them one
+        announces its count has its pages read ``workers`` at a time (default 8; 1 reads them one
         after another), in order, each checked against the one before: if the collection shifted
         under the walk, ``PaginationError`` says so instead of records going missing.
 
@@ -728,7 +728,7 @@ class ResourceMethods(RequesterBase):
         record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
         a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
         order, each checked against the one before: if the collection shifted under the walk,
         ``PaginationError`` says so instead of records going missing.
 
@@ -884,7 +884,7 @@ class ResourceMethods(RequesterBase):
         record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
         a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
         order, each checked against the one before: if the collection shifted under the walk,
         ``PaginationError`` says so instead of records going missing.
 
@@ -1040,7 +1040,7 @@ class ResourceMethods(RequesterBase):
         every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
         (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
         both need a server that has them (Keystone 0.4 and later). A paginated list that announces
-        its count has its pages read ``workers`` at a time (default 4; 1 reads them one after
+        its count has its pages read ``workers`` at a time (default 8; 1 reads them one after
         another), in order, each checked against the one before: if the collection shifted under the
         walk, ``PaginationError`` says so instead of records going missing.
 
@@ -1196,7 +1196,7 @@ class ResourceMethods(RequesterBase):
         ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
         a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
         order, each checked against the one before: if the collection shifted under the walk,
         ``PaginationError`` says so instead of records going missing.
 
@@ -1351,7 +1351,7 @@ class ResourceMethods(RequesterBase):
         match every record). ``search=`` (sent as ``_search``) matches text in the records;
         ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
         of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
-        announces its count has its pages read ``workers`` at a time (default 4; 1 reads them one
+        announces its count has its pages read ``workers`` at a time (default 8; 1 reads them one
         after another), in order, each checked against the one before: if the collection shifted
         under the walk, ``PaginationError`` says so instead of records going missing.
 
@@ -1505,7 +1505,7 @@ class ResourceMethods(RequesterBase):
         ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
         a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
         order, each checked against the one before: if the collection shifted under the walk,
         ``PaginationError`` says so instead of records going missing.
 
@@ -1657,7 +1657,7 @@ class ResourceMethods(RequesterBase):
         ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
         a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
         order, each checked against the one before: if the collection shifted under the walk,
         ``PaginationError`` says so instead of records going missing.
 
@@ -1809,7 +1809,7 @@ class ResourceMethods(RequesterBase):
         record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
         a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
         order, each checked against the one before: if the collection shifted under the walk,
         ``PaginationError`` says so instead of records going missing.
 
@@ -1942,7 +1942,7 @@ class ResourceMethods(RequesterBase):
         record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
         ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
         a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 4; 1 reads them one after another), in
+        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
         order, each checked against the one before: if the collection shifted under the walk,
         ``PaginationError`` says so instead of records going missing.
 
@@ -2083,7 +2083,7 @@ class ResourceMethods(RequesterBase):
         match every record). ``search=`` (sent as ``_search``) matches text in the records;
         ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
         of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
-        announces its count has its pages read ``workers`` at a time (default 4; 1 reads them one
+        announces its count has its pages read ``workers`` at a time (default 8; 1 reads them one
         after another), in order, each checked against the one before: if the collection shifted
         under the walk, ``PaginationError`` says so instead of records going missing.
 
@@ -2219,7 +2219,7 @@ class ResourceMethods(RequesterBase):
         match every record). ``search=`` (sent as ``_search``) matches text in the records;
         ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
         of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
-        announces its count has its pages read ``workers`` at a time (default 4; 1 reads them one
+        announces its count has its pages read ``workers`` at a time (default 8; 1 reads them one
         after another), in order, each checked against the one before: if the collection shifted
         under the walk, ``PaginationError`` says so instead of records going missing.
 
@@ -2324,7 +2324,7 @@ class ResourceMethods(RequesterBase):
         every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
         (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
         both need a server that has them (Keystone 0.4 and later). A paginated list that announces
-        its count has its pages read ``workers`` at a time (default 4; 1 reads them one after
+        its count has its pages read ``workers`` at a time (default 8; 1 reads them one after
         another), in order, each checked against the one before: if the collection shifted under the
         walk, ``PaginationError`` says so instead of records going missing.
 
@@ -2428,7 +2428,7 @@ class ResourceMethods(RequesterBase):
         every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
         (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
         both need a server that has them (Keystone 0.4 and later). A paginated list that announces
-        its count has its pages read ``workers`` at a time (default 4; 1 reads them one after
+        its count has its pages read ``workers`` at a time (default 8; 1 reads them one after
         another), in order, each checked against the one before: if the collection shifted under the
         walk, ``PaginationError`` says so instead of records going missing.
 
@@ -2531,7 +2531,7 @@ class ResourceMethods(RequesterBase):
         match every record). ``search=`` (sent as ``_search``) matches text in the records;
         ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
         of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
-        announces its count has its pages read ``workers`` at a time (default 4; 1 reads them one
+        announces its count has its pages read ``workers`` at a time (default 8; 1 reads them one
         after another), in order, each checked against the one before: if the collection shifted
         under the walk, ``PaginationError`` says so instead of records going missing.
 
@@ -2614,7 +2614,7 @@ class ResourceMethods(RequesterBase):
         every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
         (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
         both need a server that has them (Keystone 0.4 and later). A paginated list that announces
-        its count has its pages read ``workers`` at a time (default 4; 1 reads them one after
+        its count has its pages read ``workers`` at a time (default 8; 1 reads them one after
         another), in order, each checked against the one before: if the collection shifted under the
         walk, ``PaginationError`` says so instead of records going missing.
 

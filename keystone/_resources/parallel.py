@@ -39,7 +39,7 @@ from keystone._response import Response
 LIMIT_PARAM = "_limit"
 OFFSET_PARAM = "_offset"
 #: How many pages a list reads at once unless told otherwise (``workers=``).
-DEFAULT_WORKERS = 4
+DEFAULT_WORKERS = 8
 
 #: Fetches one page: the absolute URL in, the answer out (raises for an error answer).
 Fetch = Callable[[str], Response]
