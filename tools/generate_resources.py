@@ -233,10 +233,10 @@ _ITER = '''
 
 @WHERE@
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_@NAME@`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """

@@ -159,10 +159,10 @@ class ResourceMethods(RequesterBase):
 
         ``GET allocations/allocations/`` (following next-page links).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_allocation`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -310,10 +310,10 @@ class ResourceMethods(RequesterBase):
 
         ``GET allocations/clusters/`` (following next-page links).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_cluster`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -463,10 +463,10 @@ class ResourceMethods(RequesterBase):
 
         ``GET allocations/requests/`` (following next-page links).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_request`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -614,10 +614,10 @@ class ResourceMethods(RequesterBase):
 
         ``GET allocations/reviews/`` (following next-page links).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_review`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -771,10 +771,10 @@ class ResourceMethods(RequesterBase):
         ``GET allocations/attachments/`` (following next-page links) on Keystone 0.4 and later.
         Keystone 0.3.x servers have no attachments.
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_attachment`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -927,10 +927,10 @@ class ResourceMethods(RequesterBase):
         ``GET allocations/comments/`` (following next-page links) on Keystone 0.4 and later.
         Keystone 0.3.x servers have no comments.
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_comment`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -1083,10 +1083,10 @@ class ResourceMethods(RequesterBase):
         ``GET users/researchgroups/`` (following next-page links) on Keystone 0.3.x. Keystone 0.4
         and later servers have no research groups (use the ``team`` methods instead).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_research_group`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -1238,10 +1238,10 @@ class ResourceMethods(RequesterBase):
         ``GET users/teams/`` (following next-page links) on Keystone 0.4 and later. Keystone 0.3.x
         servers have no teams (use the ``research_group`` methods instead).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_team`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -1394,10 +1394,10 @@ class ResourceMethods(RequesterBase):
         ``GET users/memberships/`` (following next-page links) on Keystone 0.4 and later. Keystone
         0.3.x servers have no team memberships.
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_membership`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -1546,10 +1546,10 @@ class ResourceMethods(RequesterBase):
 
         ``GET users/users/`` (following next-page links).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_user`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -1699,10 +1699,10 @@ class ResourceMethods(RequesterBase):
 
         ``GET research/grants/`` (following next-page links).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_grant`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -1851,10 +1851,10 @@ class ResourceMethods(RequesterBase):
 
         ``GET research/publications/`` (following next-page links).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_publication`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -1985,10 +1985,10 @@ class ResourceMethods(RequesterBase):
         ``GET notifications/notifications/`` (following next-page links) on Keystone 0.4 and later.
         Keystone 0.3.x servers have no notifications.
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_notification`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -2126,10 +2126,10 @@ class ResourceMethods(RequesterBase):
         ``GET notifications/preferences/`` (following next-page links) on Keystone 0.4 and later.
         Keystone 0.3.x servers have no notification preferences.
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_preference`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -2262,10 +2262,10 @@ class ResourceMethods(RequesterBase):
         ``GET logs/apps/`` (following next-page links) on Keystone 0.3.x. Keystone 0.4 and later
         servers have no application log records (use the ``audit_log`` methods instead).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_app_log`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -2367,10 +2367,10 @@ class ResourceMethods(RequesterBase):
         ``GET logs/audit/`` (following next-page links) on Keystone 0.4 and later. Keystone 0.3.x
         servers have no audit log records (use the ``app_log`` methods instead).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_audit_log`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -2470,10 +2470,10 @@ class ResourceMethods(RequesterBase):
 
         ``GET logs/requests/`` (following next-page links).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_request_log`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -2573,10 +2573,10 @@ class ResourceMethods(RequesterBase):
 
         ``GET logs/tasks/`` (following next-page links).
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_task_result`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """
@@ -2646,10 +2646,10 @@ class ResourceMethods(RequesterBase):
         ``GET logs/feed/`` (following next-page links) on Keystone 0.4 and later. Keystone 0.3.x
         servers have no activity feed entries.
 
-        For walking large collections in bounded memory: at most ``workers`` pages are read
-        ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by default,
-        the largest page the server serves); servers that do not paginate ignore it and send
-        every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
+        For walking large collections in bounded memory: at most ``workers`` pages (default 4)
+        are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
+        default, the largest page the server serves); servers that do not paginate ignore it
+        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
         ``retrieve_feed_entry`` and are checked when this is called, before the first request
         (which may first find out the server's generation).
         """

@@ -30,7 +30,7 @@ from keystone._resources.endpoints import (
 from keystone._resources.files import has_files, multipart
 from keystone._resources.keys import record_key
 from keystone._resources.pages import MAX_PAGE_SIZE, PAGE_SIZE_PARAM
-from keystone._resources.parallel import DEFAULT_WORKERS, check_workers
+from keystone._resources.parallel import DEFAULT_WORKERS, ITER_WORKERS, check_workers
 from keystone._resources.spec import Endpoint, Operation, Resource, record_endpoint
 from keystone._resources.walk import walk
 from keystone._response import Response
@@ -172,6 +172,7 @@ def iterate(
     workers: int | None = None,
     *,
     method: str | None = None,
+    default_workers: int = ITER_WORKERS,
 ) -> Iterator[dict[str, Any]]:
     """Every matching record, a bounded window of pages in memory at a time.
 
@@ -183,7 +184,7 @@ def iterate(
     """
     method = method or f"iter_{resource.name}"
     timeout = checked_timeout(timeout)
-    workers = DEFAULT_WORKERS if workers is None else check_workers(workers, method)
+    workers = default_workers if workers is None else check_workers(workers, method)
     query = list_query(filters, method, search, order, page_size)
     generation, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
     check_list(query, endpoint, generation, **_checks(client, resource, method))
@@ -223,7 +224,18 @@ def retrieve_all(
     """Every matching record, all pages read (``workers`` at once where the list allows it)."""
     method = f"retrieve_{resource.name}"
     return list(
-        iterate(client, resource, filters, None, timeout, search, order, workers, method=method)
+        iterate(
+            client,
+            resource,
+            filters,
+            None,
+            timeout,
+            search,
+            order,
+            workers,
+            method=method,
+            default_workers=DEFAULT_WORKERS,
+        )
     )
 
 

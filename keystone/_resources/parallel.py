@@ -38,8 +38,12 @@ from keystone._response import Response
 
 LIMIT_PARAM = "_limit"
 OFFSET_PARAM = "_offset"
-#: How many pages a list reads at once unless told otherwise (``workers=``).
+#: How many pages ``retrieve_`` reads at once unless told otherwise (``workers=``): the whole
+#: list is kept anyway, so the pages in flight add little and speed is what counts.
 DEFAULT_WORKERS = 8
+#: The same for ``iter_``, which is chosen to keep memory flat: each page in flight is held
+#: as the bytes the server sent until its turn, so fewer of them.
+ITER_WORKERS = 4
 
 #: Fetches one page: the absolute URL in, the answer out (raises for an error answer).
 Fetch = Callable[[str], Response]
