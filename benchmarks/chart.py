@@ -18,7 +18,7 @@ def draw(results: dict[str, Any], path: Path) -> bool:
     cpu = results.get("cpu_us_per_request", {})
     batch = results.get("batch_seconds", {})
     panels = [p for p in (cpu, batch) if p]
-    figure, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5), squeeze=False)
+    figure, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4.5), squeeze=False)
     index = 0
     if cpu:
         ax = axes[0][index]
@@ -35,12 +35,13 @@ def draw(results: dict[str, Any], path: Path) -> bool:
         base = batch["sequential"]
         names = list(batch)
         speedups = [base / batch[n] for n in names]
-        ax.bar(names, speedups, color="#228833")
-        ax.set_ylabel("speed-up vs sequential (higher is better)")
+        ax.barh(names, speedups, color="#228833")
+        ax.invert_yaxis()
+        ax.set_xlabel("speed-up vs sequential (higher is better)")
         ax.set_title(results.get("batch_title", "Batch of GETs"))
-        ax.tick_params(axis="x", labelrotation=20)
-        for x, value in enumerate(speedups):
-            ax.text(x, value, f"{value:.1f}x", ha="center", va="bottom")
+        ax.set_xlim(0, max(speedups) * 1.15)  # room for the figures at the bars' ends
+        for y, value in enumerate(speedups):
+            ax.text(value, y, f" {value:.1f}x", va="center")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -20,6 +20,7 @@ import tracemalloc
 from typing import Any
 
 from keystone import KeystoneClient
+from keystone._resources.parallel import ITER_WORKERS
 
 LIST = "allocations/requests/"
 
@@ -93,7 +94,7 @@ def table(result: dict[str, Any], latency: float) -> str:
         "| memory while reading the list | peak | pages' worth |",
         "|---|---:|---:|",
         f"| one page decoded (the unit) | {page / 1e6:.1f} MB | 1.0 |",
-        f"| iter_request(), default 8 workers | {result['iter_peak'] / 1e6:.1f} MB | "
+        f"| iter_request(), default {ITER_WORKERS} workers | {result['iter_peak'] / 1e6:.1f} MB | "
         f"{result['iter_peak'] / page:.1f} |",
         f"| retrieve_request() (the whole list) | {result['retrieve_peak'] / 1e6:.1f} MB | "
         f"{result['retrieve_peak'] / page:.1f} |",
