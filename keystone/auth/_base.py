@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 
 from keystone._clock import SYSTEM_CLOCK, Clock
+from keystone._errors import shown_url
 from keystone._request import Request
 from keystone._response import Response
 from keystone._servers import Generation
@@ -82,6 +83,21 @@ class AuthStrategy:
         ``client.whoami()`` uses it on servers without a whoami endpoint (Keystone 0.3.x).
         """
         return None
+
+
+def bound_once(strategy: AuthStrategy, bound: str | None, api_root: str, hint: str = "") -> str:
+    """``api_root``, once ``strategy`` (which holds a session) is sure to serve only that root.
+
+    ``bound`` is the root it was bound to before, if any; another one raises ``ValueError``
+    saying to give each client its own strategy (``hint`` adds what else the user may do).
+    """
+    if bound not in (None, api_root):
+        name = type(strategy).__name__
+        raise ValueError(
+            f"this {name} already holds the session of a client of {shown_url(bound or '')}; "
+            f"give each client of another server its own (auth={name}()){hint}"
+        )
+    return api_root
 
 
 def run_flow(flow: AuthFlow, send: Callable[[Request], Response]) -> Response | None:

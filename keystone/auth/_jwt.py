@@ -21,7 +21,7 @@ from keystone._log_fields import log_fields
 from keystone._request import CallState, Request
 from keystone._response import Response
 from keystone._servers import Generation
-from keystone.auth._base import AuthFlow, AuthStrategy
+from keystone.auth._base import AuthFlow, AuthStrategy, bound_once
 from keystone.auth._tokens import Session, claims_of
 
 LOGIN_ENDPOINT = "authentication/new/"
@@ -60,13 +60,7 @@ class JWTAuth(AuthStrategy):
         self.clock = clock
 
     def bind(self, api_root: str) -> None:
-        if self._api_root not in (None, api_root):
-            raise ValueError(
-                f"this {type(self).__name__} already holds the session of a client of "
-                f"{shown_url(self._api_root or '')}; give each client of another server its own "
-                f"(auth={type(self).__name__}()), or none to get a fresh one"
-            )
-        self._api_root = api_root
+        self._api_root = bound_once(self, self._api_root, api_root, ", or none to get a fresh one")
 
     def use_server(self, generation: Generation) -> None:
         if generation is Generation.V0_4:

@@ -29,7 +29,7 @@ from keystone._redaction import DEFAULT_REDACTOR
 from keystone._request import CallState, Request
 from keystone._response import Response
 from keystone._servers import Generation
-from keystone.auth._base import AuthFlow, AuthStrategy
+from keystone.auth._base import AuthFlow, AuthStrategy, bound_once
 from keystone.auth._cookies import Cookie, CookieJar, Outgoing, set_cookie_lines
 
 LOGIN_ENDPOINT = "authentication/login/"
@@ -58,13 +58,7 @@ class SessionAuth(AuthStrategy):
         self.clock = clock
 
     def bind(self, api_root: str) -> None:
-        if self._api_root not in (None, api_root):
-            raise ValueError(
-                f"this {type(self).__name__} already holds the session of a client of "
-                f"{shown_url(self._api_root or '')}; give each client of another server its own "
-                f"(auth={type(self).__name__}())"
-            )
-        self._api_root = api_root
+        self._api_root = bound_once(self, self._api_root, api_root)
         self._referer = api_root if api_root.lower().startswith("https://") else None
 
     def use_server(self, generation: Generation) -> None:

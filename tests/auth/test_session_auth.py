@@ -37,13 +37,6 @@ def server() -> Iterator[KeystoneEmulator]:
         yield emulator
 
 
-@pytest.fixture
-def emulator(server: KeystoneEmulator) -> KeystoneEmulator:
-    server.faults.clear()
-    server.stats.reset()
-    return server
-
-
 # -- logging in ---------------------------------------------------------------------------------
 
 

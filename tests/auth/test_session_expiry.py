@@ -29,13 +29,6 @@ def server() -> Iterator[KeystoneEmulator]:
         yield emulator
 
 
-@pytest.fixture
-def emulator(server: KeystoneEmulator) -> KeystoneEmulator:
-    server.faults.clear()
-    server.stats.reset()
-    return server
-
-
 class SignallingTransport(RecordingTransport):
     """Says when a GET, its credentials on, goes to the wire."""
 

@@ -27,12 +27,6 @@ def server() -> Iterator[KeystoneEmulator]:
         yield emulator
 
 
-@pytest.fixture
-def emulator(server: KeystoneEmulator) -> KeystoneEmulator:
-    server.stats.reset()
-    return server
-
-
 def test_32_threads_share_one_session_for_20_seconds(emulator: KeystoneEmulator) -> None:
     client = logged_in(emulator, pool_maxsize=THREADS, timeout=30)
     errors: list[BaseException] = []

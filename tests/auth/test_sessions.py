@@ -41,13 +41,6 @@ def server() -> Iterator[KeystoneEmulator]:
         yield emulator
 
 
-@pytest.fixture
-def emulator(server: KeystoneEmulator) -> KeystoneEmulator:
-    server.faults.clear()
-    server.stats.reset()
-    return server
-
-
 def logged_in(emulator: KeystoneEmulator, **options: Any) -> KeystoneClient:
     options.setdefault("clock", FakeClock())
     client = KeystoneClient(emulator.url, **options)
