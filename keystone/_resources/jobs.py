@@ -40,7 +40,7 @@ from keystone._resources.endpoints import (
     list_query,
 )
 from keystone._resources.files import encode_file
-from keystone._resources.keys import record_key
+from keystone._resources.keys import record_fields, record_key
 from keystone._resources.spec import Operation, Resource
 from keystone._response import Response
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
@@ -471,17 +471,7 @@ def create(
 ) -> Step:
     """A step creating a record; file fields go as parts of the job."""
     method = f"create_{resource.name}"
-    data: dict[str, Any] = {}
-    if fields is not None:
-        if not isinstance(fields, Mapping):
-            raise TypeError(f"{method}: the positional argument must be a mapping of field values")
-        data.update(fields)
-    twice = sorted(set(data) & set(more))
-    if twice:
-        raise TypeError(
-            f"{method}: field(s) {', '.join(twice)} given both in the mapping and as keywords"
-        )
-    data.update(more)
+    data = record_fields(fields, more, method)
     path = job.path_of(resource, Operation.CREATE, None, method)
     return job._step("POST", path, data, None, file_fields(resource), method)
 

@@ -1,14 +1,16 @@
-"""Validation of record ids before they become part of a URL.
+"""Validation of what identifies and fills a record, before any request is made.
 
 An id goes into the path (``allocations/clusters/<id>/``), so anything but a positive integer
-could address a different endpoint (``"1/../users"``) or a list (``""``). It is refused with a
-``ValueError`` before any request is made.
+could address a different endpoint (``"1/../users"``) or a list (``""``): it is refused with a
+``ValueError``. A new record's fields come as a mapping, as keywords, or both, never one field
+twice.
 """
 
 from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Mapping
 from typing import Any
 
 _DIGITS = re.compile(r"[0-9]+")
@@ -36,3 +38,25 @@ def record_key(pk: Any, method: str) -> str:
         f"{method}: pk must be a positive integer or a string of digits (the record's id), "
         f"not {pk!r}"
     )
+
+
+def record_fields(fields: object, more: Mapping[str, Any], method: str) -> dict[str, Any]:
+    """The fields of a new record: the ``fields`` mapping (if any) and the keyword ``more``.
+
+    A field given both ways is a ``TypeError`` (which one was meant is not ours to guess).
+    """
+    data: dict[str, Any] = {}
+    if fields is not None:
+        if not isinstance(fields, Mapping):
+            raise TypeError(
+                f"{method}: the positional argument must be a mapping of field values, "
+                f"not {type(fields).__name__}; or pass the fields as keyword arguments"
+            )
+        data.update(fields)
+    twice = sorted(set(data) & set(more))
+    if twice:
+        raise TypeError(
+            f"{method}: field(s) {', '.join(twice)} given both in the mapping and as keywords"
+        )
+    data.update(more)
+    return data

@@ -28,7 +28,7 @@ from keystone._resources.endpoints import (
     with_page_size,
 )
 from keystone._resources.files import has_files, multipart
-from keystone._resources.keys import record_key
+from keystone._resources.keys import record_fields, record_key
 from keystone._resources.pages import MAX_PAGE_SIZE, PAGE_SIZE_PARAM
 from keystone._resources.parallel import DEFAULT_WORKERS, ITER_WORKERS, check_workers
 from keystone._resources.spec import Endpoint, Operation, Resource, record_endpoint
@@ -94,20 +94,7 @@ def create(
     """POST the fields as JSON, or as multipart when they include a file; the created record."""
     method = f"create_{resource.name}"
     timeout = checked_timeout(timeout)  # before the request that may find the generation
-    data: dict[str, Any] = {}
-    if fields is not None:
-        if not isinstance(fields, Mapping):
-            raise TypeError(
-                f"{method}: the positional argument must be a mapping of field values, "
-                f"not {type(fields).__name__}; or pass the fields as keyword arguments"
-            )
-        data.update(fields)
-    twice = sorted(set(data) & set(more_fields))
-    if twice:
-        raise TypeError(
-            f"{method}: field(s) {', '.join(twice)} given both in the mapping and as keywords"
-        )
-    data.update(more_fields)
+    data = record_fields(fields, more_fields, method)
     body: dict[str, Any] = {"json": data}
     files = file_fields(resource)
     if has_files(data, files):  # read now: a file that cannot be read stops the call here

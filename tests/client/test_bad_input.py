@@ -52,6 +52,8 @@ def client(local_server: LocalServer) -> KeystoneClient:
         (lambda c: c.batch(str, [1], deadline="5"), ValueError, "deadline='5'"),
         (lambda c: c.batch(str, [1], deadline=math.inf), ValueError, "deadline=inf"),
         (lambda c: c.http_get("x", timeout=1e10), ValueError, "at most 1e7"),
+        (lambda c: c.create_cluster(["a"]), TypeError, "mapping of field values, not list"),
+        (lambda c: c.create_cluster({"name": "a"}, name="b"), TypeError, "name given both"),
     ],
 )
 def test_bad_call_arguments_are_refused_before_sending(

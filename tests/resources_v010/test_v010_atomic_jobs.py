@@ -120,6 +120,10 @@ def test_bad_steps_are_refused_before_anything_is_sent(
         job.create_attachment(request=1, file=io.BytesIO(b"x"))
     with pytest.raises(ValueError, match="did you mean 'name'"):
         job.retrieve_team(1, filters={"nmae": "x"})
+    with pytest.raises(TypeError, match="mapping of field values, not str"):
+        job.create_team("chem")
+    with pytest.raises(TypeError, match="name given both"):
+        job.create_team({"name": "a"}, name="b")
     with pytest.raises(ValueError, match="no steps"):
         job.run()
     with pytest.raises(ValueError, match="split="):
