@@ -11,7 +11,6 @@ from keystone._redaction import DEFAULT_REDACTOR, Redactor
 from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike
 
 if TYPE_CHECKING:
-    from keystone._response import Response
     from keystone._retry.policy import RetryPolicy
 
 #: Query parameters: a mapping whose values may be scalars or sequences (sent comma-joined, see
@@ -42,8 +41,8 @@ class CallState:
       (resource methods that read a 404 as "absent" turn it off).
     - ``throttled``: for a call whose answer can mean "refused for now, nothing done" without
       being a 429 (an atomic job whose step was throttled answers 422): a function of the
-      answer giving the seconds to wait when it means that (0 when it does not say), else
-      ``None``. The backoff layer then treats that answer as a 429.
+      answer's status and body giving the seconds to wait when it means that (0 when it does
+      not say), else ``None``. The backoff layer then treats that answer as a 429.
 
     Filled in on the way, read by the layers that need it:
 
@@ -75,7 +74,7 @@ class CallState:
     wire_sends: int = 0
     credentials_attached: bool = False
     redactor: Redactor = DEFAULT_REDACTOR
-    throttled: Callable[[Response], float | None] | None = None
+    throttled: Callable[[int, bytes], float | None] | None = None
 
     def __init__(
         self,

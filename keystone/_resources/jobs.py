@@ -20,6 +20,7 @@ the server's wait when the retry policy allows that wait, like any 429.
 from __future__ import annotations
 
 import http
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -145,14 +146,18 @@ class Step(Ref):
         return f"<Step {self.index}: {self.method} {self.path}>"
 
 
-def job_throttled(response: Response) -> float | None:
+def job_throttled(status: int, content: bytes) -> float | None:
     """The wait of a job answer whose failing step was throttled (422 holding a 429), else None.
 
-    A plain function of the answer, set on the job's call state (and so picklable with it).
+    A plain function of the answer's status and body, set on the job's call state (and so
+    picklable with it).
     """
-    if response.status_code != 422:
+    if status != 422:
         return None
-    body = json_or_none(response)
+    try:
+        body = json.loads(content)
+    except (ValueError, RecursionError):
+        return None
     if not isinstance(body, dict) or body.get("status") != 429:
         return None
     detail = body.get("body", {}).get("detail", "") if isinstance(body.get("body"), dict) else ""
@@ -414,8 +419,9 @@ class JobCore:
             detail = _describe_step_body(body.get("body"))
             what = f"{step.method} {step.path}" if step else "?"
             cls = JobThrottledError if status == 429 else JobError
+            wait = job_throttled(response.status_code, response.content)
             note = "Nothing was committed: the server rolled the whole job back" + (
-                f"; it is safe to send again after {job_throttled(response):g} s."
+                f"; it is safe to send again after {wait or 0:g} s."
                 if cls is JobThrottledError
                 else "."
             )
@@ -430,7 +436,7 @@ class JobCore:
                 body=body.get("body"),
             )
             if isinstance(error, JobThrottledError):
-                error.retry_after = job_throttled(response) or None
+                error.retry_after = wait or None
         request = response.request
         if request is not None:
             annotate(error, request.call)

@@ -59,7 +59,7 @@ class BackoffMiddleware:
             first = error
         else:
             if first.status_code not in RETRYABLE_STATUSES and (
-                call.throttled is None or call.throttled(first) is None
+                call.throttled is None or call.throttled(first.status_code, first.content) is None
             ):
                 return first
         from keystone._retry.loop import RetryLoop

@@ -60,7 +60,7 @@ def throttled_for(request: Request, response: Response) -> float | None:
     one; else the seconds to wait, 0 when the answer does not say.
     """
     rule = request.call.throttled
-    return None if rule is None else rule(response)
+    return None if rule is None else rule(response.status_code, response.content)
 
 
 def retry_after_of(response: Response, request: Request | None = None) -> float | None:
