@@ -21,19 +21,30 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _FRAMING = frozenset({"content-length", "transfer-encoding"})
 
 
+#: Names already found valid (a few dozen in practice), so each is checked once, not per request.
+_VALID_NAMES: set[str] = set()
+_VALID_NAMES_MAX = 512
+
+
 def _checked(name: Any, value: Any) -> tuple[str, str]:
-    if not isinstance(name, str) or not _TOKEN.match(name):
+    if name.__class__ is str and name in _VALID_NAMES:
+        pass
+    elif not isinstance(name, str) or not _TOKEN.match(name):
         raise ValueError(
             f"header name {name!r} is not a valid HTTP header name (letters, digits and "
             "!#$%&'*+-.^_`|~ only)"
         )
-    if name.lower() in _FRAMING:
+    elif name.lower() in _FRAMING:
         raise ValueError(
             f"header {name!r} is set by the client from the body it sends; a different value "
             "would make the server read the message wrongly (request smuggling), so leave it out"
         )
+    elif len(_VALID_NAMES) < _VALID_NAMES_MAX:
+        _VALID_NAMES.add(name)
     if not isinstance(value, str):
         raise TypeError(f"header {name!r} must have a str value, not {type(value).__name__}")
+    if value.isascii() and value.isprintable():
+        return name, value  # the usual value: no control character, nothing beyond Latin-1
     if _CONTROL.search(value):
         raise ValueError(
             f"header {name!r} has a line break or control character in its value, which would "

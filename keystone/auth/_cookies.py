@@ -169,16 +169,19 @@ class CookieJar:
         is kept for the next request, until the store changes or one of its cookies expires.
         """
         path, https = url_parts(url)
+        # The usual case, read without the lock: the answer kept is a tuple built whole, and
+        # it is used only when the store's version still is the one it was made for.
+        last = self._last
+        if (
+            last is not None
+            and last[0] == self._serial
+            and last[1] == https
+            and now < last[3]
+            and last[2] in (None, path)
+        ):
+            return last[4]  # nothing changed since the last request
         with self._lock:
-            last = self._last
             version = self._serial
-            if (
-                last is not None
-                and last[:2] == (version, https)
-                and now < last[3]
-                and last[2] in (None, path)
-            ):
-                return last[4]  # the usual case: nothing changed since the last request
             cookies = list(self._cookies.values())
         marks = {cookie.key: cookie.serial for cookie in cookies}
         chosen = [c for c in cookies if not c.expired(now) and c.goes_to(path, https)]

@@ -131,9 +131,9 @@ class SessionAuth(AuthStrategy):
             response = yield request
             sent = outgoing.sent.get(SESSION_COOKIE)
             if sent is None or not _session_refused(request, response):
-                self._jar.store(
-                    set_cookie_lines(response.headers), self.clock.time(), marks=outgoing.marks
-                )
+                lines = set_cookie_lines(response.headers)
+                if lines:  # most answers set none: nothing to take in
+                    self._jar.store(lines, self.clock.time(), marks=outgoing.marks)
                 return
             if self._jar.clear_unless_replaced(SESSION_COOKIE, sent) or replay:
                 break  # the session is gone; else another thread logged in: send it once more
@@ -192,11 +192,12 @@ class SessionAuth(AuthStrategy):
 
 def _session_refused(request: Request, response: Response) -> bool:
     """Whether the answer to a call of the user's says that its session is unknown."""
-    if request.call.kind != "api":
+    status = response.status_code
+    if status < 401 or status > 403 or request.call.kind != "api":
         return False
-    if response.status_code == 401:
+    if status == 401:
         return True
-    if response.status_code != 403:
+    if status != 403:
         return False
     body = json_or_none(response)
     return isinstance(body, dict) and body.get("detail") == NOT_AUTHENTICATED
