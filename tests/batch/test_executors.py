@@ -147,6 +147,18 @@ def test_dask_runs_the_batch_on_a_local_cluster(
             client.bind(name_and_process), clusters[:12], executor=dask.get_executor(), chunk=4
         )
         failing = client.batch(client.bind(update_or_fail), [999_998], executor=dask.get_executor())
+        timed = client.batch(
+            client.bind(slow),
+            list(range(1, 13)),
+            executor=dask.get_executor(),
+            workers=1,
+            chunk=2,
+            deadline=0.5,
+        )
     assert [o.value[0] for o in results] == [f"exec-{n:02}" for n in range(12)]  # type: ignore[index]
     assert os.getpid() not in {o.value[1] for o in results}  # type: ignore[index]
+    assert {o.value[2] for o in results} == {"admin"}  # type: ignore[index]  # the session went
     assert isinstance(failing[0].error, NotFoundError)
+    late = [o for o in timed if isinstance(o.error, BatchDeadlineError)]
+    assert late and [o for o in timed if o.ok] and len(late) < 12
+    assert all("nothing was sent" in str(o.error) for o in late)

@@ -43,6 +43,11 @@ def test_a_control_handle_from_the_url_runs_the_profiles_commands(v010: Keystone
     with pytest.raises(ControlError, match="no user named 'nobody'") as refused:
         control.create_token("nobody")
     assert refused.value.status == 400
+    session = Session.logged_in(v010, MEMBER.username, MEMBER.password)
+    assert session.get("authentication/whoami/").status == 200
+    assert control.end_sessions(MEMBER.username) == 1
+    ended = session.get("authentication/whoami/")  # the session is gone: no credentials
+    assert ended.status == 401 and ended.headers["WWW-Authenticate"] == "Token"
 
 
 def test_the_0326_profile_says_it_has_no_such_commands(

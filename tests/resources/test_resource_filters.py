@@ -11,7 +11,7 @@ import pytest
 from local_server import Canned, LocalServer
 from resource_helpers import unique
 
-from keystone import KeystoneClient, ValidationError
+from keystone import KeystoneClient, UnsupportedError, ValidationError
 from keystone.testing import KeystoneEmulator
 
 
@@ -130,6 +130,21 @@ def test_a_filter_name_the_server_does_not_know_is_refused_before_sending(
         admin.retrieve_cluster(filters={"name__startwith": "a"})
     with pytest.raises(ValueError, match="its filters are on the fields description, enabled"):
         admin.retrieve_cluster(pk=clusters["a"]["id"], filters={"zzz": 1})
+    assert emulator.stats.total == 0
+
+
+def test_search_and_order_on_keystone_0_3_are_refused_with_what_to_do_instead(
+    admin: KeystoneClient, emulator: KeystoneEmulator
+) -> None:
+    admin.server  # noqa: B018 (found out before counting)
+    emulator.stats.reset()
+    with pytest.raises(UnsupportedError, match="cannot search clusters") as searched:
+        admin.retrieve_cluster(search="gpu")
+    assert "use filters instead. Nothing was sent." in str(searched.value)
+    with pytest.raises(UnsupportedError, match="cannot order clusters") as ordered:
+        admin.iter_cluster(order="-id")
+    assert "sort the records in Python instead" in str(ordered.value)
+    assert searched.value.request_sent is False and ordered.value.request_sent is False
     assert emulator.stats.total == 0
 
 

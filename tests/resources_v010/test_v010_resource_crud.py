@@ -225,6 +225,26 @@ def test_what_only_keystone_0_3_has_is_refused_before_sending(
     assert emulator.stats.total == 0
 
 
+def test_an_unknown_filter_name_is_refused_with_the_nearest_one(
+    admin: KeystoneClient, emulator: KeystoneEmulator, graph: dict[str, Any]
+) -> None:
+    admin.server  # noqa: B018 (found out before counting)
+    emulator.stats.reset()
+    for call in (admin.retrieve_team, admin.iter_team):
+        with pytest.raises(ValueError, match="'nmae' is not a filter of teams") as caught:
+            call(filters={"nmae": "x"})
+        assert "on Keystone 0.4 and later (users/teams/); did you mean 'name'?" in str(caught.value)
+    with pytest.raises(ValueError, match="did you mean 'name__not_eq'"):
+        admin.retrieve_team(filters={"name__not_equal": "x"})
+    assert emulator.stats.total == 0
+    team = graph["team"]
+    others = admin.retrieve_team(filters={"id": team["id"], "name__not_eq": team["name"]})
+    assert others == []  # the negated lookups are filters like any other
+    client = KeystoneClient(emulator.url, check_filters=False, server="0.4+")
+    client.login(emulator.admin_username, emulator.admin_password)
+    assert team["id"] in [t["id"] for t in client.retrieve_team(filters={"nmae": "x"})]
+
+
 def test_the_read_helpers(admin: KeystoneClient, graph: dict[str, Any]) -> None:
     me = admin.whoami()
     assert me["username"] == "admin" and me["is_staff"] is True
