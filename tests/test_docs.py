@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,13 +22,31 @@ def emulator() -> Iterator[KeystoneEmulator]:
         yield server
 
 
-def test_readme_example_runs(emulator: KeystoneEmulator) -> None:
+@pytest.mark.parametrize("api", ["0.3.26", "0.10.9"])
+def test_readme_example_runs(api: str) -> None:
     assert len(python_blocks((ROOT / "README.md").read_text(encoding="utf-8"))) == 1
-    scope = run_guide(ROOT / "README.md", emulator=emulator)
-    client = scope["client"]
-    assert client.is_authenticated is False  # the example ends with logout()
-    client.login(emulator.admin_username, emulator.admin_password)
-    assert client.retrieve_cluster(pk=scope["cluster"]["id"]) is None  # it deleted its cluster
+    with KeystoneEmulator(api=api) as emulator:
+        scope = run_guide(ROOT / "README.md", emulator=emulator)
+        client = scope["client"]
+        assert client.is_authenticated is False  # the example ends with logout()
+        client.login(emulator.admin_username, emulator.admin_password)
+        assert client.retrieve_cluster(pk=scope["cluster"]["id"]) is None  # it was deleted
+
+
+def test_the_demo_runs_against_both_generations() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "demo.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("KEYSTONE_")},  # emulators
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    for api, generation in (("0.3.26", "Keystone 0.3.x"), ("0.10.9", "Keystone 0.4 and later")):
+        assert f"started a local Keystone {api} emulator" in done.stdout
+        assert f"({generation}) as admin" in done.stdout
+    assert done.stdout.count("logged out") == 2
 
 
 def test_authentication_guide_runs(emulator: KeystoneEmulator) -> None:
