@@ -50,7 +50,7 @@ from keystone._pipeline import Handler, HookMiddleware, Middleware
 from keystone._redaction import Redactor
 from keystone._request import CallState, Request
 from keystone._resources.job_methods import AtomicJob
-from keystone._resources.jobs import Step, StepResult
+from keystone._resources.job_steps import Step, StepResult
 from keystone._response import Response
 from keystone._retry.policy import RetryPolicy
 from keystone._servers import Generation

@@ -459,7 +459,8 @@ from typing import Any
 from keystone._request import Filters
 from keystone._resources import jobs as _jobs
 from keystone._resources.catalog import BY_NAME
-from keystone._resources.jobs import JobCore, Step
+from keystone._resources.job_steps import Step
+from keystone._resources.jobs import JobCore
 
 '''
 

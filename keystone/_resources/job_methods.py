@@ -14,7 +14,8 @@ from typing import Any
 from keystone._request import Filters
 from keystone._resources import jobs as _jobs
 from keystone._resources.catalog import BY_NAME
-from keystone._resources.jobs import JobCore, Step
+from keystone._resources.job_steps import Step
+from keystone._resources.jobs import JobCore
 
 _ALLOCATION = BY_NAME["allocation"]
 _CLUSTER = BY_NAME["cluster"]

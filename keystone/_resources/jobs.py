@@ -19,20 +19,16 @@ the server's wait when the retry policy allows that wait, like any 429.
 
 from __future__ import annotations
 
-import http
-import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from keystone._bodies import json_or_none
-from keystone._errors import UnsupportedError, annotate, shown_url
-from keystone._http_errors import JobError, JobThrottledError, error_for_response
+from keystone._errors import UnsupportedError, shown_url
+from keystone._http_errors import JobError
 from keystone._layers.json import dumps
 from keystone._request import CallState, Filters
-from keystone._resources.bodies import is_missing_record, read_record
+from keystone._resources.bodies import read_record
 from keystone._resources.endpoints import (
     check_list,
     endpoint_for,
@@ -41,9 +37,10 @@ from keystone._resources.endpoints import (
     list_query,
 )
 from keystone._resources.files import encode_file
+from keystone._resources.job_failures import job_failure, job_throttled
+from keystone._resources.job_steps import Ref, Step, StepResult
 from keystone._resources.keys import record_fields, record_key
 from keystone._resources.spec import Operation, Resource
-from keystone._response import Response
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
 
 if TYPE_CHECKING:
@@ -51,118 +48,6 @@ if TYPE_CHECKING:
 
 JOB_ENDPOINT = "batch"
 _Job = TypeVar("_Job", bound="JobCore")
-#: "Request was throttled. Expected available in 42 seconds." (DRF's throttle message).
-_AVAILABLE_IN = re.compile(r"available in (\d+(?:\.\d+)?) second")
-
-
-@dataclass(frozen=True)
-class StepResult:
-    """What one step of a job answered: its number (from 1), request, status and body."""
-
-    index: int
-    method: str
-    path: str
-    status: int
-    body: Any
-
-
-class Ref:
-    """Part of an earlier step's answer, to use in a later step: ``step["id"]``, ``step["a"][0]``.
-
-    Sent as ``"@ref{step<n>.<path>}"``; the server replaces it with that value (keeping its
-    type when the whole field is the reference). After the job ran, :attr:`value` is it.
-    """
-
-    __slots__ = ("_keys", "_step")
-
-    def __init__(self, step: Step, keys: tuple[str | int, ...]) -> None:
-        self._step = step
-        self._keys = keys
-
-    def __getitem__(self, key: str | int) -> Ref:
-        if isinstance(key, bool) or not isinstance(key, (str, int)):
-            raise TypeError(f"a reference goes into an answer by key or index, not {key!r}")
-        if isinstance(key, str) and not re.fullmatch(r"[A-Za-z0-9_]+", key):
-            raise ValueError(
-                f"the server's references name keys of letters, digits and underscores, not {key!r}"
-            )
-        return Ref(self._step, (*self._keys, key))
-
-    @property
-    def token(self) -> str:
-        """The text sent for this reference: ``@ref{step1.id}``."""
-        return "@ref{" + ".".join([self._step.alias, *map(str, self._keys)]) + "}"
-
-    @property
-    def value(self) -> Any:
-        """The value the server put in the reference's place (once the job has run)."""
-        value = self._step.body
-        for key in self._keys:
-            value = value[key]
-        return value
-
-    def __str__(self) -> str:
-        return self.token
-
-    def __repr__(self) -> str:
-        return f"<Ref {self.token}>"
-
-
-class Step(Ref):
-    """One step of a job: ``step["id"]`` refers to its answer; after the run, its result."""
-
-    __slots__ = ("_job", "alias", "index", "method", "path")
-
-    def __init__(self, job: JobCore, index: int, method: str, path: str) -> None:
-        super().__init__(self, ())
-        self._job = job
-        self.index = index
-        """Its number in the job, from 1."""
-        self.alias = f"step{index}"
-        self.method = method
-        self.path = path
-
-    @property
-    def token(self) -> str:
-        raise TypeError(
-            f"step {self.index} ({self.method} {self.path}) is a whole answer; refer to a part "
-            "of it, such as step['id']"
-        )
-
-    @property
-    def result(self) -> StepResult:
-        """What the step answered; ``RuntimeError`` before the job has run."""
-        results = self._job.results
-        if results is None or len(results) < self.index:
-            raise RuntimeError(f"step {self.index} has no result: the job has not run yet")
-        return results[self.index - 1]
-
-    @property
-    def body(self) -> Any:
-        """The step's answer (the created or changed record)."""
-        return self.result.body
-
-    def __repr__(self) -> str:
-        return f"<Step {self.index}: {self.method} {self.path}>"
-
-
-def job_throttled(status: int, content: bytes) -> float | None:
-    """The wait of a job answer whose failing step was throttled (422 holding a 429), else None.
-
-    A plain function of the answer's status and body, set on the job's call state (and so
-    picklable with it).
-    """
-    if status != 422:
-        return None
-    try:
-        body = json.loads(content)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(body, dict) or body.get("status") != 429:
-        return None
-    detail = body.get("body", {}).get("detail", "") if isinstance(body.get("body"), dict) else ""
-    match = _AVAILABLE_IN.search(str(detail))
-    return float(match.group(1)) if match else 0.0
 
 
 class JobCore:
@@ -359,7 +244,7 @@ class JobCore:
                 "POST", JOB_ENDPOINT + "/", json={"job": job}, timeout=self._timeout, call=call
             )
         if response.status_code >= 400:
-            raise self._failure(response, first, last)
+            raise job_failure(response, self.steps, first, last, self.split, self._client.server)
         answer = read_record(response)
         answered = answer.get("results")
         if not isinstance(answered, list) or len(answered) != len(actions):
@@ -378,95 +263,6 @@ class JobCore:
             )
             for n, a in enumerate(answered)
         ]
-
-    def _failure(self, response: Response, first: int, last: int) -> Exception:
-        """The error of a job the server refused: a failing step, a reference, or else."""
-        body = json_or_none(response)
-        where = f"POST {shown_url(response.url, response.request)}"
-        if response.status_code == 404 and not is_missing_record(response):
-            return UnsupportedError(
-                f"{where} answered 404 with a web page: this server has no atomic jobs (batch/ "
-                "came with Keystone 0.10). Nothing was committed.",
-                generation=self._client.server,
-            )
-        if response.status_code == 429:  # the job itself, before any step ran
-            throttled = error_for_response(response)
-            refused = JobThrottledError(
-                f"{throttled} The job was not run; nothing was committed.",
-                response=response,
-                status=429,
-            )
-            refused.retry_after = getattr(throttled, "retry_after", None)
-            refused.attempts, refused.elapsed = throttled.attempts, throttled.elapsed
-            return refused
-        if response.status_code != 422 or not isinstance(body, dict):
-            return error_for_response(response)
-        of = f"of {len(self._actions)}" if self.split is None else f"of {last - first} in this part"
-        error: JobError
-        if "token" in body:
-            error = JobError(
-                f"{where}: the server could not resolve {body['token']} ({body.get('detail')}). "
-                "Nothing was committed.",
-                response=response,
-                token=str(body["token"]),
-            )
-        else:
-            number = body.get("step")
-            index = first + number if isinstance(number, int) else None
-            step = self.steps[index - 1] if index is not None and index <= len(self.steps) else None
-            status = body.get("status")
-            phrase = _phrase(status)
-            detail = _describe_step_body(body.get("body"))
-            what = f"{step.method} {step.path}" if step else "?"
-            cls = JobThrottledError if status == 429 else JobError
-            wait = job_throttled(response.status_code, response.content)
-            note = "Nothing was committed: the server rolled the whole job back" + (
-                f"; it is safe to send again after {wait or 0:g} s."
-                if cls is JobThrottledError
-                else "."
-            )
-            error = cls(
-                f"{where}: the atomic job failed at step {number} {of} ({what}) with {status} "
-                f"{phrase}: {detail} {note}",
-                response=response,
-                step=index,
-                method=step.method if step else None,
-                path=step.path if step else None,
-                status=status if isinstance(status, int) else None,
-                body=body.get("body"),
-            )
-            if isinstance(error, JobThrottledError):
-                error.retry_after = wait or None
-        request = response.request
-        if request is not None:
-            annotate(error, request.call)
-        return error
-
-
-def _phrase(status: Any) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except (ValueError, TypeError):
-        return ""
-
-
-def _describe_step_body(body: Any) -> str:
-    if isinstance(body, dict):
-        if isinstance(body.get("detail"), str) and len(body) == 1:
-            text = str(body["detail"])
-        else:
-            text = "; ".join(
-                f"{key}: {' '.join(map(str, value)) if isinstance(value, list) else value}".rstrip(
-                    "."
-                )
-                for key, value in body.items()
-            )
-    elif isinstance(body, list):
-        text = " ".join(map(str, body))
-    else:
-        text = "(no details)" if body is None else str(body)
-    text = text.rstrip()
-    return text if text.endswith((".", "!", "?", ")")) else text + "."
 
 
 # -- what the generated step methods call ------------------------------------------------------
