@@ -121,16 +121,20 @@ def test_a_function_that_cannot_travel_is_refused_with_what_to_do(
 def test_a_thread_executor_shares_the_client_without_pickling(
     client: KeystoneClient, clusters: list[int]
 ) -> None:
-    threads: set[str] = set()
+    threads: set[int] = set()
+    together = threading.Barrier(2, timeout=10)  # the first two items run at the same time
 
     def where(c: KeystoneClient, pk: int) -> int:
         assert c is client  # nothing was pickled
-        threads.add(threading.current_thread().name)
+        threads.add(threading.get_ident())
+        if pk in clusters[:2]:
+            together.wait()
         return pk
 
     with ThreadPoolExecutor(3) as pool:
         results = client.batch(client.bind(where), clusters, executor=pool, workers=2)
     assert results.values == clusters and len(threads) > 1
+    assert threading.get_ident() not in threads
 
 
 def test_dask_runs_the_batch_on_a_local_cluster(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import urllib3
-from session_api import API, MEMBER, Session
+from session_api import API, MEMBER, Session, unique
 
 from keystone.testing import ControlError, EmulatorConfig, EmulatorControl, KeystoneEmulator
 from keystone.testing.config import DEFAULT_API, KNOWN_APIS
@@ -43,9 +43,11 @@ def test_a_control_handle_from_the_url_runs_the_profiles_commands(v010: Keystone
     with pytest.raises(ControlError, match="no user named 'nobody'") as refused:
         control.create_token("nobody")
     assert refused.value.status == 400
-    session = Session.logged_in(v010, MEMBER.username, MEMBER.password)
+    name = unique("ended")  # its own user: the shared sessions of MEMBER stay
+    Session.admin(v010).create("users/users/", {"username": name, "password": "Ended-pw-1234"})
+    session = Session.logged_in(v010, name, "Ended-pw-1234")
     assert session.get("authentication/whoami/").status == 200
-    assert control.end_sessions(MEMBER.username) == 1
+    assert control.end_sessions(name) == 1
     ended = session.get("authentication/whoami/")  # the session is gone: no credentials
     assert ended.status == 401 and ended.headers["WWW-Authenticate"] == "Token"
 

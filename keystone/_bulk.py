@@ -1,0 +1,114 @@
+"""Bulk work as a mixin of :class:`~keystone.KeystoneClient`: batches and atomic jobs.
+
+``batch`` runs a function over many items on threads sharing the client, or in chunks on any
+executor (:mod:`keystone._executors`); ``bind`` carries the client to other processes;
+``atomic`` builds one server-side job of many steps (:mod:`keystone._resources.jobs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
+from typing import TypeVar
+
+from keystone._batch import BatchResults, ProgressCallback, R, T, check_batch, run_batch
+from keystone._clock import Clock
+from keystone._executors import Bound, run_on_executor
+from keystone._requester import RequesterBase
+from keystone._resources.job_methods import AtomicJob
+from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
+
+C = TypeVar("C")
+
+
+class BulkCalls(RequesterBase):
+    """``batch``, ``bind`` and ``atomic``."""
+
+    _clock: Clock
+
+    def batch(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        *,
+        workers: int = 8,
+        deadline: float | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+        executor: Executor | None = None,
+        chunk: int | None = None,
+    ) -> BatchResults[T, R]:
+        """Call ``fn(item)`` for every item on ``workers`` threads sharing this client.
+
+        Returns one outcome per input, in input order: the value, or the exception ``fn``
+        raised (failures are collected, not raised: see ``BatchResults.raise_for_errors``).
+        The connection pool grows to ``workers`` so no connection is discarded. ``deadline``
+        (seconds, whole batch) stops starting new items; ``progress(done, total)`` is called
+        after each item; ``progress_bar=True`` shows a tqdm bar (tqdm must be installed).
+
+        With ``executor`` (any :class:`concurrent.futures.Executor`: a
+        ``ProcessPoolExecutor``, Dask's ``distributed.Client(...).get_executor()``), the items
+        go to it in chunks of ``chunk`` items (default ``4 * workers``), each run there on
+        ``workers`` threads; ``progress`` is then called after each chunk. ``fn`` travels by
+        pickle: define it at module level, and pass :meth:`bind` to use the client in it.
+        """
+        check_batch(workers, deadline)
+        if executor is not None:
+            if not isinstance(executor, Executor):
+                raise TypeError(
+                    f"executor={executor!r} is not a concurrent.futures.Executor; give e.g. "
+                    "ProcessPoolExecutor(2), or leave it out for threads in this process"
+                )
+            return run_on_executor(
+                fn,
+                items,
+                executor=executor,
+                workers=workers,
+                deadline=deadline,
+                progress=progress,
+                progress_bar=progress_bar,
+                chunk=chunk,
+                clock=self._clock,
+            )
+        if chunk is not None:
+            raise ValueError("batch: chunk= splits the items for an executor; give executor= too")
+        self._transport.reserve(workers)
+        return run_batch(
+            fn,
+            items,
+            workers=workers,
+            deadline=deadline,
+            progress=progress,
+            progress_bar=progress_bar,
+            clock=self._clock,
+        )
+
+    def bind(self: C, fn: Callable[[C, T], R]) -> Bound[C, T, R]:
+        """``fn(client, item)`` as a function of the item, with this client, that pickles.
+
+        For :meth:`batch` on other processes: each worker process unpickles the client once
+        (its session included: treat the pickle as a credential) and uses it for every item
+        it runs. ``fn`` itself must be picklable (defined at module level).
+        """
+        return Bound(fn, self)
+
+    def atomic(
+        self,
+        *,
+        dry_run: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        split: int | None = None,
+    ) -> AtomicJob:
+        """An atomic job: steps that the server applies all together, or not at all.
+
+        ``with client.atomic() as job:`` collects steps named as the resource methods are
+        (``team = job.create_team(name="x")``, then ``team["id"]`` in later steps); when the
+        block ends without an exception they go as one ``POST batch/`` (Keystone 0.10 and
+        later), and ``job.results`` holds one :class:`~keystone.StepResult` per step. A failing
+        step raises :class:`~keystone.JobError` naming it, and nothing is committed.
+        ``dry_run=True`` runs every step and keeps nothing (to validate a job). ``split=n``
+        sends the steps as jobs of at most ``n`` steps each, each atomic on its own (for jobs
+        larger than the server's throttle allows in one). Checked before anything is sent:
+        a server without atomic jobs raises :class:`~keystone.UnsupportedError`.
+        """
+        return AtomicJob(self, dry_run=dry_run, timeout=timeout, split=split)
