@@ -53,16 +53,17 @@ def job_failure(
     """
     body = json_or_none(response)
     where = f"POST {shown_url(response.url, response.request)}"
+    nothing = committed_before(first, last)
     if response.status_code == 404 and not is_missing_record(response):
         return UnsupportedError(
             f"{where} answered 404 with a web page: this server has no atomic jobs (batch/ "
-            "came with Keystone 0.10). Nothing was committed.",
+            f"came with Keystone 0.10). {nothing}.",
             generation=server,
         )
     if response.status_code == 429:  # the job itself, before any step ran
         throttled = error_for_response(response)
         refused = JobThrottledError(
-            f"{throttled} The job was not run; nothing was committed.",
+            f"{throttled} The job was not run. {nothing}.",
             response=response,
             status=429,
         )
@@ -71,12 +72,11 @@ def job_failure(
         return refused
     if response.status_code != 422 or not isinstance(body, dict):
         return error_for_response(response)
-    of = f"of {len(steps)}" if split is None else f"of {last - first} in this part"
     error: JobError
     if "token" in body:
         error = JobError(
             f"{where}: the server could not resolve {body['token']} ({body.get('detail')}). "
-            "Nothing was committed.",
+            f"{nothing}.",
             response=response,
             token=str(body["token"]),
         )
@@ -90,13 +90,17 @@ def job_failure(
         what = f"{step.method} {step.path}" if step else "?"
         cls = JobThrottledError if status == 429 else JobError
         wait = job_throttled(response.status_code, response.content)
-        note = "Nothing was committed: the server rolled the whole job back" + (
+        rolled = "the server rolled the whole job back" if first == 0 else "it was rolled back"
+        note = f"{nothing}: {rolled}" + (
             f"; it is safe to send again after {wait or 0:g} s."
             if cls is JobThrottledError
             else "."
         )
+        at = f"step {index if index is not None else number} of {len(steps)}"
+        if split is not None:
+            at += f" (step {number} of {last - first} in this part)"
         error = cls(
-            f"{where}: the atomic job failed at step {number} {of} ({what}) with {status} "
+            f"{where}: the atomic job failed at {at} ({what}) with {status} "
             f"{phrase}: {detail} {note}",
             response=response,
             step=index,
@@ -111,6 +115,16 @@ def job_failure(
     if request is not None:
         annotate(error, request.call)
     return error
+
+
+def committed_before(first: int, last: int) -> str:
+    """What was committed when the part of steps ``first + 1`` to ``last`` failed (a phrase)."""
+    if first == 0:
+        return "Nothing was committed"
+    return (
+        f"Nothing of this part (steps {first + 1} to {last}) was committed; the {first} steps "
+        "before it were, in earlier parts (job.done), and job.run() sends only the rest"
+    )
 
 
 def _phrase(status: Any) -> str:

@@ -45,6 +45,11 @@ class Ref:
     def __getitem__(self, key: str | int) -> Ref:
         if isinstance(key, bool) or not isinstance(key, (str, int)):
             raise TypeError(f"a reference goes into an answer by key or index, not {key!r}")
+        if isinstance(key, int) and key < 0:
+            raise ValueError(
+                f"the server's references count list items from 0, not from the end ({key}); "
+                "give the item's index"
+            )
         if isinstance(key, str) and not re.fullmatch(r"[A-Za-z0-9_]+", key):
             raise ValueError(
                 f"the server's references name keys of letters, digits and underscores, not {key!r}"

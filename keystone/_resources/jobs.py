@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from keystone._errors import UnsupportedError, shown_url
 from keystone._http_errors import JobError
 from keystone._layers.json import dumps
+from keystone._query import encode_value
 from keystone._request import CallState, Filters
 from keystone._resources.bodies import read_record
 from keystone._resources.endpoints import (
@@ -37,7 +38,7 @@ from keystone._resources.endpoints import (
     list_query,
 )
 from keystone._resources.files import encode_file
-from keystone._resources.job_failures import job_failure, job_throttled
+from keystone._resources.job_failures import committed_before, job_failure, job_throttled
 from keystone._resources.job_steps import Ref, Step, StepResult
 from keystone._resources.keys import record_fields, record_key
 from keystone._resources.spec import Operation, Resource
@@ -80,6 +81,8 @@ class JobCore:
         self._files: list[tuple[str, tuple[str, bytes, str]]] = []
         self.results: list[StepResult] | None = None
         """One result per step, in order, once the job has run."""
+        self.done: list[StepResult] = []
+        """The results of the parts the server has applied so far (with ``split=``)."""
         self.committed = False
         """Whether the server kept the job's changes (not for a dry run, nor a failure)."""
         generation = client.server
@@ -158,6 +161,11 @@ class JobCore:
             return {k: self._value(k, v, False, where) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self._value(name, v, False, where) for v in value]
+        if isinstance(value, (set, frozenset)):
+            raise TypeError(
+                f"{where}: {name!r} is a set, which JSON has no form for; give a list "
+                "(sorted, if the order does not matter)"
+            )
         return value
 
     def path_of(self, resource: Resource, operation: Operation, pk: Any, method: str) -> str:
@@ -167,8 +175,14 @@ class JobCore:
             return f"/{endpoint.path}/"
         if isinstance(pk, Step):
             raise TypeError(f"{method}: give the record's id, such as step['id'], not the step")
-        key = pk.token if isinstance(pk, Ref) else record_key(pk, method)
-        return f"/{endpoint.path}/{key}/"
+        if isinstance(pk, Ref):
+            if pk._step._job is not self:
+                raise ValueError(
+                    f"{method}: the pk refers to a step of another job, which this job's server "
+                    "would read as its own step; give the record's id, or a step of this job"
+                )
+            return f"/{endpoint.path}/{pk.token}/"
+        return f"/{endpoint.path}/{record_key(pk, method)}/"
 
     # -- running --------------------------------------------------------------------------------
 
@@ -185,21 +199,29 @@ class JobCore:
             self.run()
 
     def run(self) -> list[StepResult]:
-        """Send the job (one request, or one per part with ``split=``); the steps' results."""
+        """Send the job (one request, or one per part with ``split=``); the steps' results.
+
+        With ``split=``, a part that fails leaves the parts before it applied (``done``);
+        calling ``run()`` again sends only the steps after them.
+        """
         if self.results is not None:
             raise RuntimeError("this job has run already; start a new one with client.atomic()")
         if not self._actions:
             raise ValueError("atomic: the job has no steps; add some before it runs")
-        results: list[StepResult] = []
         for first, last in self._parts():
+            if last <= len(self.done):
+                continue  # applied by an earlier run()
             try:
-                results += self._send(first, last)
-            except JobError as error:
-                error.results = list(results)
+                self.done += self._send(first, last)
+            except Exception as error:
+                if isinstance(error, JobError):
+                    error.results = list(self.done)
+                elif self.done and hasattr(error, "add_note"):  # Python 3.11 and later
+                    error.add_note(committed_before(first, last) + ".")
                 raise
-        self.results = results
+        self.results = list(self.done)
         self.committed = not self.dry_run
-        return results
+        return self.results
 
     def _parts(self) -> Iterator[tuple[int, int]]:
         size = self.split or len(self._actions)
@@ -292,7 +314,11 @@ def retrieve(job: JobCore, resource: Resource, pk: Any, filters: Filters | None)
         method=method,
         check_filters=job._client._check_filters,
     )
-    return job._step("GET", path, None, dict(filters or {}), (), method)
+    sent = {  # as a request's query would send them: lists comma-joined, dates in ISO 8601
+        name: value if isinstance(value, Ref) else encode_value(name, value)
+        for name, value in (filters or {}).items()
+    }
+    return job._step("GET", path, None, sent, (), method)
 
 
 def update(job: JobCore, resource: Resource, pk: Any, data: Mapping[str, Any]) -> Step:

@@ -16,7 +16,10 @@ from keystone import (
     JobThrottledError,
     KeystoneClient,
     OutcomeUnknownError,
+    Request,
+    Response,
     RetryPolicy,
+    ServerError,
     Step,
     UnsupportedError,
 )
@@ -150,9 +153,69 @@ def test_split_sends_parts_each_atomic_on_its_own(
     failing = admin.atomic(split=2)
     for name in (unique("kept"), unique("kept"), None):
         failing.create_team(name=name)
-    with pytest.raises(JobError, match="step 1 of 1 in this part") as caught:
+    with pytest.raises(JobError, match=r"step 3 of 3 \(step 1 of 1 in this part\)") as caught:
         failing.run()
     assert len(caught.value.results) == 2  # the first part was committed: said on the error
+    assert "Nothing of this part (steps 3 to 3) was committed; the 2 steps" in str(caught.value)
+
+
+def test_a_part_that_fails_leaves_the_parts_before_it_and_run_again_sends_only_the_rest(
+    emulator: KeystoneEmulator,
+) -> None:
+    batches = []
+
+    def second_batch_fails(request: Request, call_next: Any) -> Response:
+        if request.url.rstrip("/").endswith("batch"):  # the endpoint, as the call gave it
+            batches.append(request.method)
+            if len(batches) == 2:  # as a proxy in front of the server might answer
+                return Response(500, json={"detail": "A server error occurred."}, request=request)
+        return call_next(request)
+
+    client = KeystoneClient(emulator.url, middleware=[second_batch_fails])
+    client.login(emulator.admin_username, emulator.admin_password)
+    names = [unique("resumed") for _ in range(4)]
+    job = client.atomic(split=2)
+    for name in names:
+        job.create_team(name=name)
+    with pytest.raises(ServerError) as caught:
+        job.run()
+    assert [r.index for r in job.done] == [1, 2] and job.results is None
+    assert "the 2 steps before it were, in earlier parts (job.done)" in str(
+        getattr(caught.value, "__notes__", [""])
+    )
+    results = job.run()  # only the part that failed goes again
+    assert [r.index for r in results] == [1, 2, 3, 4] and job.committed
+    assert len(batches) == 3
+    for name in names:
+        assert len(client.retrieve_team(filters={"name": name})) == 1  # each once
+
+
+def test_references_and_values_that_cannot_be_sent_are_refused_when_the_step_is_made(
+    admin: KeystoneClient, emulator: KeystoneEmulator
+) -> None:
+    other = admin.atomic()
+    foreign = other.retrieve_team(None, filters={"name": "x"})
+    job = admin.atomic()
+    with pytest.raises(ValueError, match="pk refers to a step of another job"):
+        job.update_team(foreign["id"], {"is_active": False})
+    with pytest.raises(ValueError, match="pk refers to a step of another job"):
+        job.delete_team(foreign["id"])
+    mine = job.create_team(name=unique("refs"))
+    with pytest.raises(ValueError, match="count list items from 0"):
+        job.update_team(mine["id"], {"name": mine["_history"][-1]["id"]})
+    with pytest.raises(TypeError, match="is a set"):
+        job.add("POST", "users/teams/", {"name": "x", "tags": {1, 2}})
+
+
+def test_list_filters_in_a_step_are_sent_as_a_call_would_send_them(
+    admin: KeystoneClient,
+) -> None:
+    teams = [admin.create_team(name=unique("listed")) for _ in range(3)]
+    wanted = sorted(t["id"] for t in teams[:2])
+    with admin.atomic() as job:
+        found = job.retrieve_team(None, filters={"id__in": wanted})
+    assert sorted(t["id"] for t in found.body["results"]) == wanted
+    assert sorted(t["id"] for t in admin.retrieve_team(filters={"id__in": wanted})) == wanted
 
 
 def test_a_dropped_connection_after_sending_is_an_unknown_outcome_never_a_resend(
@@ -198,7 +261,7 @@ def test_a_throttled_step_is_a_throttle_retried_after_the_wait() -> None:
         with pytest.raises(JobThrottledError) as caught:
             again.run()
         assert caught.value.attempts == patient.max_attempts  # sent again after each wait
-        assert "nothing was committed" in str(caught.value)
+        assert "The job was not run. Nothing was committed." in str(caught.value)
         assert len(clock.sleeps) == patient.max_attempts - 1
         assert all(0 < wait <= 60 for wait in clock.sleeps)
         reader = KeystoneClient(emulator.url)
