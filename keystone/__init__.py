@@ -23,6 +23,7 @@ from keystone._errors import (
     PaginationError,
     ReadTimeout,
     ResponseDecodeError,
+    ResultTransferError,
     TimeoutError,  # noqa: F401 (the old name of TransportTimeout, kept for old imports)
     TokenRefreshError,
     TransportError,
@@ -109,6 +110,7 @@ __all__ = [
     "Request",
     "Response",
     "ResponseDecodeError",
+    "ResultTransferError",
     "RetryPolicy",
     "ServerError",
     "SessionAuth",

@@ -220,3 +220,12 @@ class BatchDeadlineError(KeystoneError):
     """A batch item was never started because the batch's deadline passed first."""
 
     request_sent = False
+
+
+class ResultTransferError(KeystoneError):
+    """A batch item ran in another process, but what it returned or raised could not come back.
+
+    Values and exceptions travel back by pickle; one that does not pickle (a lock, a socket,
+    an exception whose ``__init__`` takes other arguments than it gives ``super()``) is
+    replaced by this error, for that item only. The item did run: whatever it sent happened.
+    """

@@ -11,11 +11,12 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from keystone import BatchDeadlineError, KeystoneClient, NotFoundError
+from keystone import BatchDeadlineError, KeystoneClient, NotFoundError, ResultTransferError
 from keystone.testing import KeystoneEmulator
 
 
@@ -32,6 +33,33 @@ def update_or_fail(client: KeystoneClient, pk: int) -> int:
 def slow(client: KeystoneClient, pk: int) -> int:
     time.sleep(0.3)
     return pk
+
+
+class HoldsALockError(Exception):
+    """An exception that cannot travel: what it holds does not pickle."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"{code}: no")
+        self.lock = threading.Lock()
+
+
+def odd_results(n: int) -> Any:
+    if n == 3:
+        return threading.Lock()  # cannot be pickled
+    if n == 5:
+        raise HoldsALockError(5)
+    return n
+
+
+def mark(task: tuple[str, int]) -> int:
+    folder, n = task
+    time.sleep(0.05)
+    (Path(folder) / str(n)).touch()
+    return n
+
+
+def whoami(client: KeystoneClient, n: int) -> str:
+    return str(client.whoami()["username"])
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +131,47 @@ def test_the_deadline_holds_across_processes(
     done = [o for o in results if o.ok]
     assert done and late and len(done) + len(late) == 16
     assert all("nothing was sent" in str(o.error) for o in late)
+    assert all(f"batch item #{o.index} was not started" in str(o.error) for o in late)
+    assert all("the batch's 0.5 s deadline" in str(o.error) for o in late)
+
+
+def test_a_result_that_cannot_come_back_fails_its_item_only_and_the_pool_lives_on(
+    processes: ProcessPoolExecutor, client: KeystoneClient
+) -> None:
+    results = client.batch(odd_results, range(8), executor=processes, chunk=2)
+    assert [o.value for o in results if o.ok] == [0, 1, 2, 4, 6, 7]
+    value, error = results[3].error, results[5].error
+    assert isinstance(value, ResultTransferError) and "its value (a lock)" in str(value)
+    assert isinstance(error, ResultTransferError) and "HoldsALockError: 5: no" in str(error)
+    assert "batch item #5 ran" in str(error)
+    assert client.batch(odd_results, [1], executor=processes).values == [1]  # still usable
+
+
+def test_an_interrupted_batch_leaves_only_the_chunks_already_given_to_finish(
+    processes: ProcessPoolExecutor, client: KeystoneClient, tmp_path: Path
+) -> None:
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    tasks = [(str(tmp_path), n) for n in range(40)]
+    with pytest.raises(KeyboardInterrupt):
+        client.batch(mark, tasks, executor=processes, workers=1, chunk=2, progress=interrupt)
+    time.sleep(0.5)  # let the chunks already running end
+    ran = len(list(tmp_path.iterdir()))
+    assert 2 <= ran <= 2 * (2 + 1 + 1)  # the first chunk, and at most the pool's share more
+
+
+def test_a_bound_function_takes_the_clients_session_as_it_is_now(
+    emulator: KeystoneEmulator, processes: ProcessPoolExecutor
+) -> None:
+    client = KeystoneClient(emulator.url)
+    client.login(emulator.admin_username, emulator.admin_password)
+    bound = client.bind(whoami)
+    assert client.batch(bound, range(4), executor=processes).values == ["admin"] * 4
+    client.logout()  # the session the workers hold ends on the server
+    client.login(emulator.admin_username, emulator.admin_password)
+    assert client.batch(bound, range(4), executor=processes).values == ["admin"] * 4
+    client.logout()
 
 
 def test_a_function_that_cannot_travel_is_refused_with_what_to_do(
