@@ -121,6 +121,9 @@ class ParallelPages:
         self._fetch = fetch
         self._workers = workers
         self._size = len(first.records)
+        announced = offset_pages(link)
+        # Where the first page started: 0, or the ``_offset`` the caller gave.
+        self._start = 0 if announced is None else max(0, announced[0] - self._size)
         self.delivered = len(first.records)
         """How many records of the list have been handed out so far."""
 
@@ -147,9 +150,9 @@ class ParallelPages:
         margin = max(1, min(50, size // 10))  # records each page repeats of the page before
         stride = size - margin
         end = self._total or 0  # the collection's size, as the last page read counted it
-        last, last_at, last_total = self._last, size - 1, self._total
+        last, last_at, last_total = self._last, self._start + size - 1, self._total
         window: deque[tuple[int, Future[Response]]] = deque()
-        frontier = stride
+        frontier = self._start + stride
         pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="keystone-pages")
         try:
             while True:
@@ -165,9 +168,14 @@ class ParallelPages:
                     offset, page = self._resync(pool, (last_at + moved, last_at), asked, page, last)
                     records, found = page.records, _position(page.records, last)
                     assert found is not None
-                self.delivered += len(records) - found - 1
+                fresh = len(records) - found - 1
+                at_end = page.total is not None and offset + size >= page.total
+                grew = (page.total or 0) > (last_total or 0)  # added in front, maybe
+                if fresh == 0 and len(records) == size and not at_end and not grew:
+                    raise self._repeated(offset)
+                self.delivered += fresh
                 yield from records[found + 1 :]
-                if len(records) < size or (page.total is not None and offset + size >= page.total):
+                if len(records) < size or at_end:
                     return  # the end of the collection, when this page was read
                 last, last_at, last_total = records[-1], offset + size - 1, page.total
                 end = page.total if page.total is not None else offset + size + 1
@@ -216,6 +224,17 @@ class ParallelPages:
             if _position(again.records, last) is not None:
                 return guess, again
         raise self._changed(offset, page)
+
+    def _repeated(self, offset: int) -> PaginationError:
+        error = PaginationError(
+            f"GET {shown_url(self._first_url)}: the page at offset {offset} holds only records "
+            "already delivered, although the collection did not grow: the server (or a cache "
+            f"in front of it) seems to ignore {OFFSET_PARAM}. The first {self.delivered} "
+            "records were delivered; read it in one page (page_size= its count, where the "
+            "server allows that), or ask the server's administrators."
+        )
+        error.records_delivered = self.delivered
+        return error
 
     def _changed(self, offset: int, page: Page) -> PaginationError:
         total = "" if page.total is None else f" (it counts {page.total} now, "

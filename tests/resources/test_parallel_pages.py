@@ -37,6 +37,7 @@ class Collection:
         self.most_in_flight = 0
         self.on_request: Callable[[int, Collection], None] = lambda n, c: None
         self.fail_at: int | None = None
+        self.ignore_offset = False  # as a misconfigured cache in front of a server might
         self._lock = threading.Lock()
         self.url = ""
 
@@ -55,7 +56,8 @@ class Collection:
             with self._lock:
                 if self.fail_at is not None and offset >= self.fail_at:
                     return Canned(500, {"detail": "A server error occurred."})
-                page = self.records[offset : offset + limit]
+                cut = 0 if self.ignore_offset else offset
+                page = self.records[cut : cut + limit]
                 count = len(self.records)
             link = None
             if offset + limit < count:
@@ -106,6 +108,21 @@ def test_by_default_retrieve_reads_8_pages_at_once_and_iter_4(serve: Any) -> Non
     collection.most_in_flight = 0
     assert sum(1 for _ in client.iter_cluster()) == 20_000
     assert collection.most_in_flight == 4
+
+
+def test_an_offset_the_caller_gave_is_where_the_walk_starts(serve: Any) -> None:
+    collection, client = serve(1_000)
+    records = client.retrieve_cluster(filters={"_limit": 100, "_offset": 500}, workers=3)
+    assert _ids(records) == list(range(501, 1_001))
+    assert min(offset for offset, _ in collection.requests) == 500
+
+
+def test_a_server_that_ignores_the_offset_is_an_error_not_a_short_list(serve: Any) -> None:
+    collection, client = serve(300)
+    collection.ignore_offset = True
+    with pytest.raises(PaginationError, match="seems to ignore _offset") as caught:
+        client.retrieve_cluster(filters={"_limit": 100}, workers=2)
+    assert caught.value.records_delivered == 100
 
 
 def test_workers_1_reads_one_page_after_another(serve: Any) -> None:
