@@ -69,6 +69,25 @@ def test_a_failing_step_rolls_the_whole_job_back(admin: Session) -> None:
     assert admin.page("allocations/clusters/", name=name)["count"] == 0
 
 
+def test_the_first_record_of_a_kind_rolled_back_leaves_later_ones_writable(
+    keystone_emulator_factory: Any,
+) -> None:
+    """The first team a fresh server ever stores is in a job that fails: teams still work."""
+    emulator: KeystoneEmulator = keystone_emulator_factory(api=API)
+    session = Session.admin(emulator)
+    response = session.post(
+        "batch/",
+        _job(
+            {"method": "POST", "path": "/users/teams/", "payload": {"name": unique("first")}},
+            {"method": "POST", "path": "/users/teams/", "payload": {}},
+        ),
+    )
+    assert response.status == 422
+    assert session.post("users/teams/", {"name": unique("after")}).status == 201
+    audit = session.page("logs/audit/")["results"]
+    assert [entry["action"] for entry in audit[:1]] == ["create"]  # the later create, audited
+
+
 def test_a_dry_run_answers_every_step_and_keeps_nothing(admin: Session) -> None:
     name = unique("dry")
     response = admin.post(

@@ -5,6 +5,11 @@ every migration of every app (seconds of work on a small machine) it creates the
 all installed models in one schema-editor pass: a second start on the same file (a restart)
 creates only what is missing and keeps the data. The database runs in WAL mode so readers do
 not wait for the one writer.
+
+What ``migrate`` does after the tables, this does too: every model's content type is created
+at once. Made lazily instead, the first one would be made inside whatever transaction needed
+it (an atomic job's) and cached in memory; a rollback would then leave the cache naming a row
+that is gone, and every later audit-log entry for that model would fail.
 """
 
 from __future__ import annotations
@@ -46,4 +51,8 @@ def ensure_schema() -> list[str]:
         with connection.schema_editor() as editor:
             for model in pending:
                 editor.create_model(model)
+    if apps.is_installed("django.contrib.contenttypes"):
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.get_for_models(*apps.get_models(), for_concrete_models=False)
     return [m._meta.label for m in pending]
