@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._errors import BatchDeadlineError, BatchError
-from keystone._timeouts import is_seconds
+from keystone._timeouts import LONGEST_WAIT, is_seconds
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -105,8 +105,8 @@ def check_batch(workers: object, deadline: object) -> None:
         raise ValueError(f"workers={workers!r} must be a positive whole number, e.g. workers=8")
     if deadline is not None and not is_seconds(deadline):
         raise ValueError(
-            f"deadline={deadline!r} must be a positive number of seconds (the whole batch's), "
-            "or None for no limit"
+            f"deadline={deadline!r} must be a positive number of seconds (the whole batch's) "
+            f"of at most {LONGEST_WAIT:g}, or None for no limit"
         )
 
 

@@ -104,8 +104,8 @@ class JobCore:
     ) -> Step:
         """A step calling any endpoint: ``job.add("PATCH", "users/teams/@ref{step1.id}/")``.
 
-        ``path`` is under the API root; ``payload`` is the JSON body (references allowed),
-        ``query`` the query parameters.
+        ``path`` is under the API root; ``payload`` is the JSON body; references are allowed
+        in both (the server fills them in there), not in ``query``, the query parameters.
         """
         if not isinstance(method, str) or method.upper() not in (
             "GET",
@@ -141,7 +141,7 @@ class JobCore:
                 for name, value in payload.items()
             }
         if query:
-            action["query_params"] = {k: self._value(k, v, False, where) for k, v in query.items()}
+            action["query_params"] = dict(_without_refs(query, where))
         self.steps.append(step)
         self._actions.append(action)
         return step
@@ -206,8 +206,9 @@ class JobCore:
         """
         if self.results is not None:
             raise RuntimeError("this job has run already; start a new one with client.atomic()")
-        if not self._actions:
-            raise ValueError("atomic: the job has no steps; add some before it runs")
+        if not self._actions:  # e.g. a loop over nothing: nothing to send
+            self.results = []
+            return self.results
         for first, last in self._parts():
             if last <= len(self.done):
                 continue  # applied by an earlier run()
@@ -287,6 +288,17 @@ class JobCore:
         ]
 
 
+def _without_refs(query: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """``query``, refused if a value is a reference: the server resolves none in a query."""
+    for name, value in query.items():
+        if isinstance(value, Ref):
+            raise ValueError(
+                f"{where}: the query parameter {name!r} is a reference, which the server fills "
+                "in only in a step's path and payload; put it in the path (job.add) instead"
+            )
+    return query
+
+
 # -- what the generated step methods call ------------------------------------------------------
 
 
@@ -303,7 +315,7 @@ def create(
 def retrieve(job: JobCore, resource: Resource, pk: Any, filters: Filters | None) -> Step:
     """A step reading one record (its answer can then be referred to)."""
     method = f"retrieve_{resource.name}"
-    query = list_query(filters, method)
+    query = list_query(_without_refs(filters or {}, method), method)
     path = job.path_of(resource, Operation.RETRIEVE, pk, method)
     generation, endpoint = endpoint_for(job._client, resource, Operation.RETRIEVE, method)
     check_list(
@@ -314,10 +326,8 @@ def retrieve(job: JobCore, resource: Resource, pk: Any, filters: Filters | None)
         method=method,
         check_filters=job._client._check_filters,
     )
-    sent = {  # as a request's query would send them: lists comma-joined, dates in ISO 8601
-        name: value if isinstance(value, Ref) else encode_value(name, value)
-        for name, value in (filters or {}).items()
-    }
+    # As a request's query would send them: lists comma-joined, dates in ISO 8601.
+    sent = {name: encode_value(name, value) for name, value in (filters or {}).items()}
     return job._step("GET", path, None, sent, (), method)
 
 

@@ -127,10 +127,22 @@ def test_bad_steps_are_refused_before_anything_is_sent(
         job.create_team("chem")
     with pytest.raises(TypeError, match="name given both"):
         job.create_team({"name": "a"}, name="b")
-    with pytest.raises(ValueError, match="no steps"):
-        job.run()
+    with pytest.raises(ValueError, match="fills in only in a step's path and payload"):
+        job.retrieve_team(None, filters={"id": job.create_team(name=unique("q"))["id"]})
     with pytest.raises(ValueError, match="split="):
         admin.atomic(split=0)
+    assert emulator.stats.total == 0
+
+
+def test_a_job_without_steps_sends_nothing(
+    admin: KeystoneClient, emulator: KeystoneEmulator
+) -> None:
+    admin.server  # noqa: B018 (found out before counting)
+    emulator.stats.reset()
+    with admin.atomic() as job:
+        for name in []:  # a loop over nothing
+            job.create_team(name=name)
+    assert job.results == [] and not job.committed
     assert emulator.stats.total == 0
 
 
