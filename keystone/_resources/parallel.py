@@ -93,6 +93,28 @@ def note_delivered(error: KeystoneError, delivered: int) -> KeystoneError:
     return error
 
 
+def _key(record: Any) -> Any:
+    """A record's ``id``, or ``None`` when it has none."""
+    return record.get("id") if isinstance(record, dict) else None
+
+
+def _resume_at(records: list[dict[str, Any]], tail: list[Any], last: Any) -> int | None:
+    """Where the walk stands in ``records``: the newest delivered record that is still there.
+
+    ``tail`` holds the ids of the last records delivered, oldest first. Any of them found
+    serves: records after the newest one present were not delivered (in a stable order, the
+    delivered ones newer than it are gone), so one deletion at a page's edge costs nothing.
+    Records without ids are matched whole, on ``last`` only.
+    """
+    if tail and all(key is not None for key in tail):
+        delivered = set(tail)
+        for index in range(len(records) - 1, -1, -1):
+            if _key(records[index]) in delivered:
+                return index
+        return None
+    return _position(records, last)
+
+
 def _position(records: list[dict[str, Any]], record: Any) -> int | None:
     """Where ``record`` is in ``records`` (matched by ``id`` when it has one), or ``None``."""
     key = record.get("id") if isinstance(record, dict) else None
@@ -116,6 +138,8 @@ class ParallelPages:
     def __init__(self, first: Page, first_url: str, link: str, fetch: Fetch, workers: int) -> None:
         self._total = first.total  # what is kept of the first page: not its records
         self._last = first.records[-1]
+        self._margin = max(1, min(50, len(first.records) // 10))
+        self._tail = [_key(record) for record in first.records[-self._margin :]]
         self._first_url = first_url
         self._link = link
         self._fetch = fetch
@@ -141,13 +165,14 @@ class ParallelPages:
         """The records after the first page, in the server's order.
 
         Each page is asked for ``margin`` records before the end of the page before, so that
-        the last record delivered is found in it even if removals moved it a little forward
+        the last record delivered (or, when it was deleted, the newest of the last ``margin``
+        delivered still there) is found in it even if removals moved it a little forward
         (additions in front move it further into the page, which is fine). A page that had to
         be read elsewhere to find the last record again (further back) leaves a gap before the
         page asked after it; a page to fill it is read next.
         """
         size = self._size
-        margin = max(1, min(50, size // 10))  # records each page repeats of the page before
+        margin = self._margin  # records each page repeats of the page before
         stride = size - margin
         end = self._total or 0  # the collection's size, as the last page read counted it
         last, last_at, last_total = self._last, self._start + size - 1, self._total
@@ -162,11 +187,11 @@ class ParallelPages:
                 asked, future = window.popleft()
                 page = self._page(future)
                 offset, records = asked, page.records
-                found = _position(records, last)
+                found = _resume_at(records, self._tail, last)
                 if found is None:
                     moved = (page.total or 0) - (last_total or 0)  # since ``last`` was read
                     offset, page = self._resync(pool, (last_at + moved, last_at), asked, page, last)
-                    records, found = page.records, _position(page.records, last)
+                    records, found = page.records, _resume_at(page.records, self._tail, last)
                     assert found is not None
                 fresh = len(records) - found - 1
                 at_end = page.total is not None and offset + size >= page.total
@@ -174,6 +199,9 @@ class ParallelPages:
                 if fresh == 0 and len(records) == size and not at_end and not grew:
                     raise self._repeated(offset)
                 self.delivered += fresh
+                if fresh:
+                    news = [_key(record) for record in records[found + 1 :]]
+                    self._tail = (self._tail + news)[-margin:]
                 yield from records[found + 1 :]
                 if len(records) < size or at_end:
                     return  # the end of the collection, when this page was read
@@ -221,7 +249,7 @@ class ParallelPages:
         """
         for guess in dict.fromkeys(max(0, n - self._size // 2) for n in near):
             again = self._page(self._submit(pool, guess))
-            if _position(again.records, last) is not None:
+            if _resume_at(again.records, self._tail, last) is not None:
                 return guess, again
         raise self._changed(offset, page)
 

@@ -110,6 +110,18 @@ def test_by_default_retrieve_reads_8_pages_at_once_and_iter_4(serve: Any) -> Non
     assert collection.most_in_flight == 4
 
 
+def test_deleting_the_last_record_delivered_costs_nothing(serve: Any) -> None:
+    collection, client = serve(500)
+
+    def delete_the_edge(n: int, c: Collection) -> None:
+        if n == 2:  # after the first page was cut: its last record goes
+            c.records = [r for r in c.records if r["id"] != 100]
+
+    collection.on_request = delete_the_edge
+    records = client.retrieve_cluster(filters={"_limit": 100}, workers=1)
+    assert _ids(records) == list(range(1, 501))  # record 100 was delivered before it went
+
+
 def test_an_offset_the_caller_gave_is_where_the_walk_starts(serve: Any) -> None:
     collection, client = serve(1_000)
     records = client.retrieve_cluster(filters={"_limit": 100, "_offset": 500}, workers=3)
