@@ -23,6 +23,8 @@ def record_key(pk: Any, method: str) -> str:
     a string of ASCII digits with a positive value. Refused: booleans, floats, zero, negative
     numbers, ``None``, empty or non-digit strings. ``method`` names the caller in the message.
     """
+    if pk.__class__ is int and pk > 0:
+        return str(pk)  # the usual case
     if isinstance(pk, str):
         if _DIGITS.fullmatch(pk) and int(pk) > 0:
             return str(int(pk))

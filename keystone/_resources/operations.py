@@ -20,6 +20,7 @@ from keystone._request import CallState, Filters
 from keystone._requester import Requester
 from keystone._resources.bodies import is_missing_record, read_deleted, read_record
 from keystone._resources.endpoints import (
+    NO_QUERY,
     Order,
     check_list,
     endpoint_for,
@@ -131,7 +132,8 @@ def retrieve_one(
         )
     query = list_query(filters, method)
     generation, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
-    check_list(query, endpoint, generation, **_checks(client, resource, method))
+    if query is not NO_QUERY:
+        check_list(query, endpoint, generation, **_checks(client, resource, method))
     response = client.request(
         "GET",
         record_endpoint(endpoint.path, key),
