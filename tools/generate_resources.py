@@ -457,7 +457,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from keystone._request import Filters
-from keystone._resources import jobs as _jobs
+from keystone._resources import job_calls as _jobs
 from keystone._resources.catalog import BY_NAME
 from keystone._resources.job_steps import Step
 from keystone._resources.jobs import JobCore

@@ -8,6 +8,7 @@ After the job ran, each step has its :class:`StepResult`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -112,3 +113,14 @@ class Step(Ref):
 
     def __repr__(self) -> str:
         return f"<Step {self.index}: {self.method} {self.path}>"
+
+
+def without_refs(query: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """``query``, refused if a value is a reference: the server resolves none in a query."""
+    for name, value in query.items():
+        if isinstance(value, Ref):
+            raise ValueError(
+                f"{where}: the query parameter {name!r} is a reference, which the server fills "
+                "in only in a step's path and payload; put it in the path (job.add) instead"
+            )
+    return query

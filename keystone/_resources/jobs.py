@@ -27,20 +27,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from keystone._errors import UnsupportedError, shown_url
 from keystone._http_errors import JobError
 from keystone._layers.json import dumps
-from keystone._query import encode_value
-from keystone._request import CallState, Filters
+from keystone._request import CallState
 from keystone._resources.bodies import read_record
 from keystone._resources.endpoints import (
-    check_list,
     endpoint_for,
-    file_fields,
     has_endpoint,
-    list_query,
 )
 from keystone._resources.files import encode_file
 from keystone._resources.job_failures import committed_before, job_failure, job_throttled
-from keystone._resources.job_steps import Ref, Step, StepResult
-from keystone._resources.keys import record_fields, record_key
+from keystone._resources.job_steps import Ref, Step, StepResult, without_refs
+from keystone._resources.keys import record_key
 from keystone._resources.spec import Operation, Resource
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
 
@@ -141,7 +137,7 @@ class JobCore:
                 for name, value in payload.items()
             }
         if query:
-            action["query_params"] = dict(_without_refs(query, where))
+            action["query_params"] = dict(without_refs(query, where))
         self.steps.append(step)
         self._actions.append(action)
         return step
@@ -286,62 +282,3 @@ class JobCore:
             )
             for n, a in enumerate(answered)
         ]
-
-
-def _without_refs(query: Mapping[str, Any], where: str) -> Mapping[str, Any]:
-    """``query``, refused if a value is a reference: the server resolves none in a query."""
-    for name, value in query.items():
-        if isinstance(value, Ref):
-            raise ValueError(
-                f"{where}: the query parameter {name!r} is a reference, which the server fills "
-                "in only in a step's path and payload; put it in the path (job.add) instead"
-            )
-    return query
-
-
-# -- what the generated step methods call ------------------------------------------------------
-
-
-def create(
-    job: JobCore, resource: Resource, fields: Mapping[str, Any] | None, more: Mapping[str, Any]
-) -> Step:
-    """A step creating a record; file fields go as parts of the job."""
-    method = f"create_{resource.name}"
-    data = record_fields(fields, more, method)
-    path = job.path_of(resource, Operation.CREATE, None, method)
-    return job._step("POST", path, data, None, file_fields(resource), method)
-
-
-def retrieve(job: JobCore, resource: Resource, pk: Any, filters: Filters | None) -> Step:
-    """A step reading one record (its answer can then be referred to)."""
-    method = f"retrieve_{resource.name}"
-    query = list_query(_without_refs(filters or {}, method), method)
-    path = job.path_of(resource, Operation.RETRIEVE, pk, method)
-    generation, endpoint = endpoint_for(job._client, resource, Operation.RETRIEVE, method)
-    check_list(
-        query,
-        endpoint,
-        generation,
-        subject=resource.plural,
-        method=method,
-        check_filters=job._client._check_filters,
-    )
-    # As a request's query would send them: lists comma-joined, dates in ISO 8601.
-    sent = {name: encode_value(name, value) for name, value in (filters or {}).items()}
-    return job._step("GET", path, None, sent, (), method)
-
-
-def update(job: JobCore, resource: Resource, pk: Any, data: Mapping[str, Any]) -> Step:
-    """A step changing the given fields of one record."""
-    method = f"update_{resource.name}"
-    if not isinstance(data, Mapping):
-        raise TypeError(f"{method}: data must be a mapping of the fields to change")
-    path = job.path_of(resource, Operation.UPDATE, pk, method)
-    return job._step("PATCH", path, data, None, file_fields(resource), method)
-
-
-def delete(job: JobCore, resource: Resource, pk: Any) -> Step:
-    """A step deleting one record (a missing record fails the job: 404)."""
-    method = f"delete_{resource.name}"
-    path = job.path_of(resource, Operation.DELETE, pk, method)
-    return job._step("DELETE", path, None, None, (), method)
