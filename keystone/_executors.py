@@ -114,13 +114,28 @@ def run_chunk(
     if left is not None and left <= 0:
         return [(None, _not_started(first + n, deadline, "its chunk")) for n in range(len(items))]
     results = run_batch(fn, items, workers=min(workers, max(1, len(items))), deadline=left)
-    pairs: Pairs = []
-    for n, outcome in enumerate(results):
-        error = outcome.error
-        if isinstance(error, BatchDeadlineError):
-            error = _not_started(first + n, deadline, "it")
-        pairs.append(_returnable(first + n, outcome.value, error))
-    return pairs
+    pairs: Pairs = [
+        (o.value, _not_started(first + n, deadline, "it"))
+        if isinstance(o.error, BatchDeadlineError)
+        else (o.value, o.error)
+        for n, o in enumerate(results)
+    ]
+    if _why_stuck(pairs) is None:  # the usual case: one round trip for the chunk
+        return pairs
+    return [_returnable(first + n, value, error) for n, (value, error) in enumerate(pairs)]
+
+
+def _why_stuck(what: object) -> Exception | None:
+    """Why ``what`` cannot travel back by pickle, or ``None`` when it can.
+
+    Both ways are tried: some exceptions pickle but cannot be unpickled, which would break
+    the caller's pool.
+    """
+    try:
+        pickle.loads(pickle.dumps(what))
+    except Exception as exc:  # pickling runs the objects' own code: anything may be raised
+        return exc
+    return None
 
 
 def _not_started(index: int, deadline: float | None, what: str) -> BatchDeadlineError:
@@ -132,20 +147,19 @@ def _not_started(index: int, deadline: float | None, what: str) -> BatchDeadline
 
 def _returnable(index: int, value: Any, error: BaseException | None) -> tuple[Any, Any]:
     """``(value, error)``, or an error in their place when they cannot travel back by pickle."""
-    try:
-        pickle.loads(pickle.dumps((value, error)))
-    except Exception as exc:  # pickling runs the objects' own code: anything may be raised
-        what = (
-            f"its value (a {type(value).__name__})"
-            if error is None
-            else f"its exception ({type(error).__name__}: {str(error)[:300]})"
-        )
-        return None, ResultTransferError(
-            f"batch item #{index} ran, but {what} cannot come back from the worker process "
-            f"({type(exc).__name__}: {exc}). Return plain data (dicts, lists, numbers, "
-            "strings) and raise exceptions that pickle; whatever the item sent did happen."
-        )
-    return value, error
+    stuck = _why_stuck((value, error))
+    if stuck is None:
+        return value, error
+    what = (
+        f"its value (a {type(value).__name__})"
+        if error is None
+        else f"its exception ({type(error).__name__}: {str(error)[:300]})"
+    )
+    return None, ResultTransferError(
+        f"batch item #{index} ran, but {what} cannot come back from the worker process "
+        f"({type(stuck).__name__}: {stuck}). Return plain data (dicts, lists, numbers, "
+        "strings) and raise exceptions that pickle; whatever the item sent did happen."
+    )
 
 
 def _chunk_size(total: int, workers: int, chunk: int | None) -> int:

@@ -117,7 +117,7 @@ def _resume_at(records: list[dict[str, Any]], tail: list[Any], last: Any) -> int
 
 def _position(records: list[dict[str, Any]], record: Any) -> int | None:
     """Where ``record`` is in ``records`` (matched by ``id`` when it has one), or ``None``."""
-    key = record.get("id") if isinstance(record, dict) else None
+    key = _key(record)
     for index, candidate in enumerate(records):
         if key is not None and isinstance(candidate, dict):
             if candidate.get("id") == key:
