@@ -17,6 +17,7 @@ from keystone._bulk import BulkCalls
 from keystone._calls import Calls
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._correlation import CID_HEADER, ensure_cid
+from keystone._detection import given
 from keystone._headers import Headers
 from keystone._layers.auth import AuthMiddleware
 from keystone._layers.base_url import BaseURLMiddleware
@@ -30,7 +31,7 @@ from keystone._resources.readers import Readers
 from keystone._response import Response
 from keystone._retry.layer import BackoffMiddleware
 from keystone._retry.policy import RetryPolicy
-from keystone._servers import Generation
+from keystone._servers import Generation, Server
 from keystone._session import Session
 from keystone._timeouts import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -77,11 +78,14 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
     logs must hide, besides passwords and tokens. Every request carries the client's
     correlation id :attr:`cid` as ``X-KEYSTONE-CID``.
 
-    ``server`` says which generation of Keystone the server is (``"0.3"`` or ``"0.4+"``, see
-    :attr:`server`); without it the client finds out by itself, once. The resource methods
-    refuse a filter name the server's schema does not declare for the resource (the server
-    would ignore it and match every record); ``check_filters=False`` sends such names anyway,
-    for a server newer than this client.
+    ``server`` says which Keystone the server is: a release (``"0.7.5"``) or a generation
+    (``"0.3"``, ``"0.4+"``: its newest release), see :attr:`server`; without it the client
+    finds out by itself, once. The resource methods refuse what the server's release would
+    ignore without an error: a filter name or lookup its schema does not declare for the
+    resource, or a value the filter cannot read (the server would match every record), and a
+    field a create or an update does not take (the server would drop it).
+    ``check_filters=False`` and ``check_fields=False`` send such names anyway, for a server
+    newer than this client.
 
     For tests: ``transport`` replaces the urllib3 transport (e.g. with
     ``keystone.testing.MockTransport``), and ``clock`` the client's time (token expiry, retry
@@ -102,14 +106,17 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
         redact_fields: Iterable[str] = (),
         transport: BaseTransport | None = None,
         clock: Clock = SYSTEM_CLOCK,
-        server: Generation | str | None = None,
+        server: Server | Generation | str | None = None,
         check_filters: bool = True,
+        check_fields: bool = True,
     ) -> None:
         self._base_url = BaseURL(url)
-        generation = None if server is None else Generation.of(server)
-        if not isinstance(check_filters, bool):
-            raise TypeError(f"check_filters={check_filters!r} must be True or False")
+        known = None if server is None else given(server)
+        for name, flag in (("check_filters", check_filters), ("check_fields", check_fields)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name}={flag!r} must be True or False")
         self._check_filters = check_filters
+        self._check_fields = check_fields
         if isinstance(middleware, (str, bytes)) or not isinstance(middleware, Iterable):
             raise TypeError(f"middleware must be a list of middleware, not {middleware!r}")
         if auth is not None and not isinstance(auth, AuthStrategy):
@@ -147,10 +154,10 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
         self._handler: Handler = compose(self._layers, transport)
         self._version: str | None = None
         self._version_lock = ForkSafeLock()
-        self._generation: Generation | None = None
+        self._server: Server | None = None
         self._server_lock = ForkSafeLock()
-        if generation is not None:
-            self._set_server(generation)
+        if known is not None:
+            self._set_server(known)
         self._options: dict[str, Any] = {
             "timeout": timeout,
             "verify": verify,
@@ -161,6 +168,7 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
             "redact_fields": redact_fields,
             "clock": clock,
             "check_filters": check_filters,
+            "check_fields": check_fields,
         }
 
     def _compose(self, middleware: Sequence[MiddlewareLike]) -> list[Middleware]:
@@ -227,7 +235,7 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
         options = {
             **self._options,
             "headers": {**self._options["headers"], CID_HEADER: self._cid},
-            "server": self._generation,
+            "server": self._server,
         }
         return (_restore, (type(self), self.url, options, copy.copy(self._auth)))
 

@@ -16,7 +16,7 @@ from typing import Any
 from keystone._answer import Answer
 from keystone._redaction import DEFAULT_REDACTOR
 from keystone._request import CallState, Request
-from keystone._servers import Generation
+from keystone._servers import Server
 
 
 class KeystoneError(Exception):
@@ -174,19 +174,21 @@ class ResponseDecodeError(UnexpectedResponseError, json.JSONDecodeError):
 
 
 class UnsupportedError(KeystoneError):
-    """The connected server's generation of Keystone lacks what was asked, so nothing was sent.
+    """The connected Keystone release lacks what was asked, so nothing was sent.
 
-    For example ``retrieve_team`` on a Keystone 0.3.x server (which has research groups
-    instead), ``search=`` where the server cannot search, or ``delete_notification`` where
-    notifications can only be read and marked read. ``generation`` is the server's
-    :class:`~keystone.Generation`.
+    For example ``retrieve_team`` on a Keystone 0.3.x or 0.4.x server (which have research
+    groups instead), ``search=`` where the release cannot search, an API token on a release
+    before 0.6.4, or ``delete_notification`` where notifications can only be read and marked
+    read. ``server`` is what the client knows of the server (a :class:`~keystone.Server`),
+    ``generation`` its :class:`~keystone.Generation`.
     """
 
     request_sent = False
 
-    def __init__(self, message: str, *, generation: Generation) -> None:
+    def __init__(self, message: str, *, server: Server) -> None:
         super().__init__(message)
-        self.generation = generation
+        self.server = server
+        self.generation = server.generation
 
 
 class PaginationError(KeystoneError):

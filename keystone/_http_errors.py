@@ -78,7 +78,8 @@ BadRequestError = ValidationError
 
 
 class AuthenticationError(ClientError):
-    """401: credentials missing, wrong, or no longer valid."""
+    """401 (or 403 "Authentication credentials were not provided." from Keystone 0.4.0 to
+    0.6.3): credentials missing, wrong, or no longer valid."""
 
     hint = "Log in again with client.login(username, password), or check the client's API token."
 
@@ -204,14 +205,31 @@ _BY_STATUS: dict[int, type[HTTPError]] = {
 }
 
 
+#: DRF's words for a request without credentials; Keystone 0.4.0 to 0.6.3 answer them with 403.
+NOT_AUTHENTICATED = "Authentication credentials were not provided."
+
+
+def is_not_logged_in(response: Answer) -> bool:
+    """Whether a 401 or 403 says that the request carried no credentials the server knows."""
+    if response.status_code == 401:
+        return True
+    if response.status_code != 403:
+        return False
+    body = json_or_none(response)
+    return isinstance(body, dict) and body.get("detail") == NOT_AUTHENTICATED
+
+
 def error_for_response(response: Answer) -> HTTPError:
     """The typed error for a final 4xx/5xx answer: the one place a status becomes an error.
 
-    The error carries what the call's retries left on its state (attempts, elapsed time and
-    why the request was not sent again).
+    "Not logged in" is an :class:`AuthenticationError` whichever status the release chose
+    (401, or 403 before Keystone 0.6.4). The error carries what the call's retries left on its
+    state (attempts, elapsed time and why the request was not sent again).
     """
     status = response.status_code
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else ClientError)
+    if status == 403 and is_not_logged_in(response):
+        cls = AuthenticationError
     request = response.request
     error = cls(response=response)
     if request is not None:

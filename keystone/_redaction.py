@@ -45,6 +45,7 @@ SECRET_FIELDS = frozenset(
         "secret",
         "client_secret",
         "api_key",
+        "key",
     }
 )
 

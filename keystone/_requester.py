@@ -16,24 +16,25 @@ if TYPE_CHECKING:
     from keystone._redaction import Redactor
     from keystone._response import Response
     from keystone._retry.policy import RetryPolicy
-    from keystone._servers import Generation
+    from keystone._servers import Server
     from keystone._transport.base import BaseTransport
     from keystone._urls import BaseURL
 
 
 class Requester(Protocol):
-    """A client: its API root, its server's generation and its ``request`` method."""
+    """A client: its API root, its server's release and its ``request`` method."""
 
     _base_url: BaseURL
     _redactor: Redactor
     _check_filters: bool
+    _check_fields: bool
     _transport: BaseTransport
 
     @property
     def url(self) -> str: ...
 
     @property
-    def server(self) -> Generation: ...
+    def server(self) -> Server: ...
 
     def request(
         self,

@@ -2,7 +2,8 @@
 
 A mixin of :class:`~keystone.KeystoneClient`. What to send is the auth strategy's business (its
 login and logout flows); this module runs those flows through the client's whole chain, and
-finds out, once, which generation of Keystone the server is.
+finds out, once, which release of Keystone the server is (the flow of
+:mod:`keystone._detection`).
 """
 
 from __future__ import annotations
@@ -10,16 +11,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from keystone._errors import KeystoneError, UnexpectedResponseError
+from keystone._detection import detection_flow
+from keystone._errors import KeystoneError
 from keystone._headers import Headers
-from keystone._http_errors import error_for_response
 from keystone._locks import ForkSafeLock
 from keystone._pipeline import Handler
 from keystone._redaction import Redactor
-from keystone._request import CallState, Request
+from keystone._request import Request
 from keystone._requester import RequesterBase
 from keystone._response import Response
-from keystone._servers import Generation
+from keystone._servers import Server
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
 from keystone.auth import AuthStrategy
 from keystone.auth._base import run_flow
@@ -34,7 +35,7 @@ class Session(RequesterBase):
     _headers: Headers
     _handler: Handler
     _redactor: Redactor
-    _generation: Generation | None
+    _server: Server | None
     _server_lock: ForkSafeLock
     _version: str | None
     _version_lock: ForkSafeLock
@@ -45,43 +46,41 @@ class Session(RequesterBase):
         return bool(self._auth.is_authenticated)
 
     @property
-    def server(self) -> Generation:
-        """Which generation of Keystone the server is: ``Generation.V0_3`` or ``V0_4``.
+    def server(self) -> Server:
+        """Which Keystone the server is: its release, and what that release does.
 
-        Given as ``server=`` or found out on first use, with one request (``GET
-        authentication/whoami/``, which only servers of 0.4 and later answer as the API does),
-        made once in the client's life, by whichever thread needs it first.
+        Given as ``server=`` or found out on first use (``GET version/``, and where that does
+        not name a release the client knows, ``GET authentication/whoami/`` and a few
+        ``HEAD`` requests: see docs/compatibility.md), once in the client's life, by
+        whichever thread needs it first.
         """
-        generation = self._generation
-        if generation is None:
+        server = self._server
+        if server is None:
             with self._server_lock:
-                if self._generation is None:
+                if self._server is None:
                     self._set_server(self._detect())
-            generation = self._generation
-            assert generation is not None
-        return generation
+            server = self._server
+            assert server is not None
+        return server
 
-    def _detect(self) -> Generation:
-        response = self.request(
-            "GET", "authentication/whoami/", call=CallState("probe", raise_for_status=False)
-        )
-        is_json = "json" in response.headers.get("Content-Type", "")
-        if is_json and response.status_code in (200, 401, 403):
-            return Generation.V0_4
-        if response.status_code == 404 and not is_json:
-            return Generation.V0_3
-        if response.status_code >= 400:
-            raise error_for_response(response)
-        raise UnexpectedResponseError(
-            f"GET {self.url}authentication/whoami/ answered {response.status_code}, so the "
-            "client cannot tell which Keystone this is; give it with "
-            "KeystoneClient(url, server='0.3') or server='0.4+'",
-            response=response,
-        )
+    def _detect(self) -> Server:
+        flow = detection_flow(self.url)
+        try:
+            probe = next(flow)
+            while True:
+                answer = self.request(probe.method, probe.url, call=probe.call)
+                probe = flow.send(answer)
+        except StopIteration as done:
+            found: Server = done.value
+            return found
+        finally:
+            flow.close()
 
-    def _set_server(self, generation: Generation) -> None:
-        self._auth.use_server(generation)
-        self._generation = generation
+    def _set_server(self, server: Server) -> None:
+        self._auth.use_server(server)
+        self._server = server
+        if server.release is not None and self._version is None:
+            self._version = server.release
 
     @property
     def api_version(self) -> str:
@@ -109,7 +108,7 @@ class Session(RequesterBase):
             if not isinstance(value, str):
                 raise TypeError(f"login: {name} must be a str, not {type(value).__name__}")
         checked = checked_timeout(timeout)
-        _ = self.server  # the strategy then logs in the way this generation of Keystone does
+        _ = self.server  # the strategy then logs in the way this release of Keystone does
         self._run_session_flow(self._auth.login_flow(username, password), checked)
 
     def logout(self, raise_blacklist: bool = False, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:

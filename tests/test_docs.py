@@ -43,9 +43,9 @@ def test_the_demo_runs_against_both_generations() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    for api, generation in (("0.3.26", "Keystone 0.3.x"), ("0.10.9", "Keystone 0.4 and later")):
+    for api in ("0.3.26", "0.10.9"):
         assert f"started a local Keystone {api} emulator" in done.stdout
-        assert f"({generation}) as admin" in done.stdout
+        assert f"(Keystone {api}) as admin" in done.stdout
     assert done.stdout.count("logged out") == 2
 
 

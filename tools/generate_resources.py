@@ -4,10 +4,10 @@ Run ``python tools/generate_resources.py`` after changing :mod:`keystone._resour
 or a schema in ``specs/``; ``--check`` only reports whether the committed modules are up to
 date (exit status 1 if not), which the test suite also verifies.
 
-The declarations (what each endpoint allows on each generation) are read from the servers'
-OpenAPI schemas by :mod:`resource_schema`. The methods are the union over the generations: a
-resource that one generation lacks still has its methods, which raise ``UnsupportedError`` on
-servers of that generation before sending anything.
+The declarations (what each endpoint allows on each release) are read from the releases'
+schema views in ``keystone/testing/schemas/`` by :mod:`resource_schema`. The methods are the
+union over the releases: a resource that a release lacks still has its methods, which raise
+``UnsupportedError`` on servers of that release before sending anything.
 
 Why generate rather than build the methods at import time: methods made by a loop, a
 metaclass or ``__getattr__`` exist only once the program runs, so mypy and IDEs cannot see
@@ -35,7 +35,7 @@ def _without_the_package() -> None:
     """Let ``keystone._resources.catalog`` import without running ``keystone/__init__.py``.
 
     The package imports the generated modules, which may be the stale or broken files this
-    tool is about to replace; the catalog, its spec and the generations need nothing of the
+    tool is about to replace; the catalog and its spec need nothing of the
     package but their own modules. (In a process that already imported ``keystone``, this
     changes nothing.)
     """
@@ -53,7 +53,6 @@ import resource_schema  # noqa: E402
 
 from keystone._resources.catalog import RESOURCES  # noqa: E402
 from keystone._resources.spec import Endpoint, Operation, Resource, plural  # noqa: E402
-from keystone._servers import Generation  # noqa: E402
 
 _HEADER = '''\
 """Typed methods for every Keystone resource, mixed into :class:`~keystone.KeystoneClient`.
@@ -88,7 +87,7 @@ class ResourceMethods(RequesterBase):
     Every method accepts ``timeout=`` (seconds, a ``(connect, read)`` pair, or ``None``), which
     applies to each request it makes. A ``pk`` must be a positive integer or a string of digits;
     anything else raises ``ValueError`` before a request is made. A method of a resource, an
-    operation or an option the server's generation lacks raises ``UnsupportedError`` before
+    operation or an option the server's release lacks raises ``UnsupportedError`` before
     sending anything.
     """
 '''
@@ -117,15 +116,16 @@ _CREATE = '''
 _LIST_ARGS = (
     '``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: '
     "lists are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and "
-    "``None`` is refused (use ``field__isnull``). A filter name the server does not declare "
-    "for @PLURAL@ raises ``ValueError`` naming the closest ones (the server would ignore it "
-    "and match every record). ``search=`` (sent as ``_search``) matches text in the records; "
-    "``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a "
-    "list of them; both need a server that has them (Keystone 0.4 and later). A paginated "
-    "list that announces its count has its pages read ``workers`` at a time (default 8; 1 "
-    "reads them one after another), in order, each checked against the one before: if the "
-    "collection shifted under the walk, ``PaginationError`` says so instead of records going "
-    "missing."
+    "``None`` is refused (use ``field__isnull``). A filter name or lookup the server's release "
+    "does not declare for @PLURAL@, or a value the filter cannot read, raises ``ValueError`` "
+    "naming what it takes (the server would ignore it and match every record). ``search=`` "
+    "(sent as ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or "
+    "``ordering`` on Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for "
+    "descending, or a list of them; a release without them raises ``UnsupportedError``. A "
+    "paged list that announces its count has its pages read ``workers`` at a time (default "
+    "8; 1 reads them one after another), in order, each checked against the one before: if "
+    "the collection shifted under the walk, or the server's answers do not say where the list "
+    "ends, ``PaginationError`` says so instead of records going missing."
 )
 
 _RETRIEVE = '''
@@ -235,10 +235,11 @@ _ITER = '''
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_@NAME@`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_@NAME@`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -309,15 +310,63 @@ def _fields(names: Iterable[str]) -> str:
     return ", ".join(f"``{name}``" for name in names)
 
 
+class _Declared:
+    """Every known release's declarations, as the generated module will hold them."""
+
+    def __init__(self, resources: tuple[Resource, ...]) -> None:
+        self.releases, history = resource_schema.history(resources)
+        self._at: dict[str, dict[str, Endpoint]] = {}
+        for index, release in enumerate(self.releases):
+            here = {}
+            for path, entries in history.items():
+                current = None
+                for first, endpoint in entries:
+                    if self.releases.index(first) > index:
+                        break
+                    current = endpoint
+                if current is not None:
+                    here[path] = current
+            self._at[release] = here
+
+    def at(self, release: str) -> dict[str, Endpoint]:
+        return self._at[release]
+
+    def span(self, releases: list[str]) -> str:
+        """``"Keystone 0.5.0 and later"``, ``"Keystone 0.3.26 to 0.4.1"``, ... for ``releases``."""
+        if not releases:
+            return "no release"
+        spans: list[list[str]] = []
+        for release in releases:
+            index = self.releases.index(release)
+            if spans and self.releases.index(spans[-1][-1]) == index - 1:
+                spans[-1].append(release)
+            else:
+                spans.append([release])
+        parts = []
+        for run in spans:
+            if run[-1] == self.releases[-1]:
+                parts.append(f"{run[0]} and later")
+            elif len(run) == 1:
+                parts.append(run[0])
+            else:
+                parts.append(f"{run[0]} to {run[-1]}")
+        return "Keystone " + ", ".join(parts)
+
+
 class _Shape:
-    """What one resource offers across the generations, for its methods' docstrings."""
+    """What one resource offers across the releases, for its methods' docstrings."""
 
-    def __init__(self, resource: Resource, declared: dict[str, dict[str, Endpoint]]) -> None:
+    def __init__(self, resource: Resource, declared: _Declared) -> None:
         self.resource = resource
-        self.endpoints = {g: declared[g.schema][path] for g, path in resource.paths.items()}
+        self.declared = declared
+        self.endpoints: dict[str, Endpoint] = {}
+        for release in declared.releases:
+            path = resource.path_in(declared.at(release))
+            if path is not None:
+                self.endpoints[release] = declared.at(release)[path]
 
-    def generations(self, operation: Operation) -> list[Generation]:
-        return [g for g, e in self.endpoints.items() if e.allows(operation)]
+    def releases(self, operation: Operation) -> list[str]:
+        return [r for r, e in self.endpoints.items() if e.allows(operation)]
 
     def operations(self) -> set[Operation]:
         return {op for e in self.endpoints.values() for op in e.operations}
@@ -325,59 +374,48 @@ class _Shape:
     def has_detail(self) -> bool:
         return any(e.detail for e in self.endpoints.values())
 
-    def _missing(self, operation: Operation) -> str:
-        """The sentence on the generations where ``operation`` is not available."""
-        sentences = []
-        for g in Generation:
-            if g not in self.endpoints:
-                instead = self.resource.instead
-                other = f" (use the ``{instead}`` methods instead)" if instead else ""
-                sentences.append(
-                    f"{g.describe} servers have no {plural(self.resource.title)}{other}."
-                )
-            elif not self.endpoints[g].allows(operation):
-                allowed = sorted(op.value for op in self.endpoints[g].operations)
-                sentences.append(
-                    f"{g.describe} servers do not allow it (they allow: {', '.join(allowed)})."
-                )
-        return " ".join(sentences)
-
     def where(self, operation: Operation, request: str) -> str:
-        """Which request each generation gets, and what it requires; ``request`` is
+        """Which request each release gets, and what the newest requires; ``request`` is
         ``"GET {path}/<pk>/ or GET {path}/"`` with ``{path}`` the collection's path."""
-        here = self.generations(operation)
-        paths = {self.endpoints[g].path for g in here}
-        text = ""
-        if len(paths) == 1:
-            path = paths.pop()
-            text = request.format(path=path)
-            if len(here) < len(Generation):
-                text += f" on {' and '.join(g.describe for g in here)}"
-            text += "."
+        here = self.releases(operation)
+        by_path: dict[str, list[str]] = {}
+        for release in here:
+            by_path.setdefault(self.endpoints[release].path, []).append(release)
+        every = len(here) == len(self.declared.releases)
+        if len(by_path) == 1 and every:
+            text = request.format(path=next(iter(by_path))) + "."
         else:
             text = " ".join(
-                f"{request.format(path=self.endpoints[g].path)} on {g.describe}." for g in here
+                f"{request.format(path=path)} on {self.declared.span(releases)}."
+                for path, releases in by_path.items()
             )
         if operation is Operation.CREATE:
             text += " " + self._required(here)
-        missing = self._missing(operation)
-        return (text + " " + missing).strip()
+        if not every:
+            instead = self.resource.instead
+            other = f" (use the ``{instead}`` methods there)" if instead else ""
+            missing = [r for r in self.declared.releases if r not in here]
+            if any(r not in self.endpoints for r in missing):
+                text += (
+                    f" Other releases have no {plural(self.resource.title)}{other}, and the "
+                    "method raises ``UnsupportedError`` there."
+                )
+            else:
+                text += " Other releases do not allow it (``UnsupportedError``)."
+        return text.strip()
 
-    def _required(self, here: list[Generation]) -> str:
-        required = {g: self.endpoints[g].required for g in here}
-        files = sorted({f for g in here for f in self.endpoints[g].files})
-        if len(set(required.values())) == 1:
-            names = next(iter(required.values()))
-            text = (
-                f"The server requires {_fields(names)}."
-                if names
-                else "The server decides which fields are required."
-            )
-        else:
-            text = " ".join(
-                f"{g.describe} requires {_fields(names)}." if names else ""
-                for g, names in required.items()
-            )
+    def _required(self, here: list[str]) -> str:
+        newest = self.endpoints[here[-1]]
+        names = newest.required
+        text = (
+            f"Keystone {here[-1]} requires {_fields(names)}"
+            if names
+            else f"Keystone {here[-1]} decides which fields are required"
+        )
+        if any(self.endpoints[r].required != names for r in here):
+            text += " (earlier releases differ: see docs/compatibility.md)"
+        text += "."
+        files = sorted({f for r in here for f in self.endpoints[r].files})
         if files:
             text += (
                 f" {_fields(files)} is uploaded as a file (multipart/form-data): a binary file "
@@ -388,7 +426,7 @@ class _Shape:
         return text
 
 
-def _methods(resource: Resource, declared: dict[str, dict[str, Endpoint]]) -> str:
+def _methods(resource: Resource, declared: _Declared) -> str:
     shape = _Shape(resource, declared)
     operations = shape.operations()
     title = resource.title
@@ -415,7 +453,7 @@ def _methods(resource: Resource, declared: dict[str, dict[str, Endpoint]]) -> st
         parts.append((_UPDATE, shape.where(Operation.UPDATE, request)))
     if Operation.DELETE in operations:
         parts.append((_DELETE, shape.where(Operation.DELETE, "``DELETE {path}/<pk>/``")))
-    paths = sorted(set(resource.paths.values()))
+    paths = list(resource.paths)
     rule = f"    # -- {resource.name}: {', '.join(p + '/' for p in paths)} "
     text = "\n" + rule + "-" * (100 - len(rule)) + "\n"
     list_args = _paragraph(_LIST_ARGS.replace("@PLURAL@", plural(title)))
@@ -435,7 +473,7 @@ def _methods(resource: Resource, declared: dict[str, dict[str, Endpoint]]) -> st
 def render(resources: Iterable[Resource] = RESOURCES) -> str:
     """The source text of :mod:`keystone._resources.methods` for ``resources``."""
     resources = tuple(resources)
-    declared = resource_schema.declarations(resources)
+    declared = _Declared(resources)
     listing = "Resources: " + ", ".join(f"``{r.name}``" for r in resources) + "."
     declarations = "".join(_declaration(r) for r in resources)
     cls = _CLASS.replace("@RESOURCE_LIST@", _paragraph(listing, indent=4))
@@ -507,7 +545,7 @@ _JOB_STEPS = {
 def render_jobs(resources: Iterable[Resource] = RESOURCES) -> str:
     """The source text of :mod:`keystone._resources.job_methods` for ``resources``."""
     resources = tuple(resources)
-    declared = resource_schema.declarations(resources)
+    declared = _Declared(resources)
     text = _JOB_HEADER + "".join(_declaration(r) for r in resources) + _JOB_CLASS
     for resource in resources:
         shape = _Shape(resource, declared)

@@ -1,8 +1,9 @@
 """Reading the bodies of resource responses: one record, or one page of a list.
 
-Keystone 0.3.26 answers a list endpoint with a JSON array of every record; newer servers answer
-with a page envelope ``{count, next, previous, results}``. Both are accepted here, so the
-resource methods work against either.
+Keystone answers a list in one of three ways, by release: a JSON array of every record (0.3.x
+to 0.7.3); a JSON array of one page, the total in ``X-Total-Count`` (0.7.4 and 0.7.5); a page
+envelope ``{count, next, previous, results}`` (0.8.0 on). Each is read by its own signals, so a
+walk ends only where the server says the list ends, whatever release the client expected.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any, NamedTuple
 
 from keystone._answer import Answer
 from keystone._errors import UnexpectedResponseError, shown_url
+from keystone._resources.pages import asked_page, page_url
 from keystone._response import Response
 
 
@@ -28,24 +30,30 @@ def read_record(response: Response) -> dict[str, Any]:
 
 class Page(NamedTuple):
     """One list answer: its records, its raw ``next`` link and the ``count`` it announced
-    (``total``). A plain JSON list (Keystone 0.3.x) is one page without a link or a total.
+    (``total``). A plain JSON list of every record is one page without a link or a total.
+    ``unknown_end`` marks a full page of a paged list that gave no total: whether more follow
+    cannot be told.
     """
 
     records: list[dict[str, Any]]
     next: str | None
     total: int | None
+    unknown_end: bool = False
 
 
-def read_page(response: Response) -> Page:
+def read_page(response: Response, paged: bool = False) -> Page:
     """The records of one list response, its ``next`` link (``None`` on the last page), and
     the total ``count`` the server announced (``None`` if it did not).
 
-    The body's bytes are released as they are decoded (``Response.take_json``): a list of
-    100k records then peaks at the memory of the records, not records plus body.
+    ``paged`` says that the server's release pages its lists in headers: there, a JSON list
+    as long as the page asked for but without ``X-Total-Count`` (a proxy may drop headers)
+    cannot be told from a complete list, and is marked ``unknown_end``. The body's bytes are
+    released as they are decoded (``Response.take_json``): a list of 100k records then peaks
+    at the memory of the records, not records plus body.
     """
     body = _decode(response, release=True)
     if isinstance(body, list):
-        return Page(body, None, None)
+        return _listed(response, body, paged)
     if isinstance(body, dict) and isinstance(body.get("results"), list) and "next" in body:
         link = body["next"]
         count = body.get("count")
@@ -59,6 +67,27 @@ def read_page(response: Response) -> Page:
         "page {count, next, previous, results}. Check that the URL is the Keystone API root.",
         response=response,
     )
+
+
+def _number(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _listed(response: Response, records: list[Any], paged: bool) -> Page:
+    """A JSON list: the whole list, or one page of it with the total in ``X-Total-Count``."""
+    asked_offset, asked_limit = asked_page(response.url)
+    total = _number(response.headers.get("X-Total-Count"))
+    if total is None:
+        full = asked_limit is not None and len(records) >= asked_limit
+        return Page(records, None, None, unknown_end=paged and full)
+    offset = _number(response.headers.get("X-Offset"))
+    limit = _number(response.headers.get("X-Limit"))
+    offset = offset if offset is not None else asked_offset
+    limit = limit or asked_limit or len(records)
+    if not records or offset + len(records) >= total:
+        return Page(records, None, total)
+    return Page(records, page_url(response.url, offset + limit, limit), total)
 
 
 def is_missing_record(response: Answer) -> bool:

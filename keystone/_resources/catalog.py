@@ -1,11 +1,12 @@
-"""The Keystone API's resources, each declared once, with where each generation keeps it.
+"""The Keystone API's resources, each declared once, with the paths releases keep it at.
 
-What each collection allows comes from the servers' OpenAPI schemas (``specs/``), read by
-``tools/generate_resources.py`` into :mod:`keystone._resources.declared`; the same tool writes
-the typed client methods (:mod:`keystone._resources.methods`). Adding a resource is one line
-here and a run of that tool; adding a server version is its schema in ``specs/``, its entry in
-:mod:`keystone._servers` and the paths of its resources here. A test fails while the
-generated modules are out of date.
+What each collection allows on each release comes from that release's OpenAPI schema
+(``specs/releases/``), read by ``tools/generate_resources.py`` into
+:mod:`keystone._resources.declared`; the same tool writes the typed client methods
+(:mod:`keystone._resources.methods`). Adding a resource is one line here and a run of that
+tool; adding a release is its schema's view in ``specs/releases/`` (``tools/schema_view.py``),
+what its schema does not say in :mod:`keystone._servers`, and a new path here if it moved
+one. A test fails while the generated modules are out of date.
 """
 
 from __future__ import annotations
@@ -14,35 +15,27 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from keystone._resources.spec import Resource
-from keystone._servers import Generation
-
-OLD, NEW = Generation.V0_3, Generation.V0_4
-
-
-def _both(path: str) -> dict[Generation, str]:
-    return {OLD: path, NEW: path}
-
 
 RESOURCES: tuple[Resource, ...] = (
-    Resource("allocation", "allocation", _both("allocations/allocations")),
-    Resource("cluster", "cluster", _both("allocations/clusters")),
-    Resource("request", "allocation request", _both("allocations/requests")),
-    Resource("review", "allocation request review", _both("allocations/reviews")),
-    Resource("attachment", "attachment", {NEW: "allocations/attachments"}),
-    Resource("comment", "comment", {NEW: "allocations/comments"}),
-    Resource("research_group", "research group", {OLD: "users/researchgroups"}, instead="team"),
-    Resource("team", "team", {NEW: "users/teams"}, instead="research_group"),
-    Resource("membership", "team membership", {NEW: "users/memberships"}),
-    Resource("user", "user", _both("users/users")),
-    Resource("grant", "grant", _both("research/grants")),
-    Resource("publication", "publication", _both("research/publications")),
-    Resource("notification", "notification", {NEW: "notifications/notifications"}),
-    Resource("preference", "notification preference", {NEW: "notifications/preferences"}),
-    Resource("app_log", "application log record", {OLD: "logs/apps"}, instead="audit_log"),
-    Resource("audit_log", "audit log record", {NEW: "logs/audit"}, instead="app_log"),
-    Resource("request_log", "request log record", _both("logs/requests")),
-    Resource("task_result", "background task result", _both("logs/tasks")),
-    Resource("feed_entry", "activity feed entry", {NEW: "logs/feed"}),
+    Resource("allocation", "allocation", ("allocations/allocations",)),
+    Resource("cluster", "cluster", ("allocations/clusters",)),
+    Resource("request", "allocation request", ("allocations/requests",)),
+    Resource("review", "allocation request review", ("allocations/reviews",)),
+    Resource("attachment", "attachment", ("allocations/attachments",)),
+    Resource("comment", "comment", ("allocations/comments",)),
+    Resource("research_group", "research group", ("users/researchgroups",), instead="team"),
+    Resource("team", "team", ("users/teams",), instead="research_group"),
+    Resource("membership", "team membership", ("users/memberships", "users/membership")),
+    Resource("user", "user", ("users/users",)),
+    Resource("grant", "grant", ("research/grants",)),
+    Resource("publication", "publication", ("research/publications",)),
+    Resource("notification", "notification", ("notifications/notifications",)),
+    Resource("preference", "notification preference", ("notifications/preferences",)),
+    Resource("app_log", "application log record", ("logs/apps",), instead="audit_log"),
+    Resource("audit_log", "audit log record", ("logs/audit",), instead="app_log"),
+    Resource("request_log", "request log record", ("logs/requests",)),
+    Resource("task_result", "background task result", ("logs/tasks",)),
+    Resource("feed_entry", "activity feed entry", ("logs/feed",)),
 )
 
 #: The resources by name.
@@ -50,3 +43,26 @@ BY_NAME: Mapping[str, Resource] = MappingProxyType({r.name: r for r in RESOURCES
 
 if len(BY_NAME) != len(RESOURCES):
     raise ValueError("two resources in the catalog share a name")
+
+#: ``(resource, field)`` -> the paths releases publish that field's choices at, newest first.
+CHOICES: Mapping[tuple[str, str], tuple[str, ...]] = MappingProxyType(
+    {
+        ("cluster", "access_mode"): ("allocations/cluster-choices/access-mode",),
+        ("request", "status"): (
+            "allocations/request-choices/status",
+            "allocations/allocation-request/status-choices",
+        ),
+        ("review", "status"): (
+            "allocations/review-choices/status",
+            "allocations/allocation-review/status-choices",
+        ),
+        ("membership", "role"): (
+            "users/membership-choices/role",
+            "users/team-membership/role-choices",
+        ),
+        ("notification", "type"): (
+            "notifications/notification-choices/type",
+            "notifications/allocation-request/status-choices",
+        ),
+    }
+)

@@ -1,40 +1,42 @@
-"""Which endpoint a resource method uses on the connected server, and what it may send there.
+"""Which endpoint a resource method uses on the connected release, and what it may send there.
 
-The server's generation (``client.server``, found out once) picks the resource's collection
-and its declaration (:mod:`keystone._resources.declared`). Everything is checked against that
-declaration before a request is made: the resource and the operation must exist on that
-generation (else :class:`~keystone.UnsupportedError`), and so must every filter name (else
-``ValueError`` with the closest names), ``search=`` and ``order=``. A filter the server does
-not know is not an error on the server's side: it ignores it and matches every record, which
-in a script that deletes what it retrieved deletes everything.
+The server's release (``client.server``, found out once) picks its declarations
+(:func:`declarations`, out of :mod:`keystone._resources.declared`), and with them the
+resource's collection. Everything is checked against that declaration before a request is
+made: the resource and the operation must exist on that release (else
+:class:`~keystone.UnsupportedError`), and so must every filter name and lookup (else
+``ValueError`` with the closest names), every filter value must be one the filter can read,
+``search=`` and ``order=`` must be things the release does, and a create or an update may only
+send fields the release's schema has. Each rule guards against the same thing: a Keystone
+server ignores a query parameter it does not know, a filter value it cannot read and a field
+it does not have, and answers as if they had not been sent, so a script that deletes what it
+retrieved would delete everything, and a record would be made without the field meant for it.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from keystone._errors import UnsupportedError
-from keystone._query import Query, checked_query
+from keystone._query import Query, checked_query, encode_value
 from keystone._request import Filters
 from keystone._requester import Requester
-from keystone._resources.declared import DECLARED
-from keystone._resources.pages import PAGE_SIZE_PARAM
+from keystone._resources.declared import HISTORY, RELEASES
+from keystone._resources.pages import OFFSET_PARAM, PAGE_SIZE_PARAM
 from keystone._resources.spec import Endpoint, Operation, Resource
-from keystone._servers import Generation
+from keystone._resources.values import check_value
+from keystone._servers import Server, ignored_queries, version
 
 #: ``order=``: a field name (``"-name"`` for descending) or several, most significant first.
 Order = str | Sequence[str]
 
 SEARCH_PARAM = "_search"
-ORDER_PARAM = "_order"
-OFFSET_PARAM = "_offset"
-#: One ordering term: a field, or a field of a related record (``team__name``), maybe with ``-``.
-_ORDER_TERM = re.compile(r"-?[A-Za-z_][A-Za-z0-9_]*\Z")
+
 
 _VERBS = {
     Operation.CREATE: "create",
@@ -44,82 +46,177 @@ _VERBS = {
 }
 
 
+@functools.cache
+def declarations(release: str) -> Mapping[str, Endpoint]:
+    """Every endpoint release ``release`` (one of :data:`RELEASES`) declares, by path."""
+    if release not in RELEASES:
+        raise KeyError(f"the client has no declarations of Keystone {release}")
+    wanted = version(release)
+    found: dict[str, Endpoint] = {}
+    for path, entries in HISTORY.items():
+        current = None
+        for first, declared in entries:
+            if version(first) > wanted:
+                break
+            current = declared
+        if current is not None:
+            found[path] = current
+    return MappingProxyType(found)
+
+
+def releases_with(paths: Iterable[str]) -> str:
+    """Which known releases declare one of ``paths``, e.g. ``"Keystone 0.6.8 and later"``."""
+    paths = tuple(paths)
+    having = [r for r in RELEASES if any(p in declarations(r) for p in paths)]
+    if not having:
+        return "no Keystone release the client knows"
+    spans: list[tuple[str, str]] = []
+    for release in having:
+        index = RELEASES.index(release)
+        if spans and RELEASES.index(spans[-1][1]) == index - 1:
+            spans[-1] = (spans[-1][0], release)
+        else:
+            spans.append((release, release))
+    parts = []
+    for first, last in spans:
+        if last == RELEASES[-1]:
+            parts.append(f"{first} and later")
+        elif first == last:
+            parts.append(first)
+        else:
+            parts.append(f"{first} to {last}")
+    return "Keystone " + ", ".join(parts)
+
+
 def endpoint_for(
     client: Requester, resource: Resource, operation: Operation, method: str
-) -> tuple[Generation, Endpoint]:
-    """The server's generation and the declaration of ``resource`` there, or UnsupportedError.
+) -> tuple[Server, Endpoint]:
+    """The server and the declaration of ``resource`` there, or UnsupportedError.
 
-    Finding out the generation costs one request the first time a client needs it.
+    Finding out the server's release costs a request the first time a client needs it.
     """
-    generation = client.server
-    path = resource.paths.get(generation)
+    server = client.server
+    declared = declarations(server.follows)
+    path = resource.path_in(declared)
     if path is None:
         verb = method.split("_", 1)[0]
-        instead = f"; use {verb}_{resource.instead} instead" if resource.instead else ""
+        instead = ""
+        if resource.instead:
+            other = _resource(resource.instead)
+            if other.path_in(declared) is not None:
+                instead = f"; use {verb}_{resource.instead} instead"
         raise UnsupportedError(
-            f"{method}: {generation.describe} servers have no {resource.plural}{instead}. "
-            "Nothing was sent.",
-            generation=generation,
+            f"{method}: {server.describe} has no {resource.plural} ({resource.plural} are on "
+            f"{releases_with(resource.paths)}){instead}. Nothing was sent.",
+            server=server,
         )
-    endpoint = declared(generation, path)
+    endpoint = declared[path]
     if not endpoint.allows(operation):
         allowed = ", ".join(_VERBS[op] for op in Operation if op in endpoint.operations)
         raise UnsupportedError(
-            f"{method}: {generation.describe} servers do not let clients {_VERBS[operation]} "
+            f"{method}: {server.describe} does not let clients {_VERBS[operation]} "
             f"{resource.plural} ({path}/ allows: {allowed}). Nothing was sent.",
-            generation=generation,
+            server=server,
         )
-    return generation, endpoint
+    return server, endpoint
 
 
-def declared(generation: Generation, path: str) -> Endpoint:
-    """The declaration of ``path`` on ``generation`` (``KeyError`` if it has none)."""
-    return DECLARED[generation.schema][path]
+def _resource(name: str) -> Resource:
+    from keystone._resources.catalog import BY_NAME
+
+    return BY_NAME[name]
 
 
-def has_endpoint(generation: Generation, path: str) -> bool:
-    """Whether ``generation``'s schema declares ``path``."""
-    return path in DECLARED[generation.schema]
+def endpoint_at(server: Server, path: str) -> Endpoint | None:
+    """The declaration of ``path`` on ``server``'s release, or ``None`` if it has none."""
+    return declarations(server.follows).get(path)
 
 
 def file_fields(resource: Resource) -> tuple[str, ...]:
-    """The fields of ``resource`` that some generation takes as files (sorted)."""
-    return tuple(sorted({f for g, path in resource.paths.items() for f in declared(g, path).files}))
+    """The fields of ``resource`` that some release takes as files (sorted)."""
+    files = {
+        name
+        for release in RELEASES
+        for path in resource.paths
+        if path in declarations(release)
+        for name in declarations(release)[path].files
+    }
+    return tuple(sorted(files))
 
 
-@functools.lru_cache(maxsize=256)
-def known_parameters(endpoint: Endpoint) -> frozenset[str]:
-    """Every query parameter ``endpoint`` declares: its filters and its list controls.
+# -- fields -------------------------------------------------------------------------------------
 
-    ``_limit`` is always allowed: a server that does not paginate ignores it, which only means
-    every record comes at once. Kept per endpoint: a list call checks its filter names against
-    it, and the users' endpoint alone declares 140.
-    """
-    controls = {PAGE_SIZE_PARAM, OFFSET_PARAM} if endpoint.paginated else {PAGE_SIZE_PARAM}
-    if endpoint.search:
-        controls.add(SEARCH_PARAM)
-    if endpoint.order:
-        controls.add(ORDER_PARAM)
-    return endpoint.filters | controls
+
+def check_fields(
+    names: Iterable[Any],
+    endpoint: Endpoint,
+    server: Server,
+    *,
+    subject: str,
+    method: str,
+    update: bool = False,
+) -> None:
+    """``ValueError`` for the first of ``names`` that a create (or an ``update``) of
+    ``endpoint`` on ``server`` does not take: the server would ignore it."""
+    known = endpoint.changeable if update else endpoint.fields
+    if not known:
+        return  # the schema lists no body (a view with no serializer): nothing to check against
+    for name in names:
+        if name in known:
+            continue
+        what = "an update" if update else "a create"
+        other = endpoint.fields if update else endpoint.changeable
+        if isinstance(name, str) and name in other:
+            hint = (
+                f"{server.describe} lets {what} of {subject} set only "
+                + ", ".join(repr(n) for n in sorted(known))
+                + "."
+            )
+        else:
+            hint = _closest(str(name), known, "the fields it takes are")
+        raise ValueError(
+            f"{method}: {name!r} is not a field {what} of {subject} takes on "
+            f"{server.describe} ({endpoint.path}/); {hint} The server would ignore it, so "
+            "nothing was sent. If the server is newer than this client and has the field, "
+            "create the client with check_fields=False."
+        )
+
+
+def _closest(name: str, known: Iterable[str], listing: str) -> str:
+    names = sorted(known)
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    return f"{listing} " + ", ".join(names) + "."
+
+
+# -- lists --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ListQuery:
     """The query of a list (or of a filtered read), checked and encoded when the call is made.
 
-    ``filters`` are the names the caller gave; ``controls`` the ``search=``/``order=``
-    parameters the endpoint must take. What depends on the server's generation is checked
-    afterwards, by :func:`check_list`, so bad input is refused before the first request of
-    all, the one that may find out the generation.
+    ``filters`` are the caller's parameters, each with its value encoded; ``search`` and
+    ``order`` the text of ``search=`` and ``order=``; ``page_size`` the ``page_size=``. What
+    depends on the server's release (which names it takes, what it calls ordering, whether it
+    pages) is checked and applied afterwards, by :func:`bind`, so bad input is refused before
+    the first request of all, the one that may find out the release.
     """
 
-    filters: tuple[str, ...]
-    controls: tuple[str, ...]
-    query: Query | None
+    filters: tuple[tuple[str, str], ...] = ()
+    search: str | None = None
+    order: str | None = None
+    page_size: int | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names of the caller's parameters."""
+        return tuple(name for name, _ in self.filters)
 
 
 #: The query of a call that gives no filters, search, order or page size.
-NO_QUERY = ListQuery((), (), None)
+NO_QUERY = ListQuery()
 
 
 def list_query(
@@ -129,7 +226,7 @@ def list_query(
     order: Order | None = None,
     page_size: int | None = None,
 ) -> ListQuery:
-    """``filters`` plus ``search``, ``order`` and ``page_size`` as one checked query."""
+    """``filters`` plus ``search``, ``order`` and ``page_size``, checked and encoded."""
     if filters is None and search is None and order is None and page_size is None:
         return NO_QUERY
     if filters is not None and not isinstance(filters, Mapping):
@@ -137,94 +234,169 @@ def list_query(
             f"{method}: filters must be a mapping such as {{'name': 'cluster-1'}}, "
             f"not {type(filters).__name__} ({filters!r})"
         )
-    params: dict[str, Any] = {} if filters is None else dict(filters)
-    names = tuple(params)
-    for name in names:
+    pairs = []
+    for name, value in (filters or {}).items():
         if not isinstance(name, str) or not name:
             raise TypeError(f"{method}: filter names must be non-empty str, not {name!r}")
-    controls = []
-    for value, param, what in ((search, SEARCH_PARAM, "search"), (order, ORDER_PARAM, "order")):
-        if value is None:
-            continue
-        if param in params:
-            raise ValueError(f"{method}: give {what}= or the {param!r} filter, not both")
-        params[param] = (
-            _search_text(value, method) if what == "search" else _order_text(value, method)
-        )
-        controls.append(param)
+        if name in (SEARCH_PARAM, "_order", "ordering"):
+            what = "search" if name == SEARCH_PARAM else "order"
+            raise ValueError(
+                f"{method}: give {what}= instead of the {name!r} filter (the client sends it "
+                "the way the server's release takes it)"
+            )
+        try:
+            pairs.append((name, encode_value(name, value)))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{method}: {error}") from None
     if page_size is not None:
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise ValueError(f"{method}: page_size must be a positive integer, not {page_size!r}")
-        if PAGE_SIZE_PARAM in params:
+        if PAGE_SIZE_PARAM in dict(pairs):
             raise ValueError(
                 f"{method}: give the page size either as page_size= or as the "
                 f"{PAGE_SIZE_PARAM!r} filter, not both"
             )
-        params[PAGE_SIZE_PARAM] = page_size
-    return ListQuery(names, tuple(controls), checked_query(params, method) if params else None)
+    return ListQuery(
+        filters=tuple(pairs),
+        search=None if search is None else _search_text(search, method),
+        order=None if order is None else _order_text(order, method),
+        page_size=page_size,
+    )
 
 
-def with_page_size(query: ListQuery, size: int) -> ListQuery:
-    """``query`` asking for pages of ``size`` records (it must not name a page size yet)."""
-    page = f"{PAGE_SIZE_PARAM}={size}"
-    text = page if query.query is None else f"{query.query}&{page}"
-    return ListQuery(query.filters, query.controls, Query(text))
+def known_parameters(endpoint: Endpoint) -> frozenset[str]:
+    """Every parameter a caller may give ``endpoint`` as a filter: its filters, ``_limit``
+    (a server that does not page ignores it, which only means every record comes at once)
+    and, where it pages, ``_offset``."""
+    return _known(endpoint)
 
 
-def check_list(
+@functools.lru_cache(maxsize=512)
+def _known(endpoint: Endpoint) -> frozenset[str]:
+    controls = {PAGE_SIZE_PARAM, OFFSET_PARAM} if endpoint.paginated else {PAGE_SIZE_PARAM}
+    return frozenset(endpoint.filters) | controls
+
+
+def bind(
     query: ListQuery,
     endpoint: Endpoint,
-    generation: Generation,
+    server: Server,
     *,
     subject: str,
     method: str,
     check_filters: bool,
-) -> None:
-    """Refuse what ``endpoint`` on ``generation`` does not take: unknown filter names
-    (``ValueError``, unless ``check_filters`` is off) and ``search=``/``order=`` where it has
-    neither (``UnsupportedError``). ``subject`` names the records (``"clusters"``)."""
-    if query is NO_QUERY:
+    page_size: int | None = None,
+) -> Query | None:
+    """``query`` as ``endpoint`` on ``server`` takes it, or the reason it cannot be sent.
+
+    Refuses what the release does not do: unknown filter names and values a filter cannot
+    read (``ValueError``, unless ``check_filters`` is off), ``search=`` and ``order=`` where the
+    endpoint has neither, and any query at all on a list the release answers unfiltered
+    (:class:`~keystone.UnsupportedError`). ``page_size`` is the page size to ask for when the
+    caller gave none; it is sent only where the release pages. ``subject`` names the records.
+    """
+    params: list[tuple[str, str]] = list(query.filters)
+    asked = query.page_size if query.page_size is not None else page_size
+    if query is not NO_QUERY:
+        if check_filters and (query.filters or query.search or query.order):
+            _check_not_ignored(endpoint, server, subject, method)
+        if query.search is not None:
+            if not endpoint.search:
+                raise _cannot("search", subject, endpoint, server, method)
+            params.append((SEARCH_PARAM, query.search))
+        if query.order is not None:
+            if endpoint.order is None:
+                raise _cannot("order", subject, endpoint, server, method)
+            params.append((endpoint.order, query.order))
+        if check_filters:
+            check_filter_names(query.names, endpoint, server, subject, method)
+            for name, value in query.filters:
+                kind = endpoint.filters.get(name)
+                if kind is not None:
+                    check_value(name, value, kind, subject=subject, method=method, server=server)
+    if asked is not None and endpoint.paginated and PAGE_SIZE_PARAM not in query.names:
+        params.append((PAGE_SIZE_PARAM, str(asked)))
+    return checked_query(dict(params), method) if params else None
+
+
+def _check_not_ignored(endpoint: Endpoint, server: Server, subject: str, method: str) -> None:
+    if endpoint.path not in ignored_queries(server.version):
         return
-    for param in query.controls:
-        if param not in known_parameters(endpoint):
-            what = "search" if param == SEARCH_PARAM else "order"
-            instead = "use filters" if what == "search" else "sort the records in Python"
-            raise UnsupportedError(
-                f"{method}: {generation.describe} servers cannot {what} {subject} "
-                f"({what}= is sent as {param}, which {endpoint.path}/ does not take); "
-                f"{instead} instead. Nothing was sent.",
-                generation=generation,
-            )
-    if check_filters:
-        check_filter_names(query.filters, endpoint, generation, subject, method)
+    raise UnsupportedError(
+        f"{method}: {server.describe} answers the list of {subject} unfiltered, whatever its "
+        "query says (a defect of Keystone 0.6.7 to 0.6.12, fixed in 0.6.9.1 for most lists "
+        "and in 0.6.13 for notifications and preferences), so the filters, search= or order= "
+        "would be ignored and every record returned. Nothing was sent. Read the whole list "
+        "and filter it in Python, or upgrade the server; an account whose list this does not "
+        "affect (staff, on 0.6.9.1 to 0.6.12) may send it anyway with check_filters=False.",
+        server=server,
+    )
+
+
+def _cannot(what: str, subject: str, endpoint: Endpoint, server: Server, method: str) -> Exception:
+    instead = "use filters" if what == "search" else "sort the records in Python"
+    param = "_search" if what == "search" else "_order"
+    return UnsupportedError(
+        f"{method}: {server.describe} cannot {what} {subject} ({endpoint.path}/ takes no "
+        f"{param}, so the server would ignore it); {instead} instead. Nothing was sent.",
+        server=server,
+    )
 
 
 def check_filter_names(
     names: Iterable[Any],
     endpoint: Endpoint,
-    generation: Generation,
+    server: Server,
     subject: str,
     method: str,
 ) -> None:
     """``ValueError`` for the first of ``names`` that ``endpoint`` does not declare.
 
-    ``subject`` is how the message names the records (``"clusters"``).
+    A lookup the field has on other releases (``name__not_in`` before 0.9.3) is named as such,
+    with the releases that have it. ``subject`` names the records (``"clusters"``).
     """
     known = known_parameters(endpoint)
     for name in names:
         if name in known:
             continue
-        close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
-        if close:
-            hint = "did you mean " + " or ".join(repr(c) for c in close) + "?"
+        elsewhere = [
+            r
+            for r in RELEASES
+            if any(name in e.filters for e in _same_collection(endpoint.path, r))
+        ]
+        if elsewhere and isinstance(name, str):
+            field = name.split("__", 1)[0]
+            lookups = sorted(
+                f.split("__", 1)[1] for f in endpoint.filters if f.startswith(field + "__")
+            )
+            hint = f"{server.describe} does not have it (only {_span(elsewhere)} do); " + (
+                f"its lookups on {field!r} are " + ", ".join(lookups) + "."
+                if lookups
+                else f"it has no filters on {field!r}."
+            )
         else:
-            hint = "its filters are on the fields " + ", ".join(endpoint.fields) + "."
+            hint = _closest(str(name), known, "its filters are on the fields")
+            if not hint.startswith("did you"):
+                hint = "its filters are on the fields " + ", ".join(endpoint.filter_fields) + "."
         raise ValueError(
-            f"{method}: {name!r} is not a filter of {subject} on "
-            f"{generation.describe} ({endpoint.path}/); {hint} The server would ignore it and "
-            "match every record, so nothing was sent. If the server is newer than this client "
-            "and knows the filter, create the client with check_filters=False."
+            f"{method}: {name!r} is not a filter of {subject} on {server.describe} "
+            f"({endpoint.path}/); {hint} The server would ignore it and match every record, so "
+            "nothing was sent. If the server is newer than this client and knows the filter, "
+            "create the client with check_filters=False."
         )
+
+
+def _same_collection(path: str, release: str) -> list[Endpoint]:
+    found = declarations(release).get(path)
+    return [] if found is None else [found]
+
+
+def _span(releases: list[str]) -> str:
+    if len(releases) == 1:
+        return f"Keystone {releases[0]}"
+    if releases[-1] == RELEASES[-1]:
+        return f"Keystone {releases[0]} and later"
+    return f"Keystone {releases[0]} to {releases[-1]}"
 
 
 def _search_text(search: object, method: str) -> str:
@@ -246,9 +418,14 @@ def _order_text(order: object, method: str) -> str:
             f"not {order!r}"
         )
     for term in terms:
-        if not isinstance(term, str) or not _ORDER_TERM.match(term):
+        if not isinstance(term, str) or not _is_order_term(term):
             raise ValueError(
                 f"{method}: order= term {term!r} is not a field name; give e.g. 'name', "
                 "'-name' (descending) or ['team', '-id']"
             )
     return ",".join(terms)
+
+
+def _is_order_term(term: str) -> bool:
+    name = term[1:] if term.startswith("-") else term
+    return name.isidentifier() and name.isascii()

@@ -11,7 +11,13 @@ from typing import Any
 
 from keystone._query import encode_value
 from keystone._request import Filters
-from keystone._resources.endpoints import check_list, endpoint_for, file_fields, list_query
+from keystone._resources.endpoints import (
+    bind,
+    check_fields,
+    endpoint_for,
+    file_fields,
+    list_query,
+)
 from keystone._resources.job_steps import Step, without_refs
 from keystone._resources.jobs import JobCore
 from keystone._resources.keys import record_fields
@@ -25,6 +31,9 @@ def create(
     method = f"create_{resource.name}"
     data = record_fields(fields, more, method)
     path = job.path_of(resource, Operation.CREATE, None, method)
+    if job._client._check_fields:
+        server, endpoint = endpoint_for(job._client, resource, Operation.CREATE, method)
+        check_fields(data, endpoint, server, subject=resource.plural, method=method)
     return job._step("POST", path, data, None, file_fields(resource), method)
 
 
@@ -33,11 +42,11 @@ def retrieve(job: JobCore, resource: Resource, pk: Any, filters: Filters | None)
     method = f"retrieve_{resource.name}"
     query = list_query(without_refs(filters or {}, method), method)
     path = job.path_of(resource, Operation.RETRIEVE, pk, method)
-    generation, endpoint = endpoint_for(job._client, resource, Operation.RETRIEVE, method)
-    check_list(
+    server, endpoint = endpoint_for(job._client, resource, Operation.RETRIEVE, method)
+    bind(
         query,
         endpoint,
-        generation,
+        server,
         subject=resource.plural,
         method=method,
         check_filters=job._client._check_filters,
@@ -53,6 +62,9 @@ def update(job: JobCore, resource: Resource, pk: Any, data: Mapping[str, Any]) -
     if not isinstance(data, Mapping):
         raise TypeError(f"{method}: data must be a mapping of the fields to change")
     path = job.path_of(resource, Operation.UPDATE, pk, method)
+    if job._client._check_fields:
+        server, endpoint = endpoint_for(job._client, resource, Operation.UPDATE, method)
+        check_fields(data, endpoint, server, subject=resource.plural, method=method, update=True)
     return job._step("PATCH", path, data, None, file_fields(resource), method)
 
 

@@ -49,7 +49,7 @@ def job_failure(
 
     A failing step (named, with its status and the server's words), a reference the server
     could not resolve, a throttle, a server without ``batch/``, or the answer's HTTP error.
-    ``steps`` are the whole job's, ``split`` its part size, ``server`` the client's generation.
+    ``steps`` are the whole job's, ``split`` its part size, ``server`` the client's server.
     """
     body = json_or_none(response)
     where = f"POST {shown_url(response.url, response.request)}"
@@ -57,8 +57,8 @@ def job_failure(
     if response.status_code == 404 and not is_missing_record(response):
         return UnsupportedError(
             f"{where} answered 404 with a web page: this server has no atomic jobs (batch/ "
-            f"came with Keystone 0.10). {nothing}.",
-            generation=server,
+            f"came with Keystone 0.10.0). {nothing}.",
+            server=server,
         )
     if response.status_code == 429:  # the job itself, before any step ran
         throttled = error_for_response(response)

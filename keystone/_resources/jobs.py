@@ -29,10 +29,7 @@ from keystone._http_errors import JobError
 from keystone._layers.json import dumps
 from keystone._request import CallState
 from keystone._resources.bodies import read_record
-from keystone._resources.endpoints import (
-    endpoint_for,
-    has_endpoint,
-)
+from keystone._resources.endpoints import endpoint_at, endpoint_for, releases_with
 from keystone._resources.files import encode_file
 from keystone._resources.job_failures import committed_before, job_failure, job_throttled
 from keystone._resources.job_steps import Ref, Step, StepResult, without_refs
@@ -81,12 +78,12 @@ class JobCore:
         """The results of the parts the server has applied so far (with ``split=``)."""
         self.committed = False
         """Whether the server kept the job's changes (not for a dry run, nor a failure)."""
-        generation = client.server
-        if not has_endpoint(generation, JOB_ENDPOINT):
+        server = client.server
+        if endpoint_at(server, JOB_ENDPOINT) is None:
             raise UnsupportedError(
-                f"atomic: {generation.describe} servers have no atomic jobs (batch/ came with "
-                "Keystone 0.10). Nothing was sent.",
-                generation=generation,
+                f"atomic: {server.describe} has no atomic jobs (batch/ is on "
+                f"{releases_with([JOB_ENDPOINT])}). Nothing was sent.",
+                server=server,
             )
 
     # -- building -------------------------------------------------------------------------------

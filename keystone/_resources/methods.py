@@ -50,7 +50,7 @@ class ResourceMethods(RequesterBase):
     Every method accepts ``timeout=`` (seconds, a ``(connect, read)`` pair, or ``None``), which
     applies to each request it makes. A ``pk`` must be a positive integer or a string of digits;
     anything else raises ``ValueError`` before a request is made. A method of a resource, an
-    operation or an option the server's generation lacks raises ``UnsupportedError`` before
+    operation or an option the server's release lacks raises ``UnsupportedError`` before
     sending anything.
     """
 
@@ -66,7 +66,7 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create an allocation and return the new record.
 
-        ``POST allocations/allocations/``. The server requires ``cluster``, ``request``,
+        ``POST allocations/allocations/``. Keystone 0.10.9 requires ``cluster``, ``request``,
         ``requested``.
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
@@ -112,14 +112,16 @@ class ResourceMethods(RequesterBase):
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for allocations
-        raises ``ValueError`` naming the closest ones (the server would ignore it and match every
-        record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
-        ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
-        order, each checked against the one before: if the collection shifted under the walk,
-        ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for allocations, or a value the filter cannot read, raises ``ValueError`` naming
+        what it takes (the server would ignore it and match every record). ``search=`` (sent as
+        ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or ``ordering`` on
+        Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of
+        them; a release without them raises ``UnsupportedError``. A paged list that announces its
+        count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
+        in order, each checked against the one before: if the collection shifted under the walk, or
+        the server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_allocation`` holds one page at a time
         instead.
@@ -161,10 +163,11 @@ class ResourceMethods(RequesterBase):
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_allocation`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_allocation`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -218,7 +221,7 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create a cluster and return the new record.
 
-        ``POST allocations/clusters/``. The server requires ``name``.
+        ``POST allocations/clusters/``. Keystone 0.10.9 requires ``name``.
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
         timeout, so a field named ``timeout`` has to go in the mapping. Raises
@@ -263,14 +266,16 @@ class ResourceMethods(RequesterBase):
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for clusters
-        raises ``ValueError`` naming the closest ones (the server would ignore it and match every
-        record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
-        ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
-        order, each checked against the one before: if the collection shifted under the walk,
-        ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for clusters, or a value the filter cannot read, raises ``ValueError`` naming what
+        it takes (the server would ignore it and match every record). ``search=`` (sent as
+        ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or ``ordering`` on
+        Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of
+        them; a release without them raises ``UnsupportedError``. A paged list that announces its
+        count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
+        in order, each checked against the one before: if the collection shifted under the walk, or
+        the server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_cluster`` holds one page at a time
         instead.
@@ -312,10 +317,11 @@ class ResourceMethods(RequesterBase):
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_cluster`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_cluster`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -369,9 +375,8 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create an allocation request and return the new record.
 
-        ``POST allocations/requests/``. Keystone 0.3.x requires ``description``, ``group``,
-        ``title``. Keystone 0.4 and later requires ``description``, ``submitter``, ``team``,
-        ``title``.
+        ``POST allocations/requests/``. Keystone 0.10.9 requires ``description``, ``submitter``,
+        ``team``, ``title`` (earlier releases differ: see docs/compatibility.md).
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
         timeout, so a field named ``timeout`` has to go in the mapping. Raises
@@ -416,14 +421,16 @@ class ResourceMethods(RequesterBase):
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for allocation
-        requests raises ``ValueError`` naming the closest ones (the server would ignore it and match
-        every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
-        (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
-        both need a server that has them (Keystone 0.4 and later). A paginated list that announces
-        its count has its pages read ``workers`` at a time (default 8; 1 reads them one after
-        another), in order, each checked against the one before: if the collection shifted under the
-        walk, ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for allocation requests, or a value the filter cannot read, raises ``ValueError``
+        naming what it takes (the server would ignore it and match every record). ``search=`` (sent
+        as ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or ``ordering``
+        on Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of
+        them; a release without them raises ``UnsupportedError``. A paged list that announces its
+        count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
+        in order, each checked against the one before: if the collection shifted under the walk, or
+        the server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_request`` holds one page at a time
         instead.
@@ -465,10 +472,11 @@ class ResourceMethods(RequesterBase):
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_request`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_request`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -522,7 +530,7 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create an allocation request review and return the new record.
 
-        ``POST allocations/reviews/``. The server requires ``request``, ``status``.
+        ``POST allocations/reviews/``. Keystone 0.10.9 requires ``request``, ``status``.
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
         timeout, so a field named ``timeout`` has to go in the mapping. Raises
@@ -567,14 +575,16 @@ class ResourceMethods(RequesterBase):
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for allocation
-        request reviews raises ``ValueError`` naming the closest ones (the server would ignore it
-        and match every record). ``search=`` (sent as ``_search``) matches text in the records;
-        ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
-        of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
-        announces its count has its pages read ``workers`` at a time (default 8; 1 reads them one
-        after another), in order, each checked against the one before: if the collection shifted
-        under the walk, ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for allocation request reviews, or a value the filter cannot read, raises
+        ``ValueError`` naming what it takes (the server would ignore it and match every record).
+        ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
+        ``_order``, or ``ordering`` on Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first
+        for descending, or a list of them; a release without them raises ``UnsupportedError``. A
+        paged list that announces its count has its pages read ``workers`` at a time (default 8; 1
+        reads them one after another), in order, each checked against the one before: if the
+        collection shifted under the walk, or the server's answers do not say where the list ends,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_review`` holds one page at a time
         instead.
@@ -616,10 +626,11 @@ class ResourceMethods(RequesterBase):
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_review`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_review`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -673,11 +684,12 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create an attachment and return the new record.
 
-        ``POST allocations/attachments/`` on Keystone 0.4 and later. The server requires ``file``,
-        ``request``. ``file`` is uploaded as a file (multipart/form-data): a binary file object
-        opened from a named file, a ``pathlib.Path``, or ``(filename, bytes)`` or ``(filename,
-        bytes, content_type)``; the server judges the file's type by its name. Keystone 0.3.x
-        servers have no attachments.
+        ``POST allocations/attachments/`` on Keystone 0.5.3 and later. Keystone 0.10.9 requires
+        ``file``, ``request`` (earlier releases differ: see docs/compatibility.md). ``file`` is
+        uploaded as a file (multipart/form-data): a binary file object opened from a named file, a
+        ``pathlib.Path``, or ``(filename, bytes)`` or ``(filename, bytes, content_type)``; the
+        server judges the file's type by its name. Other releases have no attachments, and the
+        method raises ``UnsupportedError`` there.
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
         timeout, so a field named ``timeout`` has to go in the mapping. Raises
@@ -718,19 +730,22 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One attachment by ``pk`` (``None`` if absent), or a list of all matching.
 
-        ``GET allocations/attachments/<pk>/`` or ``GET allocations/attachments/`` on Keystone 0.4
-        and later. Keystone 0.3.x servers have no attachments.
+        ``GET allocations/attachments/<pk>/`` or ``GET allocations/attachments/`` on Keystone 0.5.3
+        and later. Other releases have no attachments, and the method raises ``UnsupportedError``
+        there.
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for attachments
-        raises ``ValueError`` naming the closest ones (the server would ignore it and match every
-        record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
-        ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
-        order, each checked against the one before: if the collection shifted under the walk,
-        ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for attachments, or a value the filter cannot read, raises ``ValueError`` naming
+        what it takes (the server would ignore it and match every record). ``search=`` (sent as
+        ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or ``ordering`` on
+        Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of
+        them; a release without them raises ``UnsupportedError``. A paged list that announces its
+        count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
+        in order, each checked against the one before: if the collection shifted under the walk, or
+        the server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_attachment`` holds one page at a time
         instead.
@@ -768,15 +783,16 @@ class ResourceMethods(RequesterBase):
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching attachment, fetching one page at a time.
 
-        ``GET allocations/attachments/`` (following next-page links) on Keystone 0.4 and later.
-        Keystone 0.3.x servers have no attachments.
+        ``GET allocations/attachments/`` (following next-page links) on Keystone 0.5.3 and later.
+        Other releases have no attachments, and the method raises ``UnsupportedError`` there.
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_attachment`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_attachment`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -797,8 +813,8 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Change the given fields of an attachment and return the updated record.
 
-        ``PATCH allocations/attachments/<pk>/`` with ``data`` as JSON on Keystone 0.4 and later.
-        Keystone 0.3.x servers have no attachments.
+        ``PATCH allocations/attachments/<pk>/`` with ``data`` as JSON on Keystone 0.5.3 and later.
+        Other releases have no attachments, and the method raises ``UnsupportedError`` there.
 
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
@@ -813,8 +829,8 @@ class ResourceMethods(RequesterBase):
     ) -> None:
         """Delete an attachment; a record that does not exist is ignored.
 
-        ``DELETE allocations/attachments/<pk>/`` on Keystone 0.4 and later. Keystone 0.3.x servers
-        have no attachments.
+        ``DELETE allocations/attachments/<pk>/`` on Keystone 0.5.3 and later. Other releases have no
+        attachments, and the method raises ``UnsupportedError`` there.
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
@@ -832,8 +848,9 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create a comment and return the new record.
 
-        ``POST allocations/comments/`` on Keystone 0.4 and later. The server requires ``content``,
-        ``request``. Keystone 0.3.x servers have no comments.
+        ``POST allocations/comments/`` on Keystone 0.6.0 and later. Keystone 0.10.9 requires
+        ``content``, ``request``. Other releases have no comments, and the method raises
+        ``UnsupportedError`` there.
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
         timeout, so a field named ``timeout`` has to go in the mapping. Raises
@@ -874,19 +891,21 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One comment by ``pk`` (``None`` if absent), or a list of all matching.
 
-        ``GET allocations/comments/<pk>/`` or ``GET allocations/comments/`` on Keystone 0.4 and
-        later. Keystone 0.3.x servers have no comments.
+        ``GET allocations/comments/<pk>/`` or ``GET allocations/comments/`` on Keystone 0.6.0 and
+        later. Other releases have no comments, and the method raises ``UnsupportedError`` there.
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for comments
-        raises ``ValueError`` naming the closest ones (the server would ignore it and match every
-        record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
-        ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
-        order, each checked against the one before: if the collection shifted under the walk,
-        ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for comments, or a value the filter cannot read, raises ``ValueError`` naming what
+        it takes (the server would ignore it and match every record). ``search=`` (sent as
+        ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or ``ordering`` on
+        Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of
+        them; a release without them raises ``UnsupportedError``. A paged list that announces its
+        count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
+        in order, each checked against the one before: if the collection shifted under the walk, or
+        the server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_comment`` holds one page at a time
         instead.
@@ -924,15 +943,16 @@ class ResourceMethods(RequesterBase):
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching comment, fetching one page at a time.
 
-        ``GET allocations/comments/`` (following next-page links) on Keystone 0.4 and later.
-        Keystone 0.3.x servers have no comments.
+        ``GET allocations/comments/`` (following next-page links) on Keystone 0.6.0 and later. Other
+        releases have no comments, and the method raises ``UnsupportedError`` there.
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_comment`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_comment`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -953,8 +973,8 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Change the given fields of a comment and return the updated record.
 
-        ``PATCH allocations/comments/<pk>/`` with ``data`` as JSON on Keystone 0.4 and later.
-        Keystone 0.3.x servers have no comments.
+        ``PATCH allocations/comments/<pk>/`` with ``data`` as JSON on Keystone 0.6.0 and later.
+        Other releases have no comments, and the method raises ``UnsupportedError`` there.
 
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
@@ -969,8 +989,8 @@ class ResourceMethods(RequesterBase):
     ) -> None:
         """Delete a comment; a record that does not exist is ignored.
 
-        ``DELETE allocations/comments/<pk>/`` on Keystone 0.4 and later. Keystone 0.3.x servers have
-        no comments.
+        ``DELETE allocations/comments/<pk>/`` on Keystone 0.6.0 and later. Other releases have no
+        comments, and the method raises ``UnsupportedError`` there.
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
@@ -988,8 +1008,9 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create a research group and return the new record.
 
-        ``POST users/researchgroups/`` on Keystone 0.3.x. The server requires ``name``, ``pi``.
-        Keystone 0.4 and later servers have no research groups (use the ``team`` methods instead).
+        ``POST users/researchgroups/`` on Keystone 0.3.26 to 0.4.1. Keystone 0.4.1 requires
+        ``name``, ``pi``. Other releases have no research groups (use the ``team`` methods there),
+        and the method raises ``UnsupportedError`` there.
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
         timeout, so a field named ``timeout`` has to go in the mapping. Raises
@@ -1030,19 +1051,22 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One research group by ``pk`` (``None`` if absent), or a list of all matching.
 
-        ``GET users/researchgroups/<pk>/`` or ``GET users/researchgroups/`` on Keystone 0.3.x.
-        Keystone 0.4 and later servers have no research groups (use the ``team`` methods instead).
+        ``GET users/researchgroups/<pk>/`` or ``GET users/researchgroups/`` on Keystone 0.3.26 to
+        0.4.1. Other releases have no research groups (use the ``team`` methods there), and the
+        method raises ``UnsupportedError`` there.
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for research
-        groups raises ``ValueError`` naming the closest ones (the server would ignore it and match
-        every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
-        (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
-        both need a server that has them (Keystone 0.4 and later). A paginated list that announces
-        its count has its pages read ``workers`` at a time (default 8; 1 reads them one after
-        another), in order, each checked against the one before: if the collection shifted under the
-        walk, ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for research groups, or a value the filter cannot read, raises ``ValueError`` naming
+        what it takes (the server would ignore it and match every record). ``search=`` (sent as
+        ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or ``ordering`` on
+        Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of
+        them; a release without them raises ``UnsupportedError``. A paged list that announces its
+        count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
+        in order, each checked against the one before: if the collection shifted under the walk, or
+        the server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_research_group`` holds one page at a
         time instead.
@@ -1080,15 +1104,17 @@ class ResourceMethods(RequesterBase):
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching research group, fetching one page at a time.
 
-        ``GET users/researchgroups/`` (following next-page links) on Keystone 0.3.x. Keystone 0.4
-        and later servers have no research groups (use the ``team`` methods instead).
+        ``GET users/researchgroups/`` (following next-page links) on Keystone 0.3.26 to 0.4.1. Other
+        releases have no research groups (use the ``team`` methods there), and the method raises
+        ``UnsupportedError`` there.
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_research_group`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_research_group`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -1109,8 +1135,9 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Change the given fields of a research group and return the updated record.
 
-        ``PATCH users/researchgroups/<pk>/`` with ``data`` as JSON on Keystone 0.3.x. Keystone 0.4
-        and later servers have no research groups (use the ``team`` methods instead).
+        ``PATCH users/researchgroups/<pk>/`` with ``data`` as JSON on Keystone 0.3.26 to 0.4.1.
+        Other releases have no research groups (use the ``team`` methods there), and the method
+        raises ``UnsupportedError`` there.
 
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
@@ -1125,8 +1152,9 @@ class ResourceMethods(RequesterBase):
     ) -> None:
         """Delete a research group; a record that does not exist is ignored.
 
-        ``DELETE users/researchgroups/<pk>/`` on Keystone 0.3.x. Keystone 0.4 and later servers have
-        no research groups (use the ``team`` methods instead).
+        ``DELETE users/researchgroups/<pk>/`` on Keystone 0.3.26 to 0.4.1. Other releases have no
+        research groups (use the ``team`` methods there), and the method raises ``UnsupportedError``
+        there.
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
@@ -1144,8 +1172,9 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create a team and return the new record.
 
-        ``POST users/teams/`` on Keystone 0.4 and later. The server requires ``name``. Keystone
-        0.3.x servers have no teams (use the ``research_group`` methods instead).
+        ``POST users/teams/`` on Keystone 0.5.0 and later. Keystone 0.10.9 requires ``name``. Other
+        releases have no teams (use the ``research_group`` methods there), and the method raises
+        ``UnsupportedError`` there.
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
         timeout, so a field named ``timeout`` has to go in the mapping. Raises
@@ -1186,19 +1215,22 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One team by ``pk`` (``None`` if absent), or a list of all matching.
 
-        ``GET users/teams/<pk>/`` or ``GET users/teams/`` on Keystone 0.4 and later. Keystone 0.3.x
-        servers have no teams (use the ``research_group`` methods instead).
+        ``GET users/teams/<pk>/`` or ``GET users/teams/`` on Keystone 0.5.0 and later. Other
+        releases have no teams (use the ``research_group`` methods there), and the method raises
+        ``UnsupportedError`` there.
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for teams raises
-        ``ValueError`` naming the closest ones (the server would ignore it and match every record).
-        ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
-        ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
-        order, each checked against the one before: if the collection shifted under the walk,
-        ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for teams, or a value the filter cannot read, raises ``ValueError`` naming what it
+        takes (the server would ignore it and match every record). ``search=`` (sent as ``_search``)
+        matches text in the records; ``order=`` (sent as ``_order``, or ``ordering`` on Keystone
+        0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of them; a
+        release without them raises ``UnsupportedError``. A paged list that announces its count has
+        its pages read ``workers`` at a time (default 8; 1 reads them one after another), in order,
+        each checked against the one before: if the collection shifted under the walk, or the
+        server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_team`` holds one page at a time instead.
         """
@@ -1235,15 +1267,17 @@ class ResourceMethods(RequesterBase):
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching team, fetching one page at a time.
 
-        ``GET users/teams/`` (following next-page links) on Keystone 0.4 and later. Keystone 0.3.x
-        servers have no teams (use the ``research_group`` methods instead).
+        ``GET users/teams/`` (following next-page links) on Keystone 0.5.0 and later. Other releases
+        have no teams (use the ``research_group`` methods there), and the method raises
+        ``UnsupportedError`` there.
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_team`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_team`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -1264,8 +1298,9 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Change the given fields of a team and return the updated record.
 
-        ``PATCH users/teams/<pk>/`` with ``data`` as JSON on Keystone 0.4 and later. Keystone 0.3.x
-        servers have no teams (use the ``research_group`` methods instead).
+        ``PATCH users/teams/<pk>/`` with ``data`` as JSON on Keystone 0.5.0 and later. Other
+        releases have no teams (use the ``research_group`` methods there), and the method raises
+        ``UnsupportedError`` there.
 
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
@@ -1280,14 +1315,14 @@ class ResourceMethods(RequesterBase):
     ) -> None:
         """Delete a team; a record that does not exist is ignored.
 
-        ``DELETE users/teams/<pk>/`` on Keystone 0.4 and later. Keystone 0.3.x servers have no teams
-        (use the ``research_group`` methods instead).
+        ``DELETE users/teams/<pk>/`` on Keystone 0.5.0 and later. Other releases have no teams (use
+        the ``research_group`` methods there), and the method raises ``UnsupportedError`` there.
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         _ops.delete(self, _TEAM, pk, raise_not_exists, timeout)
 
-    # -- membership: users/memberships/ ------------------------------------------------------------
+    # -- membership: users/memberships/, users/membership/ -----------------------------------------
 
     def create_membership(
         self,
@@ -1299,8 +1334,9 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create a team membership and return the new record.
 
-        ``POST users/memberships/`` on Keystone 0.4 and later. The server requires ``role``,
-        ``team``, ``user``. Keystone 0.3.x servers have no team memberships.
+        ``POST users/membership/`` on Keystone 0.5.0 to 0.7.3. ``POST users/memberships/`` on
+        Keystone 0.7.4 and later. Keystone 0.10.9 requires ``role``, ``team``, ``user``. Other
+        releases have no team memberships, and the method raises ``UnsupportedError`` there.
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
         timeout, so a field named ``timeout`` has to go in the mapping. Raises
@@ -1341,19 +1377,22 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One team membership by ``pk`` (``None`` if absent), or a list of all matching.
 
-        ``GET users/memberships/<pk>/`` or ``GET users/memberships/`` on Keystone 0.4 and later.
-        Keystone 0.3.x servers have no team memberships.
+        ``GET users/membership/<pk>/`` or ``GET users/membership/`` on Keystone 0.5.0 to 0.7.3.
+        ``GET users/memberships/<pk>/`` or ``GET users/memberships/`` on Keystone 0.7.4 and later.
+        Other releases have no team memberships, and the method raises ``UnsupportedError`` there.
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for team
-        memberships raises ``ValueError`` naming the closest ones (the server would ignore it and
-        match every record). ``search=`` (sent as ``_search``) matches text in the records;
-        ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
-        of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
-        announces its count has its pages read ``workers`` at a time (default 8; 1 reads them one
-        after another), in order, each checked against the one before: if the collection shifted
-        under the walk, ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for team memberships, or a value the filter cannot read, raises ``ValueError``
+        naming what it takes (the server would ignore it and match every record). ``search=`` (sent
+        as ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or ``ordering``
+        on Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of
+        them; a release without them raises ``UnsupportedError``. A paged list that announces its
+        count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
+        in order, each checked against the one before: if the collection shifted under the walk, or
+        the server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_membership`` holds one page at a time
         instead.
@@ -1391,15 +1430,17 @@ class ResourceMethods(RequesterBase):
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching team membership, fetching one page at a time.
 
-        ``GET users/memberships/`` (following next-page links) on Keystone 0.4 and later. Keystone
-        0.3.x servers have no team memberships.
+        ``GET users/membership/`` (following next-page links) on Keystone 0.5.0 to 0.7.3. ``GET
+        users/memberships/`` (following next-page links) on Keystone 0.7.4 and later. Other releases
+        have no team memberships, and the method raises ``UnsupportedError`` there.
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_membership`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_membership`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -1420,8 +1461,9 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Change the given fields of a team membership and return the updated record.
 
-        ``PATCH users/memberships/<pk>/`` with ``data`` as JSON on Keystone 0.4 and later. Keystone
-        0.3.x servers have no team memberships.
+        ``PATCH users/membership/<pk>/`` with ``data`` as JSON on Keystone 0.5.0 to 0.7.3. ``PATCH
+        users/memberships/<pk>/`` with ``data`` as JSON on Keystone 0.7.4 and later. Other releases
+        have no team memberships, and the method raises ``UnsupportedError`` there.
 
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
@@ -1436,8 +1478,9 @@ class ResourceMethods(RequesterBase):
     ) -> None:
         """Delete a team membership; a record that does not exist is ignored.
 
-        ``DELETE users/memberships/<pk>/`` on Keystone 0.4 and later. Keystone 0.3.x servers have no
-        team memberships.
+        ``DELETE users/membership/<pk>/`` on Keystone 0.5.0 to 0.7.3. ``DELETE
+        users/memberships/<pk>/`` on Keystone 0.7.4 and later. Other releases have no team
+        memberships, and the method raises ``UnsupportedError`` there.
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
@@ -1455,7 +1498,7 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create a user and return the new record.
 
-        ``POST users/users/``. The server requires ``password``, ``username``.
+        ``POST users/users/``. Keystone 0.10.9 requires ``password``, ``username``.
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
         timeout, so a field named ``timeout`` has to go in the mapping. Raises
@@ -1500,14 +1543,16 @@ class ResourceMethods(RequesterBase):
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for users raises
-        ``ValueError`` naming the closest ones (the server would ignore it and match every record).
-        ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
-        ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
-        order, each checked against the one before: if the collection shifted under the walk,
-        ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for users, or a value the filter cannot read, raises ``ValueError`` naming what it
+        takes (the server would ignore it and match every record). ``search=`` (sent as ``_search``)
+        matches text in the records; ``order=`` (sent as ``_order``, or ``ordering`` on Keystone
+        0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of them; a
+        release without them raises ``UnsupportedError``. A paged list that announces its count has
+        its pages read ``workers`` at a time (default 8; 1 reads them one after another), in order,
+        each checked against the one before: if the collection shifted under the walk, or the
+        server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_user`` holds one page at a time instead.
         """
@@ -1548,10 +1593,11 @@ class ResourceMethods(RequesterBase):
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_user`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_user`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -1605,9 +1651,8 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create a grant and return the new record.
 
-        ``POST research/grants/``. Keystone 0.3.x requires ``agency``, ``amount``, ``end_date``,
-        ``fiscal_year``, ``grant_number``, ``group``, ``start_date``, ``title``. Keystone 0.4 and
-        later requires ``agency``, ``amount``, ``start_date``, ``team``, ``title``.
+        ``POST research/grants/``. Keystone 0.10.9 requires ``agency``, ``amount``, ``start_date``,
+        ``team``, ``title`` (earlier releases differ: see docs/compatibility.md).
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
         timeout, so a field named ``timeout`` has to go in the mapping. Raises
@@ -1652,14 +1697,16 @@ class ResourceMethods(RequesterBase):
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for grants raises
-        ``ValueError`` naming the closest ones (the server would ignore it and match every record).
-        ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
-        ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
-        order, each checked against the one before: if the collection shifted under the walk,
-        ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for grants, or a value the filter cannot read, raises ``ValueError`` naming what it
+        takes (the server would ignore it and match every record). ``search=`` (sent as ``_search``)
+        matches text in the records; ``order=`` (sent as ``_order``, or ``ordering`` on Keystone
+        0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of them; a
+        release without them raises ``UnsupportedError``. A paged list that announces its count has
+        its pages read ``workers`` at a time (default 8; 1 reads them one after another), in order,
+        each checked against the one before: if the collection shifted under the walk, or the
+        server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_grant`` holds one page at a time
         instead.
@@ -1701,10 +1748,11 @@ class ResourceMethods(RequesterBase):
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_grant`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_grant`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -1758,8 +1806,8 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create a publication and return the new record.
 
-        ``POST research/publications/``. Keystone 0.3.x requires ``abstract``, ``date``, ``group``,
-        ``journal``, ``title``. Keystone 0.4 and later requires ``team``, ``title``.
+        ``POST research/publications/``. Keystone 0.10.9 requires ``team``, ``title`` (earlier
+        releases differ: see docs/compatibility.md).
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
         timeout, so a field named ``timeout`` has to go in the mapping. Raises
@@ -1804,14 +1852,16 @@ class ResourceMethods(RequesterBase):
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for publications
-        raises ``ValueError`` naming the closest ones (the server would ignore it and match every
-        record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
-        ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
-        order, each checked against the one before: if the collection shifted under the walk,
-        ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for publications, or a value the filter cannot read, raises ``ValueError`` naming
+        what it takes (the server would ignore it and match every record). ``search=`` (sent as
+        ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or ``ordering`` on
+        Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of
+        them; a release without them raises ``UnsupportedError``. A paged list that announces its
+        count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
+        in order, each checked against the one before: if the collection shifted under the walk, or
+        the server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_publication`` holds one page at a time
         instead.
@@ -1853,10 +1903,11 @@ class ResourceMethods(RequesterBase):
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_publication`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_publication`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -1933,18 +1984,21 @@ class ResourceMethods(RequesterBase):
         """One notification by ``pk`` (``None`` if absent), or a list of all matching.
 
         ``GET notifications/notifications/<pk>/`` or ``GET notifications/notifications/`` on
-        Keystone 0.4 and later. Keystone 0.3.x servers have no notifications.
+        Keystone 0.6.8 and later. Other releases have no notifications, and the method raises
+        ``UnsupportedError`` there.
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for notifications
-        raises ``ValueError`` naming the closest ones (the server would ignore it and match every
-        record). ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
-        ``_order``) is a field to sort by, ``-`` first for descending, or a list of them; both need
-        a server that has them (Keystone 0.4 and later). A paginated list that announces its count
-        has its pages read ``workers`` at a time (default 8; 1 reads them one after another), in
-        order, each checked against the one before: if the collection shifted under the walk,
-        ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for notifications, or a value the filter cannot read, raises ``ValueError`` naming
+        what it takes (the server would ignore it and match every record). ``search=`` (sent as
+        ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or ``ordering`` on
+        Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of
+        them; a release without them raises ``UnsupportedError``. A paged list that announces its
+        count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
+        in order, each checked against the one before: if the collection shifted under the walk, or
+        the server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_notification`` holds one page at a time
         instead.
@@ -1982,15 +2036,17 @@ class ResourceMethods(RequesterBase):
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching notification, fetching one page at a time.
 
-        ``GET notifications/notifications/`` (following next-page links) on Keystone 0.4 and later.
-        Keystone 0.3.x servers have no notifications.
+        ``GET notifications/notifications/`` (following next-page links) on Keystone 0.6.8 and
+        later. Other releases have no notifications, and the method raises ``UnsupportedError``
+        there.
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_notification`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_notification`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -2011,8 +2067,9 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Change the given fields of a notification and return the updated record.
 
-        ``PATCH notifications/notifications/<pk>/`` with ``data`` as JSON on Keystone 0.4 and later.
-        Keystone 0.3.x servers have no notifications.
+        ``PATCH notifications/notifications/<pk>/`` with ``data`` as JSON on Keystone 0.6.8 and
+        later. Other releases have no notifications, and the method raises ``UnsupportedError``
+        there.
 
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
@@ -2031,8 +2088,9 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Create a notification preference and return the new record.
 
-        ``POST notifications/preferences/`` on Keystone 0.4 and later. The server decides which
-        fields are required. Keystone 0.3.x servers have no notification preferences.
+        ``POST notifications/preferences/`` on Keystone 0.6.8 and later. Keystone 0.10.9 decides
+        which fields are required. Other releases have no notification preferences, and the method
+        raises ``UnsupportedError`` there.
 
         Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
         timeout, so a field named ``timeout`` has to go in the mapping. Raises
@@ -2074,18 +2132,21 @@ class ResourceMethods(RequesterBase):
         """One notification preference by ``pk`` (``None`` if absent), or a list of all matching.
 
         ``GET notifications/preferences/<pk>/`` or ``GET notifications/preferences/`` on Keystone
-        0.4 and later. Keystone 0.3.x servers have no notification preferences.
+        0.6.8 and later. Other releases have no notification preferences, and the method raises
+        ``UnsupportedError`` there.
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for notification
-        preferences raises ``ValueError`` naming the closest ones (the server would ignore it and
-        match every record). ``search=`` (sent as ``_search``) matches text in the records;
-        ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
-        of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
-        announces its count has its pages read ``workers`` at a time (default 8; 1 reads them one
-        after another), in order, each checked against the one before: if the collection shifted
-        under the walk, ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for notification preferences, or a value the filter cannot read, raises
+        ``ValueError`` naming what it takes (the server would ignore it and match every record).
+        ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
+        ``_order``, or ``ordering`` on Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first
+        for descending, or a list of them; a release without them raises ``UnsupportedError``. A
+        paged list that announces its count has its pages read ``workers`` at a time (default 8; 1
+        reads them one after another), in order, each checked against the one before: if the
+        collection shifted under the walk, or the server's answers do not say where the list ends,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_preference`` holds one page at a time
         instead.
@@ -2123,15 +2184,17 @@ class ResourceMethods(RequesterBase):
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching notification preference, fetching one page at a time.
 
-        ``GET notifications/preferences/`` (following next-page links) on Keystone 0.4 and later.
-        Keystone 0.3.x servers have no notification preferences.
+        ``GET notifications/preferences/`` (following next-page links) on Keystone 0.6.8 and later.
+        Other releases have no notification preferences, and the method raises ``UnsupportedError``
+        there.
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_preference`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_preference`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -2152,8 +2215,9 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any]:
         """Change the given fields of a notification preference and return the updated record.
 
-        ``PATCH notifications/preferences/<pk>/`` with ``data`` as JSON on Keystone 0.4 and later.
-        Keystone 0.3.x servers have no notification preferences.
+        ``PATCH notifications/preferences/<pk>/`` with ``data`` as JSON on Keystone 0.6.8 and later.
+        Other releases have no notification preferences, and the method raises ``UnsupportedError``
+        there.
 
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
@@ -2168,8 +2232,8 @@ class ResourceMethods(RequesterBase):
     ) -> None:
         """Delete a notification preference; a record that does not exist is ignored.
 
-        ``DELETE notifications/preferences/<pk>/`` on Keystone 0.4 and later. Keystone 0.3.x servers
-        have no notification preferences.
+        ``DELETE notifications/preferences/<pk>/`` on Keystone 0.6.8 and later. Other releases have
+        no notification preferences, and the method raises ``UnsupportedError`` there.
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
@@ -2209,19 +2273,22 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One application log record by ``pk`` (``None`` if absent), or a list of all matching.
 
-        ``GET logs/apps/<pk>/`` or ``GET logs/apps/`` on Keystone 0.3.x. Keystone 0.4 and later
-        servers have no application log records (use the ``audit_log`` methods instead).
+        ``GET logs/apps/<pk>/`` or ``GET logs/apps/`` on Keystone 0.3.26 to 0.6.21. Other releases
+        have no application log records (use the ``audit_log`` methods there), and the method raises
+        ``UnsupportedError`` there.
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for application
-        log records raises ``ValueError`` naming the closest ones (the server would ignore it and
-        match every record). ``search=`` (sent as ``_search``) matches text in the records;
-        ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
-        of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
-        announces its count has its pages read ``workers`` at a time (default 8; 1 reads them one
-        after another), in order, each checked against the one before: if the collection shifted
-        under the walk, ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for application log records, or a value the filter cannot read, raises
+        ``ValueError`` naming what it takes (the server would ignore it and match every record).
+        ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
+        ``_order``, or ``ordering`` on Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first
+        for descending, or a list of them; a release without them raises ``UnsupportedError``. A
+        paged list that announces its count has its pages read ``workers`` at a time (default 8; 1
+        reads them one after another), in order, each checked against the one before: if the
+        collection shifted under the walk, or the server's answers do not say where the list ends,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_app_log`` holds one page at a time
         instead.
@@ -2259,15 +2326,17 @@ class ResourceMethods(RequesterBase):
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching application log record, fetching one page at a time.
 
-        ``GET logs/apps/`` (following next-page links) on Keystone 0.3.x. Keystone 0.4 and later
-        servers have no application log records (use the ``audit_log`` methods instead).
+        ``GET logs/apps/`` (following next-page links) on Keystone 0.3.26 to 0.6.21. Other releases
+        have no application log records (use the ``audit_log`` methods there), and the method raises
+        ``UnsupportedError`` there.
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_app_log`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_app_log`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -2314,19 +2383,22 @@ class ResourceMethods(RequesterBase):
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One audit log record by ``pk`` (``None`` if absent), or a list of all matching.
 
-        ``GET logs/audit/<pk>/`` or ``GET logs/audit/`` on Keystone 0.4 and later. Keystone 0.3.x
-        servers have no audit log records (use the ``app_log`` methods instead).
+        ``GET logs/audit/<pk>/`` or ``GET logs/audit/`` on Keystone 0.6.3 and later. Other releases
+        have no audit log records (use the ``app_log`` methods there), and the method raises
+        ``UnsupportedError`` there.
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for audit log
-        records raises ``ValueError`` naming the closest ones (the server would ignore it and match
-        every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
-        (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
-        both need a server that has them (Keystone 0.4 and later). A paginated list that announces
-        its count has its pages read ``workers`` at a time (default 8; 1 reads them one after
-        another), in order, each checked against the one before: if the collection shifted under the
-        walk, ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for audit log records, or a value the filter cannot read, raises ``ValueError``
+        naming what it takes (the server would ignore it and match every record). ``search=`` (sent
+        as ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or ``ordering``
+        on Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of
+        them; a release without them raises ``UnsupportedError``. A paged list that announces its
+        count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
+        in order, each checked against the one before: if the collection shifted under the walk, or
+        the server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_audit_log`` holds one page at a time
         instead.
@@ -2364,15 +2436,17 @@ class ResourceMethods(RequesterBase):
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching audit log record, fetching one page at a time.
 
-        ``GET logs/audit/`` (following next-page links) on Keystone 0.4 and later. Keystone 0.3.x
-        servers have no audit log records (use the ``app_log`` methods instead).
+        ``GET logs/audit/`` (following next-page links) on Keystone 0.6.3 and later. Other releases
+        have no audit log records (use the ``app_log`` methods there), and the method raises
+        ``UnsupportedError`` there.
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_audit_log`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_audit_log`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -2423,14 +2497,16 @@ class ResourceMethods(RequesterBase):
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for request log
-        records raises ``ValueError`` naming the closest ones (the server would ignore it and match
-        every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
-        (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
-        both need a server that has them (Keystone 0.4 and later). A paginated list that announces
-        its count has its pages read ``workers`` at a time (default 8; 1 reads them one after
-        another), in order, each checked against the one before: if the collection shifted under the
-        walk, ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for request log records, or a value the filter cannot read, raises ``ValueError``
+        naming what it takes (the server would ignore it and match every record). ``search=`` (sent
+        as ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or ``ordering``
+        on Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of
+        them; a release without them raises ``UnsupportedError``. A paged list that announces its
+        count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
+        in order, each checked against the one before: if the collection shifted under the walk, or
+        the server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_request_log`` holds one page at a time
         instead.
@@ -2472,10 +2548,11 @@ class ResourceMethods(RequesterBase):
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_request_log`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_request_log`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -2526,14 +2603,16 @@ class ResourceMethods(RequesterBase):
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for background
-        task results raises ``ValueError`` naming the closest ones (the server would ignore it and
-        match every record). ``search=`` (sent as ``_search``) matches text in the records;
-        ``order=`` (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list
-        of them; both need a server that has them (Keystone 0.4 and later). A paginated list that
-        announces its count has its pages read ``workers`` at a time (default 8; 1 reads them one
-        after another), in order, each checked against the one before: if the collection shifted
-        under the walk, ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for background task results, or a value the filter cannot read, raises
+        ``ValueError`` naming what it takes (the server would ignore it and match every record).
+        ``search=`` (sent as ``_search``) matches text in the records; ``order=`` (sent as
+        ``_order``, or ``ordering`` on Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first
+        for descending, or a list of them; a release without them raises ``UnsupportedError``. A
+        paged list that announces its count has its pages read ``workers`` at a time (default 8; 1
+        reads them one after another), in order, each checked against the one before: if the
+        collection shifted under the walk, or the server's answers do not say where the list ends,
+        ``PaginationError`` says so instead of records going missing.
 
         Every page of a paginated answer is fetched; ``iter_task_result`` holds one page at a time
         instead.
@@ -2575,10 +2654,11 @@ class ResourceMethods(RequesterBase):
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_task_result`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_task_result`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,
@@ -2604,19 +2684,21 @@ class ResourceMethods(RequesterBase):
     ) -> list[dict[str, Any]]:
         """Every matching activity feed entry (a list: these records have no ``pk``).
 
-        ``GET logs/feed/`` on Keystone 0.4 and later. Keystone 0.3.x servers have no activity feed
-        entries.
+        ``GET logs/feed/`` on Keystone 0.10.7 and later. Other releases have no activity feed
+        entries, and the method raises ``UnsupportedError`` there.
 
         ``filters`` are query parameters such as ``{"id__in": [1, 2]}`` or ``{"id__gt": 10}``: lists
         are sent comma-joined, booleans as ``true``/``false``, dates in ISO 8601, and ``None`` is
-        refused (use ``field__isnull``). A filter name the server does not declare for activity feed
-        entries raises ``ValueError`` naming the closest ones (the server would ignore it and match
-        every record). ``search=`` (sent as ``_search``) matches text in the records; ``order=``
-        (sent as ``_order``) is a field to sort by, ``-`` first for descending, or a list of them;
-        both need a server that has them (Keystone 0.4 and later). A paginated list that announces
-        its count has its pages read ``workers`` at a time (default 8; 1 reads them one after
-        another), in order, each checked against the one before: if the collection shifted under the
-        walk, ``PaginationError`` says so instead of records going missing.
+        refused (use ``field__isnull``). A filter name or lookup the server's release does not
+        declare for activity feed entries, or a value the filter cannot read, raises ``ValueError``
+        naming what it takes (the server would ignore it and match every record). ``search=`` (sent
+        as ``_search``) matches text in the records; ``order=`` (sent as ``_order``, or ``ordering``
+        on Keystone 0.5.0 to 0.5.8) is a field to sort by, ``-`` first for descending, or a list of
+        them; a release without them raises ``UnsupportedError``. A paged list that announces its
+        count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
+        in order, each checked against the one before: if the collection shifted under the walk, or
+        the server's answers do not say where the list ends, ``PaginationError`` says so instead of
+        records going missing.
 
         Every page of a paginated answer is fetched; ``iter_feed_entry`` holds one page at a time
         instead.
@@ -2643,15 +2725,16 @@ class ResourceMethods(RequesterBase):
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching activity feed entry, fetching one page at a time.
 
-        ``GET logs/feed/`` (following next-page links) on Keystone 0.4 and later. Keystone 0.3.x
-        servers have no activity feed entries.
+        ``GET logs/feed/`` (following next-page links) on Keystone 0.10.7 and later. Other releases
+        have no activity feed entries, and the method raises ``UnsupportedError`` there.
 
         For walking large collections in bounded memory: at most ``workers`` pages (default 4)
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
-        default, the largest page the server serves); servers that do not paginate ignore it
-        and send every record at once. ``filters``, ``search``, ``order`` and ``workers`` are as for
-        ``retrieve_feed_entry`` and are checked when this is called, before the first request
-        (which may first find out the server's generation).
+        default, the largest page the server serves) where the release pages its lists (0.7.4
+        and later); older releases send every record at once. ``filters``, ``search``,
+        ``order`` and ``workers`` are as for
+        ``retrieve_feed_entry`` and are checked when this is called, before the first
+        request (which may first find out the server's release).
         """
         return _ops.iterate(
             self,

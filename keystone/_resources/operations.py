@@ -1,9 +1,10 @@
 """The work behind every generated resource method: create, retrieve, iterate, update, delete.
 
 Each function takes the client, the :class:`~keystone._resources.spec.Resource` and the
-caller's arguments. The endpoint comes from the server's generation
+caller's arguments. The endpoint comes from the server's release
 (:mod:`keystone._resources.endpoints`), and arguments are checked, filters encoded and files
-read before any request is made, so a bad ``pk``, filter or file never reaches the server. A
+read before any request is made, so a bad ``pk``, filter, field or file never reaches the
+server. A
 record that does not exist is read from the 404 answer itself (the call does not raise for
 it), and any other error answer is raised once, as the chain would have, with its message
 saying what the server meant when it answered with a web page instead of the API's JSON.
@@ -22,27 +23,27 @@ from keystone._resources.bodies import is_missing_record, read_deleted, read_rec
 from keystone._resources.endpoints import (
     NO_QUERY,
     Order,
-    check_list,
+    bind,
+    check_fields,
     endpoint_for,
     file_fields,
     list_query,
-    with_page_size,
 )
 from keystone._resources.files import has_files, multipart
 from keystone._resources.keys import record_fields, record_key
-from keystone._resources.pages import MAX_PAGE_SIZE, PAGE_SIZE_PARAM
+from keystone._resources.pages import MAX_PAGE_SIZE
 from keystone._resources.parallel import DEFAULT_WORKERS, ITER_WORKERS, check_workers
 from keystone._resources.spec import Endpoint, Operation, Resource, record_endpoint
 from keystone._resources.walk import walk
 from keystone._response import Response
-from keystone._servers import Generation
+from keystone._servers import Paging, Server
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
 
 __all__ = ["Order", "create", "delete", "iterate", "retrieve_all", "retrieve_one", "update"]
 
 
 def _checks(client: Requester, resource: Resource, method: str) -> dict[str, Any]:
-    """The arguments of :func:`check_list` that come from the client and the method."""
+    """The arguments of :func:`bind` that come from the client and the method."""
     return {"subject": resource.plural, "method": method, "check_filters": client._check_filters}
 
 
@@ -54,15 +55,15 @@ def _call(resource: Resource, operation: str, *, raise_for_status: bool = True) 
 def _explain(
     error: HTTPError,
     resource: Resource,
-    generation: Generation,
+    server: Server,
     endpoint: Endpoint,
     searched: bool = False,
 ) -> None:
     """Say what an error answer means where the server's own words would mislead.
 
-    A 404 web page (not the API's JSON) means the server has no such endpoint: a release of
-    the generation older than the schema the client follows. A 500 web page to a search means
-    the server cannot search these records (Keystone 0.10.9 fails so for some of them).
+    A 404 web page (not the API's JSON) means the server has no such endpoint: not the
+    release the client follows. A 500 web page to a search means the server cannot search
+    these records (the search of some lists names fields that are gone, from 0.5.9 to 0.10.9).
     """
     response = error.response
     if error.status_code not in (404, 500) or is_missing_record(response):
@@ -73,9 +74,9 @@ def _explain(
         error.args = (
             f"{where} returned 404 with a web page, not the API's answer: the server has "
             f"no {endpoint.path}/ endpoint for {resource.plural}. Check that the client's "
-            "URL is the API root; if it is, the server is an older release than the "
-            f"{generation.describe} schema the client follows (version "
-            f"{generation.schema}): check client.api_version.",
+            "URL is the API root; if it is, the server is not the release the client "
+            f"follows ({server}): check client.server and client.api_version, or give "
+            "the release with KeystoneClient(url, server='<release>').",
         )
     elif searched:
         error.args = (
@@ -94,20 +95,22 @@ def create(
 ) -> dict[str, Any]:
     """POST the fields as JSON, or as multipart when they include a file; the created record."""
     method = f"create_{resource.name}"
-    timeout = checked_timeout(timeout)  # before the request that may find the generation
+    timeout = checked_timeout(timeout)  # before the request that may find the release
     data = record_fields(fields, more_fields, method)
     body: dict[str, Any] = {"json": data}
     files = file_fields(resource)
     if has_files(data, files):  # read now: a file that cannot be read stops the call here
         content, content_type = multipart(data, files, method)
         body = {"data": content, "headers": {"Content-Type": content_type}}
-    generation, endpoint = endpoint_for(client, resource, Operation.CREATE, method)
+    server, endpoint = endpoint_for(client, resource, Operation.CREATE, method)
+    if client._check_fields:
+        check_fields(data, endpoint, server, subject=resource.plural, method=method)
     try:
         response = client.request(
-            "POST", endpoint.path + "/", timeout=timeout, call=_call(resource, "create"), **body
+            "POST", endpoint.url, timeout=timeout, call=_call(resource, "create"), **body
         )
     except HTTPError as error:
-        _explain(error, resource, generation, endpoint)
+        _explain(error, resource, server, endpoint)
         raise
     return read_record(response)
 
@@ -131,13 +134,14 @@ def retrieve_one(
             f"{method}: search=, order= and workers= apply to lists; leave them out with pk="
         )
     query = list_query(filters, method)
-    generation, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
+    server, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
+    params = None
     if query is not NO_QUERY:
-        check_list(query, endpoint, generation, **_checks(client, resource, method))
+        params = bind(query, endpoint, server, **_checks(client, resource, method))
     response = client.request(
         "GET",
         record_endpoint(endpoint.path, key),
-        params=query.query,
+        params=params,
         timeout=timeout,
         call=_call(resource, "retrieve", raise_for_status=False),
     )
@@ -145,7 +149,7 @@ def retrieve_one(
         if response.status_code == 404 and is_missing_record(response):
             return None
         error = error_for_response(response)
-        _explain(error, resource, generation, endpoint)
+        _explain(error, resource, server, endpoint)
         raise error
     return read_record(response)
 
@@ -166,31 +170,32 @@ def iterate(
     """Every matching record, a bounded window of pages in memory at a time.
 
     Arguments are checked and the filters encoded now (which may first find out the server's
-    generation); the first page is requested when the first record is wanted. ``page_size``
-    is sent as ``_limit`` (servers that do not paginate ignore it); without it, paginated
-    lists are read in the largest pages the server serves. ``workers`` pages are read at once
-    where the list allows it (see :mod:`keystone._resources.parallel`).
+    release); the first page is requested when the first record is wanted. ``page_size`` is
+    sent as ``_limit`` where the release pages its lists (it is not sent to the others, which
+    answer every record at once); without it, paged lists are read in the largest pages the
+    server serves. ``workers`` pages are read at once where the list allows it (see
+    :mod:`keystone._resources.parallel`).
     """
     method = method or f"iter_{resource.name}"
     timeout = checked_timeout(timeout)
     workers = default_workers if workers is None else check_workers(workers, method)
     query = list_query(filters, method, search, order, page_size)
-    generation, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
-    check_list(query, endpoint, generation, **_checks(client, resource, method))
-    if endpoint.paginated and page_size is None and PAGE_SIZE_PARAM not in query.filters:
-        query = with_page_size(query, MAX_PAGE_SIZE)
+    server, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
+    params = bind(
+        query, endpoint, server, page_size=MAX_PAGE_SIZE, **_checks(client, resource, method)
+    )
 
     def first_page() -> Response:
         try:
             return client.request(
                 "GET",
-                endpoint.path + "/",
-                params=query.query,
+                endpoint.url,
+                params=params,
                 timeout=timeout,
                 call=_call(resource, "retrieve"),
             )
         except HTTPError as error:
-            _explain(error, resource, generation, endpoint, search is not None)
+            _explain(error, resource, server, endpoint, search is not None)
             raise
 
     def page(url: str) -> Response:
@@ -198,7 +203,7 @@ def iterate(
 
     if workers > 1:
         client._transport.reserve(workers)
-    return walk(client, first_page, page, workers)
+    return walk(client, first_page, page, workers, paged=server.paging is Paging.HEADERS)
 
 
 def retrieve_all(
@@ -244,7 +249,9 @@ def update(
             f"{method}: data must be a mapping of the fields to change, such as "
             f"{{'description': 'Updated'}}, not {type(data).__name__}"
         )
-    generation, endpoint = endpoint_for(client, resource, Operation.UPDATE, method)
+    server, endpoint = endpoint_for(client, resource, Operation.UPDATE, method)
+    if client._check_fields:
+        check_fields(data, endpoint, server, subject=resource.plural, method=method, update=True)
     try:
         response = client.request(
             "PATCH",
@@ -254,7 +261,7 @@ def update(
             call=_call(resource, "update"),
         )
     except HTTPError as error:
-        _explain(error, resource, generation, endpoint)
+        _explain(error, resource, server, endpoint)
         raise
     return read_record(response)
 
@@ -270,7 +277,7 @@ def delete(
     method = f"delete_{resource.name}"
     key = record_key(pk, method)
     timeout = checked_timeout(timeout)
-    generation, endpoint = endpoint_for(client, resource, Operation.DELETE, method)
+    server, endpoint = endpoint_for(client, resource, Operation.DELETE, method)
     response = client.request(
         "DELETE",
         record_endpoint(endpoint.path, key),
@@ -281,6 +288,6 @@ def delete(
         if response.status_code == 404 and is_missing_record(response) and not raise_not_exists:
             return
         error = error_for_response(response)
-        _explain(error, resource, generation, endpoint)
+        _explain(error, resource, server, endpoint)
         raise error
     read_deleted(response)

@@ -1,4 +1,4 @@
-"""Which next-page links a walk through a paginated collection may follow.
+"""Pages of a list: the links a walk may follow, and the URLs of pages by offset.
 
 A page envelope's ``next`` is an absolute URL chosen by the server. The client sends its
 credentials with the request for it, so it follows ``next`` only within its own API (same
@@ -7,17 +7,55 @@ scheme, host, port and base path) and never twice to the same page.
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit, urlunsplit
 
 from keystone._errors import PaginationError
 from keystone._redaction import Redactor
 from keystone._urls import BaseURL
 
 PAGE_SIZE_PARAM = "_limit"
-"""The query parameter newer Keystone servers read as the page size."""
+"""The query parameter Keystone 0.7.4 and later read as the page size."""
+OFFSET_PARAM = "_offset"
+"""The query parameter Keystone 0.7.4 and later read as where a page starts."""
 MAX_PAGE_SIZE = 1000
 """The largest page Keystone 0.4 and later serve (a larger ``_limit`` is cut to it): lists are
 read in pages of this size unless the caller chooses one, so a walk needs the fewest requests."""
+
+
+def offset_pages(link: str) -> tuple[int, int] | None:
+    """``(offset, limit)`` of a next-page link that pages by ``_offset`` and ``_limit``."""
+    try:
+        query = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True))
+        offset, limit = int(query[OFFSET_PARAM]), int(query[PAGE_SIZE_PARAM])
+    except (KeyError, ValueError):
+        return None
+    return (offset, limit) if offset >= 0 and limit >= 1 else None
+
+
+def asked_page(url: str) -> tuple[int, int | None]:
+    """``(offset, limit)`` a list request asked for: ``_offset`` (0 if absent, or negative,
+    as the server reads it) and ``_limit`` (``None`` if absent or unreadable)."""
+    try:
+        query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    except ValueError:
+        return 0, None
+    offset, limit = query.get(OFFSET_PARAM, ""), query.get(PAGE_SIZE_PARAM, "")
+    return (
+        max(0, int(offset)) if offset.lstrip("-").isdigit() else 0,
+        int(limit) if limit.isdigit() and int(limit) > 0 else None,
+    )
+
+
+def page_url(link: str, offset: int, limit: int) -> str:
+    """``link`` with its ``_offset`` and ``_limit`` set (the other parameters left as sent)."""
+    parts = urlsplit(link)
+    kept = [
+        pair
+        for pair in parts.query.split("&")
+        if pair and pair.split("=", 1)[0] not in (OFFSET_PARAM, PAGE_SIZE_PARAM)
+    ]
+    kept += [f"{quote(PAGE_SIZE_PARAM)}={limit}", f"{quote(OFFSET_PARAM)}={offset}"]
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 class NextPages:

@@ -30,14 +30,12 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 from keystone._errors import KeystoneError, PaginationError, shown_url
 from keystone._resources.bodies import Page, read_page
+from keystone._resources.pages import OFFSET_PARAM, offset_pages, page_url
 from keystone._response import Response
 
-LIMIT_PARAM = "_limit"
-OFFSET_PARAM = "_offset"
 #: How many pages ``retrieve_`` reads at once unless told otherwise (``workers=``): the whole
 #: list is kept anyway, so the pages in flight add little and speed is what counts.
 DEFAULT_WORKERS = 8
@@ -57,28 +55,6 @@ def check_workers(workers: object, method: str) -> int:
             "once; 1 reads them one after another)"
         )
     return workers
-
-
-def offset_pages(link: str) -> tuple[int, int] | None:
-    """``(offset, limit)`` of a next-page link that pages by ``_offset`` and ``_limit``."""
-    try:
-        query = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True))
-        offset, limit = int(query[OFFSET_PARAM]), int(query[LIMIT_PARAM])
-    except (KeyError, ValueError):
-        return None
-    return (offset, limit) if offset >= 0 and limit >= 1 else None
-
-
-def page_url(link: str, offset: int, limit: int) -> str:
-    """``link`` with its ``_offset`` and ``_limit`` set (the other parameters left as sent)."""
-    parts = urlsplit(link)
-    kept = [
-        pair
-        for pair in parts.query.split("&")
-        if pair and pair.split("=", 1)[0] not in (OFFSET_PARAM, LIMIT_PARAM)
-    ]
-    kept += [f"{quote(LIMIT_PARAM)}={limit}", f"{quote(OFFSET_PARAM)}={offset}"]
-    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 def note_delivered(error: KeystoneError, delivered: int) -> KeystoneError:

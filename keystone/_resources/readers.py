@@ -1,8 +1,8 @@
 """The read-only endpoints beside the resources: who am I, the settings, statistics, choices.
 
 A mixin of :class:`~keystone.KeystoneClient`. Each method checks its arguments against the
-server generation's schema (:mod:`keystone._resources.declared`) before sending anything;
-what a generation lacks raises :class:`~keystone.UnsupportedError`.
+server release's schema (:mod:`keystone._resources.declared`) before sending anything;
+what a release lacks raises :class:`~keystone.UnsupportedError`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from keystone._errors import UnsupportedError
 from keystone._request import CallState, Filters
 from keystone._requester import RequesterBase
 from keystone._resources.bodies import read_record
-from keystone._resources.catalog import BY_NAME
-from keystone._resources.declared import DECLARED
-from keystone._resources.endpoints import check_list, declared, has_endpoint, list_query
+from keystone._resources.catalog import BY_NAME, CHOICES
+from keystone._resources.declared import RELEASES
+from keystone._resources.endpoints import bind, declarations, list_query, releases_with
 from keystone._resources.keys import record_key
-from keystone._servers import Generation
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
 from keystone.auth import AuthStrategy
 
@@ -26,10 +25,10 @@ CONFIG = "config"
 _STATS = "stats/"
 
 
-def _read(client: Any, path: str, what: str, params: Any, timeout: TimeoutLike) -> dict[str, Any]:
-    """GET ``path`` as a call of the application's (``what`` tells middleware which one)."""
+def _read(client: Any, url: str, what: str, params: Any, timeout: TimeoutLike) -> dict[str, Any]:
+    """GET ``url`` as a call of the application's (``what`` tells middleware which one)."""
     call = CallState(resource=what, operation="retrieve")
-    response = client.request("GET", path + "/", params=params, timeout=timeout, call=call)
+    response = client.request("GET", url, params=params, timeout=timeout, call=call)
     return read_record(response)
 
 
@@ -47,34 +46,37 @@ class Readers(RequesterBase):
         ``AuthenticationError`` when the client is not logged in.
         """
         timeout = checked_timeout(timeout)
-        generation = self.server
-        if has_endpoint(generation, WHOAMI):
-            return _read(self, WHOAMI, "whoami", None, timeout)
+        server = self.server
+        declared = declarations(server.follows)
+        if WHOAMI in declared:
+            return _read(self, declared[WHOAMI].url, "whoami", None, timeout)
         user_id = self._auth.user_id
         if user_id is None:
             raise UnsupportedError(
-                f"whoami: {generation.describe} servers have no whoami endpoint, and this "
-                "client has no login token to read the user from; log in with "
+                f"whoami: {server.describe} has no whoami endpoint, and this client has no "
+                "login token to read the user from; log in with "
                 "client.login(username, password) first",
-                generation=generation,
+                server=server,
             )
         key = record_key(user_id, "whoami")
-        return _read(self, f"{BY_NAME['user'].paths[generation]}/{key}", "user", None, timeout)
+        users = BY_NAME["user"].path_in(declared)
+        return _read(self, f"{users}/{key}/", "user", None, timeout)
 
     def config(self, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> dict[str, Any]:
         """The server's settings for clients (``GET config/``): upload limits, session times.
 
-        Keystone 0.4 and later; 0.3.x servers have none (``UnsupportedError``).
+        Keystone 0.9.5 and later; older releases have none (``UnsupportedError``).
         """
         timeout = checked_timeout(timeout)
-        generation = self.server
-        if not has_endpoint(generation, CONFIG):
+        server = self.server
+        endpoint = declarations(server.follows).get(CONFIG)
+        if endpoint is None:
             raise UnsupportedError(
-                f"config: {generation.describe} servers publish no settings (no config/ "
-                "endpoint). Nothing was sent.",
-                generation=generation,
+                f"config: {server.describe} publishes no settings (config/ is on "
+                f"{releases_with([CONFIG])}). Nothing was sent.",
+                server=server,
             )
-        return _read(self, CONFIG, "config", None, timeout)
+        return _read(self, endpoint.url, "config", None, timeout)
 
     def stats(
         self,
@@ -90,38 +92,39 @@ class Readers(RequesterBase):
 
         Staff see totals over all teams, others over their own teams (or, for notifications,
         their own). Filters are checked like a resource's (``ValueError`` for a name the
-        server does not declare). Keystone 0.4 and later; 0.3.x servers have no statistics.
+        server does not declare). Keystone 0.8.2 and later (``"notifications"`` from 0.8.7);
+        older releases have no statistics.
         """
         if not isinstance(name, str):
             raise TypeError(f"stats: name must be a str such as 'grants', not {name!r}")
         method = f"stats({name!r})"
         query = list_query(filters, method, search)
         timeout = checked_timeout(timeout)
-        generation = self.server
-        names = sorted(
-            p[len(_STATS) :] for p in DECLARED[generation.schema] if p.startswith(_STATS)
-        )
+        server = self.server
+        declared = declarations(server.follows)
+        names = sorted(p[len(_STATS) :] for p in declared if p.startswith(_STATS))
         if not names:
+            every = sorted({p for r in RELEASES for p in declarations(r) if p.startswith(_STATS)})
             raise UnsupportedError(
-                f"stats: {generation.describe} servers have no statistics (no stats/ "
-                "endpoints). Nothing was sent.",
-                generation=generation,
+                f"stats: {server.describe} has no statistics (stats/ is on "
+                f"{releases_with(every)}). Nothing was sent.",
+                server=server,
             )
         if name not in names:
             raise ValueError(
-                f"stats: {name!r} is not one of the server's statistics; give one of "
-                + ", ".join(repr(n) for n in names)
+                f"stats: {name!r} is not one of the statistics of {server.describe}; give one "
+                "of " + ", ".join(repr(n) for n in names)
             )
-        endpoint = declared(generation, _STATS + name)
-        check_list(
+        endpoint = declared[_STATS + name]
+        params = bind(
             query,
             endpoint,
-            generation,
+            server,
             subject=f"{name} statistics",
             method=method,
             check_filters=self._check_filters,
         )
-        return _read(self, endpoint.path, "stats", query.query, timeout)
+        return _read(self, endpoint.url, "stats", params, timeout)
 
     def choices(
         self, resource: str, field: str, timeout: TimeoutLike = DEFAULT_TIMEOUT
@@ -129,41 +132,42 @@ class Readers(RequesterBase):
         """The values ``field`` of ``resource`` may take, each with its label.
 
         For example ``client.choices("request", "status")`` answers ``{"PD": "Pending", ...}``
-        (``GET allocations/request-choices/status/``). Keystone 0.4 and later.
+        (``GET allocations/request-choices/status/``, or where the release keeps it: from
+        Keystone 0.5.6 on, more fields over time; ``UnsupportedError`` where the release has
+        none).
         """
         for what, value in (("resource", resource), ("field", field)):
             if not isinstance(value, str):
                 raise TypeError(f"choices: {what} must be a str such as 'request', not {value!r}")
         timeout = checked_timeout(timeout)
-        generation = self.server
-        available = _choices(generation)
+        server = self.server
+        declared = declarations(server.follows)
+        available = {
+            key: declared[path]
+            for key, paths in CHOICES.items()
+            for path in paths
+            if path in declared
+        }
         if (resource, field) not in available:
             if not available:
+                every = [p for paths in CHOICES.values() for p in paths]
                 raise UnsupportedError(
-                    f"choices: {generation.describe} servers publish no field choices. "
+                    f"choices: {server.describe} publishes no field choices (they are on "
+                    f"{releases_with(every)}). Nothing was sent.",
+                    server=server,
+                )
+            if (resource, field) in CHOICES:
+                raise UnsupportedError(
+                    f"choices: {server.describe} publishes no choices for {resource!r} "
+                    f"{field!r} (they are on {releases_with(CHOICES[resource, field])}). "
                     "Nothing was sent.",
-                    generation=generation,
+                    server=server,
                 )
             listed = ", ".join(f"({r!r}, {f!r})" for r, f in sorted(available))
             raise ValueError(
                 f"choices: the server publishes no choices for {resource!r} {field!r}; it has "
                 f"them for {listed}"
             )
-        body = _read(self, available[resource, field], f"{resource}-choices", None, timeout)
+        endpoint = available[resource, field]
+        body = _read(self, endpoint.url, f"{resource}-choices", None, timeout)
         return {str(key): str(label) for key, label in body.items()}
-
-
-def _choices(generation: Generation) -> dict[tuple[str, str], str]:
-    """``(resource, field)`` -> the path of its choices, for every resource of ``generation``."""
-    found = {}
-    for resource in BY_NAME.values():
-        path = resource.paths.get(generation)
-        if path is None:
-            continue
-        app = path.split("/", 1)[0]
-        prefix = f"{app}/{resource.name}-choices/"
-        for declared_path in DECLARED[generation.schema]:
-            if declared_path.startswith(prefix):
-                field = declared_path[len(prefix) :].replace("-", "_")
-                found[resource.name, field] = declared_path
-    return found

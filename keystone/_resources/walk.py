@@ -4,7 +4,8 @@ The first page says how the rest can be read. A page of a limit/offset list with
 lets the other pages be read ``workers`` at a time (:class:`~keystone._resources.parallel.
 ParallelPages`, which also checks that the collection did not shift under the walk). Other
 pages (a server that gives no count, or another kind of link) are read by following each
-``next`` link in turn; a plain JSON list (Keystone 0.3.x) is the whole list at once. Either
+``next`` link in turn; a plain JSON list (Keystone 0.3.x to 0.7.3) is the whole list at once,
+and one with its total in ``X-Total-Count`` (0.7.4, 0.7.5) a page of it. Either
 way a ``next`` link is followed only inside the client's own API
 (:class:`~keystone._resources.pages.NextPages`), and an error that stops the walk says how
 many records had been delivered.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from keystone._errors import KeystoneError
+from keystone._errors import KeystoneError, PaginationError, shown_url
 from keystone._requester import Requester
 from keystone._resources.bodies import read_page
 from keystone._resources.pages import NextPages
@@ -28,14 +29,17 @@ def walk(
     first_page: Callable[[], Response],
     page: Callable[[str], Response],
     workers: int,
+    paged: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every record of the list whose first page ``first_page()`` gets; ``page(url)`` gets
-    another page."""
+    another page. ``paged`` says the release pages lists in headers (see ``read_page``)."""
     response = first_page()
-    first = read_page(response)
+    first = read_page(response, paged)
     current_url = response.url
     del response  # hold the records, not the raw body too
     yield from first.records
+    if first.unknown_end:
+        raise _unknown_end(current_url, len(first.records))
     if first.next is None:
         return
     links = NextPages(client._base_url, current_url, client._redactor)
@@ -52,12 +56,27 @@ def walk(
             response = page(link)
         except KeystoneError as error:
             raise note_delivered(error, delivered) from None
-        records, following, _ = read_page(response)
+        records, following, _, unknown_end = read_page(response, paged)
         current_url = response.url
         del response
         delivered += len(records)
         yield from records
+        if unknown_end:
+            raise _unknown_end(current_url, delivered)
         if following is None:
             return
         del records
         link = links.resolve(current_url, following)
+
+
+def _unknown_end(url: str, delivered: int) -> PaginationError:
+    """The error of a full page of a paged list that came without its total."""
+    error = PaginationError(
+        f"GET {shown_url(url)} answered a full page of a paged list without its total "
+        "(X-Total-Count), so the client cannot tell whether more records follow; a proxy "
+        "in front of the server may drop the header. Reading the list stopped there: "
+        f"{delivered} of its records had been delivered. Let the header through, or read the "
+        "list in one page (page_size= larger than its length, up to 1000)."
+    )
+    error.records_delivered = delivered
+    return error

@@ -25,7 +25,7 @@ from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._errors import shown_url
 from keystone._request import Request
 from keystone._response import Response
-from keystone._servers import Generation
+from keystone._servers import Server
 
 #: A flow: yields the requests to send, is sent each one's response, returns nothing.
 AuthFlow = Generator[Request, Response, None]
@@ -47,11 +47,12 @@ class AuthStrategy:
         requests would otherwise carry the first one's credentials.
         """
 
-    def use_server(self, generation: Generation) -> None:
-        """Called by the client once it knows which generation of Keystone it talks to.
+    def use_server(self, server: Server) -> None:
+        """Called by the client once it knows which Keystone it talks to (``server``).
 
         A strategy that speaks one generation only refuses the other here, with a message
-        saying what to use instead; one that speaks both picks its dialect.
+        saying what to use instead; one that speaks both picks its dialect; one that needs a
+        feature the release lacks (API tokens before Keystone 0.6.4) refuses it.
         """
 
     def auth_flow(self, request: Request) -> AuthFlow:

@@ -20,7 +20,7 @@ from keystone._locks import ForkSafeLock
 from keystone._log_fields import log_fields
 from keystone._request import CallState, Request
 from keystone._response import Response
-from keystone._servers import Generation
+from keystone._servers import Generation, Server
 from keystone.auth._base import AuthFlow, AuthStrategy, bound_once
 from keystone.auth._tokens import Session, claims_of
 
@@ -62,8 +62,8 @@ class JWTAuth(AuthStrategy):
     def bind(self, api_root: str) -> None:
         self._api_root = bound_once(self, self._api_root, api_root, ", or none to get a fresh one")
 
-    def use_server(self, generation: Generation) -> None:
-        if generation is Generation.V0_4:
+    def use_server(self, server: Server) -> None:
+        if server.generation is Generation.V0_4:
             raise ValueError(
                 "Keystone 0.4 and later log in with sessions, not JWTs: leave auth= out (the "
                 "default, LoginAuth, logs in the way each server does), give "

@@ -14,7 +14,7 @@ from typing import Any
 
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._request import Request
-from keystone._servers import Generation
+from keystone._servers import Generation, Server
 from keystone.auth._base import AuthFlow, AuthStrategy
 from keystone.auth._jwt import JWTAuth
 from keystone.auth._session import SessionAuth
@@ -53,9 +53,11 @@ class LoginAuth(AuthStrategy):
         self._jwt.bind(api_root)
         self._session.bind(api_root)
 
-    def use_server(self, generation: Generation) -> None:
-        strategy: AuthStrategy = self._jwt if generation is Generation.V0_3 else self._session
-        strategy.use_server(generation)
+    def use_server(self, server: Server) -> None:
+        strategy: AuthStrategy = (
+            self._jwt if server.generation is Generation.V0_3 else self._session
+        )
+        strategy.use_server(server)
         self._active = strategy
 
     def login_flow(self, username: str, password: str) -> AuthFlow:

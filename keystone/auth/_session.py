@@ -20,15 +20,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from keystone._bodies import describe_body, json_or_none
+from keystone._bodies import describe_body
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._errors import KeystoneError, annotate, shown_url
-from keystone._http_errors import AuthenticationError, SessionExpiredError, ValidationError
+from keystone._http_errors import (
+    AuthenticationError,
+    SessionExpiredError,
+    ValidationError,
+    is_not_logged_in,
+)
 from keystone._log_fields import log_fields
 from keystone._redaction import DEFAULT_REDACTOR
 from keystone._request import CallState, Request
 from keystone._response import Response
-from keystone._servers import Generation
+from keystone._servers import Generation, Server
 from keystone.auth._base import AuthFlow, AuthStrategy, bound_once
 from keystone.auth._cookies import Cookie, CookieJar, Outgoing, set_cookie_lines
 
@@ -39,8 +44,6 @@ CSRF_COOKIE = "csrftoken"
 CSRF_HEADER = "X-CSRFToken"
 #: Methods Django's CSRF check lets through without a token (RFC 9110's safe methods).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-#: What the server says when a request's session is unknown (ended, expired, never was).
-NOT_AUTHENTICATED = "Authentication credentials were not provided."
 
 logger = logging.getLogger("keystone.auth")
 
@@ -61,8 +64,8 @@ class SessionAuth(AuthStrategy):
         self._api_root = bound_once(self, self._api_root, api_root)
         self._referer = api_root if api_root.lower().startswith("https://") else None
 
-    def use_server(self, generation: Generation) -> None:
-        if generation is Generation.V0_3:
+    def use_server(self, server: Server) -> None:
+        if server.generation is Generation.V0_3:
             raise ValueError(
                 "Keystone 0.3.x servers log in with JWTs: leave auth= out (the default, "
                 "LoginAuth, logs in the way each server does) or give auth=JWTAuth(); "
@@ -192,15 +195,7 @@ class SessionAuth(AuthStrategy):
 
 def _session_refused(request: Request, response: Response) -> bool:
     """Whether the answer to a call of the user's says that its session is unknown."""
-    status = response.status_code
-    if status < 401 or status > 403 or request.call.kind != "api":
-        return False
-    if status == 401:
-        return True
-    if status != 403:
-        return False
-    body = json_or_none(response)
-    return isinstance(body, dict) and body.get("detail") == NOT_AUTHENTICATED
+    return request.call.kind == "api" and is_not_logged_in(response)
 
 
 def _refused_credentials(error: ValidationError) -> AuthenticationError | None:

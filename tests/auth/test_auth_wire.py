@@ -12,6 +12,8 @@ from keystone import KeystoneClient, StaticTokenAuth
 
 @pytest.fixture
 def server(local_server: LocalServer) -> LocalServer:
+    """A Keystone 0.3.26 server: JWT logins."""
+    local_server.route("GET", "/version/", Canned(200, "0.3.26"))
     local_server.route(
         "POST",
         "/authentication/new/",
@@ -84,7 +86,7 @@ def test_bad_credentials_keep_no_session(server: LocalServer) -> None:
 def test_static_token_strategy(local_server: LocalServer) -> None:
     local_server.route("GET", "/allocations/clusters/", Canned(200, []))
     auth = StaticTokenAuth("abc123")
-    client = KeystoneClient(local_server.url, auth=auth)
+    client = KeystoneClient(local_server.url, auth=auth, server="0.10.9")
     assert client.is_authenticated
     client.http_get("allocations/clusters")
     assert local_server.last.headers["Authorization"] == "Token abc123"

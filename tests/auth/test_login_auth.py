@@ -38,17 +38,21 @@ def test_the_same_login_works_against_either_generation(emulator: KeystoneEmulat
     assert not client.is_authenticated
     emulator.stats.reset()
     client.login(username=emulator.admin_username, password=emulator.admin_password)
-    assert client.server is generation
+    assert client.server.generation is generation
     assert isinstance(client.auth.active, strategy)
     assert client.is_authenticated
-    sent = [(e.method, e.path) for e in emulator.stats.entries()]
-    assert ("GET", "/authentication/whoami/") in sent and len(sent) == 2  # which Keystone? once
+    sent = {(e.method, e.path) for e in emulator.stats.entries()}
+    if emulator.api == "0.3.26":  # reports 0.0.0, as a server from a source checkout does
+        login = {("GET", "/authentication/whoami/"), ("POST", "/authentication/new/")}
+    else:
+        login = {("POST", "/authentication/login/")}
+    assert sent == {("GET", "/version/")} | login  # which Keystone? then log in
     assert client.whoami()["username"] == emulator.admin_username
     assert client.create_cluster(name=f"login-{emulator.api}")["id"] > 0
     client.login(username=emulator.admin_username, password=emulator.admin_password)  # again
     assert client.is_authenticated
-    asked = [e.path for e in emulator.stats.entries()].count("/authentication/whoami/")
-    assert asked == (2 if generation is Generation.V0_4 else 1)  # the probe, then whoami()
+    asked = [e.path for e in emulator.stats.entries()].count("/version/")
+    assert asked == 1  # found out once
     client.logout()
     assert not client.is_authenticated
     with pytest.raises(AuthenticationError, match="login"):
@@ -68,7 +72,7 @@ def test_copies_and_pickles_carry_the_session(emulator: KeystoneEmulator) -> Non
     client.login(username=emulator.admin_username, password=emulator.admin_password)
     for other in (pickle.loads(pickle.dumps(client)), copy.copy(client.auth)):
         if isinstance(other, KeystoneClient):
-            assert other.server is client.server
+            assert other.server == client.server
             assert other.whoami()["username"] == emulator.admin_username
         else:
             assert isinstance(other.active, type(client.auth.active))

@@ -185,7 +185,7 @@ def test_session_auth_refuses_keystone_0_3(emulator: KeystoneEmulator) -> None:
     with pytest.raises(ValueError, match=r"0\.3\.x servers log in with JWTs: leave auth= out"):
         KeystoneClient("http://keystone.test", auth=SessionAuth(), server="0.3")
     found_out = KeystoneClient(emulator.url, auth=SessionAuth())
-    assert found_out.server is keystone.Generation.V0_4  # accepted
+    assert found_out.server.generation is keystone.Generation.V0_4  # accepted
 
 
 def test_jwt_auth_refuses_keystone_0_4(emulator: KeystoneEmulator) -> None:

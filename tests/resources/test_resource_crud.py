@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from resource_helpers import PASSWORD, unique
 
-from keystone import KeystoneClient, NotFoundError, ValidationError
-from keystone._resources.catalog import OLD, RESOURCES
+from keystone import KeystoneClient, NotFoundError, UnexpectedResponseError, ValidationError
+from keystone._resources.catalog import RESOURCES
+from keystone._resources.endpoints import declarations
 from keystone.testing import KeystoneEmulator
 
 
@@ -89,7 +90,9 @@ def _sent(value: Any) -> Any:
 
 
 def test_cases_cover_every_resource_of_the_0_3_generation() -> None:
-    assert sorted(WRITABLE + READ_ONLY) == sorted(r.name for r in RESOURCES if OLD in r.paths)
+    assert sorted(WRITABLE + READ_ONLY) == sorted(
+        r.name for r in RESOURCES if r.path_in(declarations("0.3.26"))
+    )
 
 
 @pytest.mark.parametrize("name", WRITABLE)
@@ -179,8 +182,11 @@ def test_validation_errors_expose_field_errors(admin: KeystoneClient) -> None:
 
 def test_a_404_that_is_not_the_apis_raises(emulator: KeystoneEmulator) -> None:
     """An HTML 404 means a wrong URL, not a missing record: it is raised, not read as None."""
-    with KeystoneClient(emulator.url + "not-the-api/") as client:
+    with KeystoneClient(emulator.url + "not-the-api/", server="0.3.26") as client:
         with pytest.raises(NotFoundError):
             client.retrieve_cluster(pk=1)
         with pytest.raises(NotFoundError):
             client.delete_cluster(pk=1)
+    client = KeystoneClient(emulator.url + "not-the-api/")  # found out: not an API root
+    with client, pytest.raises(UnexpectedResponseError, match="does not look like a Keystone API"):
+        client.retrieve_cluster(pk=1)

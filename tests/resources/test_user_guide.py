@@ -10,7 +10,8 @@ import pytest
 from guide_runner import DOCS, GUIDE_URL, guide_blocks, python_blocks, run_guide
 
 from keystone._resources.catalog import RESOURCES
-from keystone._resources.endpoints import declared
+from keystone._resources.declared import RELEASES
+from keystone._resources.endpoints import declarations
 from keystone.testing import KeystoneEmulator
 
 GUIDE = DOCS / "user_guide.md"
@@ -40,11 +41,17 @@ def test_the_guide_has_the_seed_examples() -> None:
 def test_the_guide_names_every_method() -> None:
     text = GUIDE.read_text(encoding="utf-8")
     for resource in RESOURCES:
-        operations = {op for g, p in resource.paths.items() for op in declared(g, p).operations}
+        operations = {
+            op
+            for release in RELEASES
+            for path in resource.paths
+            if path in declarations(release)
+            for op in declarations(release)[path].operations
+        }
         verbs = [op.value for op in operations] + ["iter"]
         for verb in verbs:
             assert f"`{verb}_{resource.name}`" in text, f"{verb}_{resource.name}"
-        for path in resource.paths.values():
+        for path in resource.paths:
             assert f"`{path}/`" in text, path
 
 
