@@ -147,7 +147,9 @@ def view(spec: dict[str, Any], release: str) -> dict[str, Any]:
             item["update_fields"] = _fields(spec, changes)[0]  # what PATCH takes, if not the same
         record = _record_schema(spec, detail.get("get") or entry.get("get") or {})
         if record.get("properties"):
-            item["record"] = list(record["properties"])
+            item["record"] = [  # what an answer holds: not the write-only fields (password)
+                name for name, field in record["properties"].items() if not field.get("writeOnly")
+            ]
             nested = _nested(spec, record)
             if nested:
                 item["nested"] = nested
