@@ -89,16 +89,21 @@ def _record_schema(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str,
     return {}
 
 
-def _nested(spec: dict[str, Any], record: dict[str, Any]) -> dict[str, list[str]]:
-    """The property names of each object a record embeds (``_team``, ``_history``...)."""
-    found = {}
+def _nested(
+    spec: dict[str, Any], record: dict[str, Any], prefix: str = "", depth: int = 3
+) -> dict[str, list[str]]:
+    """The property names of each object a record embeds (``_team``, ``_history``...), and of
+    the objects those embed, as ``_history._actor``, down to ``depth`` levels."""
+    found: dict[str, list[str]] = {}
     for name, schema in record.get("properties", {}).items():
         inner = _resolve(spec, schema)
         if inner.get("type") == "array":
             inner = _resolve(spec, inner.get("items", {}))
-        properties = list(inner.get("properties", {}))
+        properties = [n for n, f in inner.get("properties", {}).items() if not f.get("writeOnly")]
         if properties:
-            found[name] = properties
+            found[prefix + name] = properties
+            if depth > 1:
+                found.update(_nested(spec, inner, f"{prefix}{name}.", depth - 1))
     return found
 
 
