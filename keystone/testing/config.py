@@ -14,18 +14,21 @@ from typing import Any
 
 CONFIG_ENV_VAR = "KEYSTONE_EMULATOR_CONFIG"
 
-KNOWN_APIS = ("0.3.26", "0.10.9")
-"""The Keystone server versions the emulator imitates (its profiles)."""
+KNOWN_APIS = ("0.3.26", "0.4.1", "0.5.17", "0.6.21", "0.7.5", "0.8.7", "0.9.5", "0.10.9")
+"""The Keystone releases the emulator imitates (its profiles): the last of each release line."""
 
 DEFAULT_API = "0.10.9"
 """The profile an emulator gets when none is named."""
 
+_MINUTE_THROTTLES = {"user_throttle": "300/min", "anon_throttle": "120/min"}
 PROFILE_DEFAULTS: dict[str, dict[str, Any]] = {
     "0.3.26": {},
-    "0.10.9": {"user_throttle": "300/min", "anon_throttle": "120/min"},
+    "0.4.1": {},
+    **{api: dict(_MINUTE_THROTTLES) for api in KNOWN_APIS[2:]},
 }
 """Per profile, the settings whose defaults differ from :class:`EmulatorConfig`'s: the real
-server's throttle rates (v0.10.9 ships 300/min for users and 120/min for anonymous clients)."""
+server's throttle rates (1000/day anonymous and 10000/day per user up to 0.5.4; from 0.5.14 on,
+300/min per user and 120/min anonymous)."""
 
 
 def check_api(api: str) -> str:
@@ -63,11 +66,13 @@ class EmulatorConfig:
     Lifetimes are in seconds. ``secret_key=None`` means a random signing key per start, as the
     real server has when none is configured (so a restart invalidates every issued token).
     Throttle rates use DRF's syntax (``"100/min"``); ``None`` disables that throttle.
-    ``paginate=True`` makes list endpoints answer ``{count, next, previous, results}`` pages
-    driven by ``_limit``/``_offset`` like newer Keystone servers (the 0.10.9 profile always
-    paginates). ``api`` names the server profile (:data:`KNOWN_APIS`); build a config with the
-    profile's own defaults with :meth:`for_api`. ``tokens`` are API tokens (0.10.9) created for
-    existing accounts at start.
+    ``paginate=True`` makes the 0.3.26 profile's lists answer ``{count, next, previous,
+    results}`` pages driven by ``_limit``/``_offset`` (the other profiles page as their release
+    does). ``api`` names the server profile (:data:`KNOWN_APIS`); build a config with the
+    profile's own defaults with :meth:`for_api`. ``tokens`` are API tokens (0.4.1 and later;
+    the releases before 0.6.4 do not read them) created for existing accounts at start.
+    ``reported_version`` is what ``version/`` answers instead of the release (``"0.0.0"``, as
+    a server installed from a source checkout does).
     """
 
     host: str = "127.0.0.1"
@@ -84,6 +89,7 @@ class EmulatorConfig:
     database_path: str | None = None
     api: str = DEFAULT_API
     tokens: tuple[TokenSpec, ...] = field(default_factory=tuple)
+    reported_version: str | None = None
 
     def __post_init__(self) -> None:
         check_api(self.api)

@@ -38,10 +38,17 @@ def shape(value: Any) -> Any:
 
 
 def shape_differences(
-    recorded: Any, live: Any, where: str = "$", unordered_keys: Collection[str] = ()
+    recorded: Any,
+    live: Any,
+    where: str = "$",
+    unordered_keys: Collection[str] = (),
+    opaque_keys: Collection[str] = (),
 ) -> list[str]:
-    """Every place where two JSON values differ in structure."""
+    """Every place where two JSON values differ in structure (an object under one of
+    ``opaque_keys`` only has to be an object too)."""
     if isinstance(recorded, dict) and isinstance(live, dict):
+        if where.rsplit(".", 1)[-1] in opaque_keys:
+            return []
         problems = []
         if where.rsplit(".", 1)[-1] in unordered_keys:
             same_keys = set(recorded) == set(live)
@@ -51,7 +58,7 @@ def shape_differences(
             problems.append(f"{where}: keys {list(recorded)} != {list(live)}")
         for key in recorded.keys() & live.keys():
             problems += shape_differences(
-                recorded[key], live[key], f"{where}.{key}", unordered_keys
+                recorded[key], live[key], f"{where}.{key}", unordered_keys, opaque_keys
             )
         return problems
     if isinstance(recorded, list) and isinstance(live, list):
@@ -59,7 +66,9 @@ def shape_differences(
             return [f"{where}: list length {len(recorded)} != {len(live)}"]
         problems = []
         for index, (old, new) in enumerate(zip(recorded, live, strict=True)):
-            problems += shape_differences(old, new, f"{where}[{index}]", unordered_keys)
+            problems += shape_differences(
+                old, new, f"{where}[{index}]", unordered_keys, opaque_keys
+            )
         return problems
     if shape(recorded) != shape(live) or isinstance(recorded, (dict, list)):
         return [f"{where}: {json.dumps(shape(recorded))} != {json.dumps(shape(live))}"]
@@ -102,10 +111,14 @@ class Outcome:
 
 
 class Comparison:
-    """The outcomes of a replay so far; ``unordered_keys`` name objects compared as key sets."""
+    """The outcomes of a replay so far; ``unordered_keys`` name objects compared as key sets,
+    ``opaque_keys`` objects whose keys are not compared."""
 
-    def __init__(self, unordered_keys: Collection[str] = ()) -> None:
+    def __init__(
+        self, unordered_keys: Collection[str] = (), opaque_keys: Collection[str] = ()
+    ) -> None:
         self.unordered_keys = frozenset(unordered_keys)
+        self.opaque_keys = frozenset(opaque_keys)
         self.outcomes: list[Outcome] = []
 
     def record(
@@ -147,7 +160,10 @@ class Comparison:
             except ValueError:
                 return [*problems, f"body is not JSON: {live.data[:80]!r}"]
             problems += shape_differences(
-                recorded["json"], live_json, unordered_keys=self.unordered_keys
+                recorded["json"],
+                live_json,
+                unordered_keys=self.unordered_keys,
+                opaque_keys=self.opaque_keys,
             )
         elif (recorded.get("text") or "") == "" and live.data:
             problems.append(f"body should be empty, got {live.data[:80]!r}")

@@ -19,17 +19,20 @@ pytest_plugins = ["pytester"]
 
 
 def test_unknown_profiles_are_refused_naming_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"'0\.9'.*'0\.3\.26', '0\.10\.9'"):
+    with pytest.raises(ValueError, match=r"'0\.9'.*'0\.3\.26', '0\.4\.1', .* '0\.10\.9'"):
         KeystoneEmulator(api="0.9")
     with pytest.raises(ValueError, match="known profiles"):
         EmulatorConfig(api="1.0")
-    assert DEFAULT_API in KNOWN_APIS == ("0.3.26", "0.10.9")
+    lines = ("0.3.26", "0.4.1", "0.5.17", "0.6.21", "0.7.5", "0.8.7", "0.9.5", "0.10.9")
+    assert DEFAULT_API in KNOWN_APIS == lines
 
 
 def test_each_profile_has_its_own_default_throttles() -> None:
     assert EmulatorConfig.for_api("0.10.9").user_throttle == "300/min"
     assert EmulatorConfig.for_api("0.10.9").anon_throttle == "120/min"
     assert EmulatorConfig.for_api("0.3.26") == EmulatorConfig(api="0.3.26")
+    assert EmulatorConfig.for_api("0.4.1").user_throttle == "10000/day"  # 0.4.1's own defaults
+    assert EmulatorConfig.for_api("0.5.17").user_throttle == "300/min"
     assert KeystoneEmulator(api="0.10.9", user_throttle=None).api == "0.10.9"
 
 

@@ -1,6 +1,6 @@
-"""Replaying the exchanges recorded from a real Keystone v0.10.9 server against emulators.
+"""Replaying the exchanges recorded from real Keystone servers (0.4.1 to 0.10.9) against emulators.
 
-The recording (``tests/emulator/data/keystone-0.10.9-transcripts.json``) holds each request as
+A recording (``tests/emulator/data/keystone-<release>-transcripts.json``) holds each request as
 sent and a ``template`` of it: who sent it (``as``: a cookie jar per identity, ``fresh`` for a
 new one, ``jar_copy`` to keep a copy before a logout), which server (``target``), and
 ``<<var>>`` placeholders for ids the recorder captured from earlier answers (``capture``).
@@ -19,8 +19,8 @@ from typing import Any
 import urllib3
 from emulator.replay_support import Comparison
 
-TRANSCRIPT = Path(__file__).resolve().parents[1] / "emulator" / "data"
-TRANSCRIPT = TRANSCRIPT / "keystone-0.10.9-transcripts.json"
+DATA = Path(__file__).resolve().parents[1] / "emulator" / "data"
+TRANSCRIPT = DATA / "keystone-0.10.9-transcripts.json"
 UNORDERED_KEYS = frozenset({"changes"})
 """Objects compared as key sets: django-auditlog diffs a *set* of fields, so the order of an
 audit entry's ``changes`` follows the process's string-hash seed, on the real server too."""
@@ -28,15 +28,22 @@ audit entry's ``changes`` follows the process's string-hash seed, on the real se
 _VAR = re.compile(r"<<([A-Za-z0-9_]+)>>")
 
 
-def load_transcript() -> dict[str, Any]:
-    return dict(json.loads(TRANSCRIPT.read_text("utf-8")))
+def load_transcript(release: str = "0.10.9") -> dict[str, Any]:
+    """The exchanges recorded from a real server of ``release``."""
+    path = DATA / f"keystone-{release}-transcripts.json"
+    return dict(json.loads(path.read_text("utf-8")))
 
 
 class Replayer(Comparison):
     """Sends templated requests to emulators and compares the answers with the recording."""
 
-    def __init__(self, variables: dict[str, Any], ca_certs: str | None = None) -> None:
-        super().__init__(UNORDERED_KEYS)
+    def __init__(
+        self,
+        variables: dict[str, Any],
+        ca_certs: str | None = None,
+        opaque_keys: frozenset[str] = frozenset(),
+    ) -> None:
+        super().__init__(UNORDERED_KEYS, opaque_keys)
         self.http = urllib3.PoolManager(
             retries=False, timeout=urllib3.Timeout(30), ca_certs=ca_certs
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import tempfile
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import AllowAny
@@ -20,15 +21,13 @@ from rest_framework.views import APIView
 
 from keystone.testing.server.schema import missing_tables
 
-VERSION = "0.0.0"
-"""What the recorded 0.3.26 server answered at ``version/`` (its package metadata version)."""
-
 NOT_USED = {"status": 200, "message": "not used by the emulator", "critical_service": False}
 
 
 def version(request: HttpRequest) -> HttpResponse:
-    """``GET version/``: the version as a bare ``text/html`` body, not JSON."""
-    return HttpResponse(VERSION)
+    """``GET version/``: the version as a bare ``text/html`` body, not JSON (``0.0.0``, as the
+    recorded server answered: its package metadata version; or the configured one)."""
+    return HttpResponse(settings.KEYSTONE_VERSION)
 
 
 def _check(probe: Any) -> dict[str, Any]:

@@ -32,6 +32,8 @@ def build_settings(
         "DEBUG": False,  # with DEBUG on, APPEND_SLASH raises for POST instead of answering 301
         "SECRET_KEY": secret_key,
         "ALLOWED_HOSTS": ["*"],
+        # What the recorded 0.3.26 server answered at version/ (installed from its source).
+        "KEYSTONE_VERSION": config.reported_version or "0.0.0",
         "ROOT_URLCONF": f"{_PACKAGE}.urls",
         "INSTALLED_APPS": [
             "django.contrib.auth",

@@ -1,4 +1,4 @@
-"""Turn an :class:`EmulatorConfig` into a ready v0.10.9 WSGI application (once per process).
+"""Turn an :class:`EmulatorConfig` into a ready WSGI application of 0.4.1 to 0.10.9 (once).
 
 Like the 0.3.26 profile it configures Django, creates the schema straight from the models (plus
 the feed's database view), seeds the accounts and the configured API tokens, and imports the
@@ -30,8 +30,12 @@ def _media_root(database_path: str | None) -> str:
 
 
 def build_application(config: EmulatorConfig) -> WSGIApplication:
-    """Configure Django from ``config`` and return the v0.10.9 emulator's WSGI application."""
+    """Configure Django from ``config`` and return the emulator's WSGI application of the
+    release ``config.api`` names."""
     from keystone.testing.server.bootstrap import configure_django
+    from keystone.testing.server_v010 import release
+
+    release.activate(config.api)  # before the settings, the models and the URLconf read it
     from keystone.testing.server_v010.settings import build_settings
 
     configure_django(
@@ -51,7 +55,7 @@ def build_application(config: EmulatorConfig) -> WSGIApplication:
 
     from keystone.testing.server.schema import ensure_schema
     from keystone.testing.server.seed import seed_users
-    from keystone.testing.server_v010.commands import COMMANDS, install_tokens
+    from keystone.testing.server_v010.commands import COMMANDS, install_tokens, seed_app_log
     from keystone.testing.server_v010.logs.models import feed_view_sql
 
     ensure_schema()
@@ -59,6 +63,8 @@ def build_application(config: EmulatorConfig) -> WSGIApplication:
         cursor.execute(feed_view_sql())
     seed_users(config)
     install_tokens(config.tokens)
+    if release.current.has("logs/apps"):
+        seed_app_log()
     resolve("/version/")  # import the URLconf and every view now, not on the first request
     handler = WSGIHandler()
     handler.emulator_commands = COMMANDS

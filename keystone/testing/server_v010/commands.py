@@ -104,3 +104,19 @@ COMMANDS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "end_sessions": _in_request(end_sessions),
 }
 """The control channel's commands for this profile, by name."""
+
+
+def seed_app_log() -> None:
+    """The application log records a server of 0.4 to 0.6 has written by the time it answers
+    (those releases log to the database: ``logs/apps/``)."""
+    from keystone.testing.server_v010.models import AppLog
+
+    for message in ("Starting Keystone API", "Database is up to date", "Serving requests"):
+        AppLog.objects.create(
+            name="keystone_api",
+            level="INFO",
+            pathname="keystone_api/main/wsgi.py",
+            lineno=1,
+            message=message,
+            func="<module>",
+        )

@@ -2,8 +2,10 @@
 
 As on the real server, each concrete field whose exact type is in :data:`LOOKUPS_BY_FIELD_TYPE`
 gets ``field`` (exact), ``field__not_eq``, ``field__in`` and ``field__not_in`` (comma-separated
-lists), ``field__isnull``, plus comparisons for numbers and dates, ``contains``/``startswith``/
-``endswith`` and their ``not_`` forms for text, and date and time parts. The match is on the
+lists), ``field__isnull`` and ``field__not_isnull``, plus comparisons for numbers and dates,
+``contains``/``startswith``/``endswith`` and their ``not_`` forms for text, and date and time
+parts; each list keeps those of the imitated release (no negations before 0.9.3, the first
+three from 0.9.3, ``not_isnull`` dropped and the others added at 0.10.7). The match is on the
 exact field class, so one-to-one links, many-to-many links, JSON fields and reverse relations
 get no filter at all, and a parameter naming them is ignored like any unknown one. A value that
 does not parse answers 400 with django-filter's messages; an invalid boolean is ignored.
@@ -15,10 +17,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from django.core.exceptions import FieldError
 from django.db import models
 from django_filters import rest_framework as filters
+from rest_framework.filters import SearchFilter
 
 from keystone.testing.server.filters import AdvancedFilterBackend
+from keystone.testing.server_v010 import release
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ DEFAULT = (
     Lookup("in"),
     Lookup("in", negate=True, suffix="not_in"),
     Lookup("isnull"),
+    Lookup("isnull", negate=True, suffix="not_isnull"),
 )
 NUMERIC = (*DEFAULT, Lookup("lt"), Lookup("lte"), Lookup("gt"), Lookup("gte"))
 TEXT = (
@@ -93,13 +99,53 @@ LOOKUPS_BY_FIELD_TYPE: dict[type[Any], tuple[Lookup, ...]] = {
 """Lookups by exact model field class (subclasses not listed get none, as on the server)."""
 
 
+#: Filter names of older releases for fields the emulator's models call otherwise: the
+#: research group of 0.4.x is a team here, a review's ``submitted`` was ``date_modified``
+#: (0.4.x) then ``last_modified`` (0.5.x), a request log's ``timestamp`` was ``time`` and an
+#: application log's ``time`` ``timestamp`` (0.6.x), a notification's text ``message``.
+ALIASES = {
+    "team": ("group",),
+    "submitted": ("date_modified", "last_modified"),
+    "timestamp": ("time",),
+    "time": ("timestamp",),
+    "message_text": ("message",),
+}
+
+
+def _principal_investigator(queryset: Any, name: str, value: Any) -> Any:
+    """``pi``, ``pi__in``, ``pi__isnull`` of a research group (0.4.x): its owner."""
+    lookup = name.split("__", 1)[1] if "__" in name else "exact"
+    owners = queryset.filter(membership__role="OW")
+    if lookup == "isnull":
+        return queryset.exclude(pk__in=owners) if value else owners
+    if lookup == "in":
+        return owners.filter(membership__user__in=value).distinct()
+    return owners.filter(membership__user=value).distinct()
+
+
+def _research_group_filters() -> dict[str, Any]:
+    return {
+        "pi": filters.NumberFilter(method=_principal_investigator),
+        "pi__in": filters.BaseInFilter(method=_principal_investigator),
+        "pi__isnull": filters.BooleanFilter(method=_principal_investigator),
+    }
+
+
 @cache
-def filterset_for(model: type[models.Model]) -> type[filters.FilterSet]:
-    """The generated FilterSet of ``model``."""
+def filterset_for(model: type[models.Model], path: str | None = None) -> type[filters.FilterSet]:
+    """The generated FilterSet of ``model``; at ``path``, only the filters the imitated
+    release's list there reads (its schema's parameters: the lookups of its time)."""
     attrs: dict[str, Any] = {}
     for field in model._meta.get_fields():
         for lookup in LOOKUPS_BY_FIELD_TYPE.get(type(field), ()):
             attrs[lookup.parameter(field.name)] = lookup.build(field)
+            for alias in ALIASES.get(field.name, ()):
+                attrs[lookup.parameter(alias)] = lookup.build(field)
+    if path == "users/researchgroups":
+        attrs.update(_research_group_filters())
+    if path is not None and release.current.params(path):
+        wanted = release.current.params(path)
+        attrs = {name: built for name, built in attrs.items() if name in wanted}
     attrs["Meta"] = type("Meta", (), {"model": model, "fields": []})
     return type(f"{model.__name__}FilterSet", (filters.FilterSet,), attrs)
 
@@ -113,4 +159,25 @@ class AutoFilterBackend(AdvancedFilterBackend):
     def get_filterset_class(self, view: Any, queryset: Any = None) -> Any:
         if getattr(view, "filterset_class", None) is not None or queryset is None:
             return super(AdvancedFilterBackend, self).get_filterset_class(view, queryset)
-        return filterset_for(queryset.model)
+        return filterset_for(queryset.model, getattr(view, "release_path", None))
+
+
+class ReleaseSearchFilter(SearchFilter):
+    """``_search`` over a view's ``search_fields``, failing where the imitated release fails.
+
+    A search field naming a field the release's model no longer has (reviews still search
+    ``public_comments``, gone since 0.6.0) makes the real server's query fail: an HTML 500.
+    The emulator's models keep such fields for the releases that had them, so the search
+    fails here by the same rule: a model's ``legacy_fields`` the release's records lack.
+    """
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        path = getattr(view, "release_path", None)
+        legacy = getattr(queryset.model, "legacy_fields", ())
+        if path and legacy and self.get_search_terms(request):
+            record = release.current.record(path)
+            for field in self.get_search_fields(view, request) or ():
+                root = field.lstrip("^=@$").split("__", 1)[0]
+                if root in legacy and root not in record:
+                    raise FieldError(f"Cannot resolve keyword '{root}' into field.")
+        return super().filter_queryset(request, queryset, view)

@@ -1,7 +1,9 @@
 """Read-only summaries embedded in records as ``_``-prefixed copies of their links.
 
 A request shows its team as ``_team``, its submitter as ``_submitter`` and so on; every audited
-record lists its audit entries, newest first, as ``_history``.
+record lists its audit entries, newest first, as ``_history``. Each summary holds the fields
+any release showed; the record that embeds it keeps those of the imitated release
+(:mod:`keystone.testing.server_v010.shaping`).
 """
 
 from __future__ import annotations
@@ -12,15 +14,22 @@ from auditlog.models import LogEntry
 from rest_framework import serializers
 
 from keystone.testing.server_v010 import models
+from keystone.testing.server_v010.shaping import Summary
 
 
-class TeamSummarySerializer(serializers.ModelSerializer):
+class TeamSummarySerializer(Summary):
     class Meta:
         model = models.Team
         fields = ("id", "slug", "name", "is_active")
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
+class ClusterSummarySerializer(Summary):
+    class Meta:
+        model = models.Cluster
+        fields = ("id", "name", "enabled")
+
+
+class UserSummarySerializer(Summary):
     display_name = serializers.CharField(read_only=True)
     abbreviation = serializers.CharField(read_only=True)
 
@@ -39,7 +48,7 @@ class UserSummarySerializer(serializers.ModelSerializer):
         )
 
 
-class TeamRoleSerializer(serializers.ModelSerializer):
+class TeamRoleSerializer(Summary):
     """A user's membership as the user record shows it."""
 
     _team = TeamSummarySerializer(source="team", read_only=True)
@@ -49,7 +58,7 @@ class TeamRoleSerializer(serializers.ModelSerializer):
         fields = ("id", "team", "role", "_team")
 
 
-class UserRoleSerializer(serializers.ModelSerializer):
+class UserRoleSerializer(Summary):
     """A team's membership as the team record shows it."""
 
     _user = UserSummarySerializer(source="user", read_only=True)
@@ -59,7 +68,7 @@ class UserRoleSerializer(serializers.ModelSerializer):
         fields = ("id", "user", "role", "_user")
 
 
-class AuditLogSummarySerializer(serializers.ModelSerializer):
+class AuditLogSummarySerializer(Summary):
     """One ``_history`` entry: when, which action, by whom, what changed."""
 
     _actor = UserSummarySerializer(source="actor", read_only=True)
@@ -78,19 +87,13 @@ def history() -> AuditLogSummarySerializer:
     return AuditLogSummarySerializer(source="history", many=True, read_only=True)
 
 
-class ClusterSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = models.Cluster
-        fields = ("id", "name", "enabled")
-
-
-class AllocationRequestSummarySerializer(serializers.ModelSerializer):
+class AllocationRequestSummarySerializer(Summary):
     class Meta:
         model = models.AllocationRequest
         fields = ("id", "title", "status", "active", "expire")
 
 
-class ResourceAllocationSummarySerializer(serializers.ModelSerializer):
+class ResourceAllocationSummarySerializer(Summary):
     _cluster = ClusterSummarySerializer(source="cluster", read_only=True)
 
     class Meta:
@@ -98,7 +101,7 @@ class ResourceAllocationSummarySerializer(serializers.ModelSerializer):
         fields = ("id", "cluster", "requested", "awarded", "final", "_cluster")
 
 
-class AttachmentSummarySerializer(serializers.ModelSerializer):
+class AttachmentSummarySerializer(Summary):
     file = serializers.FileField(use_url=False)
     name = serializers.CharField()
 
@@ -107,7 +110,7 @@ class AttachmentSummarySerializer(serializers.ModelSerializer):
         fields = ("file", "name")
 
 
-class CommentSummarySerializer(serializers.ModelSerializer):
+class CommentSummarySerializer(Summary):
     _user = UserSummarySerializer(source="user", read_only=True)
 
     class Meta:
@@ -115,14 +118,14 @@ class CommentSummarySerializer(serializers.ModelSerializer):
         fields = ("id", "user", "content", "created", "private", "_user")
 
 
-class GrantSummarySerializer(serializers.ModelSerializer):
+class GrantSummarySerializer(Summary):
     class Meta:
         model = models.Grant
         fields = "__all__"
         read_only_fields = ("team",)
 
 
-class PublicationSummarySerializer(serializers.ModelSerializer):
+class PublicationSummarySerializer(Summary):
     class Meta:
         model = models.Publication
         fields = "__all__"

@@ -35,6 +35,12 @@ def _privileged(user: Any, team: Any) -> bool:
     return bool(team.privileged_members().filter(pk=user.pk).exists())
 
 
+def _team_of(request: Any) -> Any:
+    """The team a request's body names: ``team``, or ``group`` (the research group of 0.4.x)."""
+    data = request.data
+    return data.get("team") if data.get("team") not in (None, "") else data.get("group")
+
+
 def _lookup(model: type[Any], pk: Any) -> Any:
     """The record ``pk`` names, or None when it is missing or malformed."""
     try:
@@ -70,7 +76,7 @@ class MembershipPermissions(BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         if _staff(request):
             return True
-        team = _lookup(models.Team, request.data.get("team"))
+        team = _lookup(models.Team, _team_of(request))
         return team is None or _privileged(request.user, team)
 
     def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
@@ -108,7 +114,7 @@ class AllocationRequestPermissions(TeamRecordRead):
     def has_permission(self, request: Any, view: Any) -> bool:
         if _staff(request) or _reading(request) or not _creating(view):
             return True
-        team = _lookup(models.Team, request.data.get("team"))
+        team = _lookup(models.Team, _team_of(request))
         return team is not None and _privileged(request.user, team)
 
 
@@ -163,7 +169,7 @@ class TeamMemberWrite(BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         if _staff(request):
             return True
-        team = _lookup(models.Team, request.data.get("team"))
+        team = _lookup(models.Team, _team_of(request))
         return team is None or _member(request.user, team)
 
     def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
@@ -189,3 +195,10 @@ class StaffRead(BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return _staff(request) or not _reading(request)
+
+
+class ResearchGroupPermissions(BasePermission):
+    """Keystone 0.4.x: any user reads and creates; staff, the PI and admins change and delete."""
+
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        return _reading(request) or _staff(request) or _privileged(request.user, obj)

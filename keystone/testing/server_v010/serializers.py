@@ -1,9 +1,11 @@
-"""The JSON shape of every record of the v0.10.9 profile, with the real server's validation.
+"""The JSON shape of every record of the 0.4.1 to 0.10.9 profiles, with the servers' validation.
 
-Each serializer lists the ``_``-prefixed read-only copies of its links before the model's own
-fields (``fields = "__all__"`` puts declared fields right after ``id``), which is the order the
-real server answers in. The validation messages are the real server's where it adds its own
-rules, DRF's and Django's everywhere else.
+Each serializer declares every field any of those releases answered (the ``_``-prefixed
+read-only copies of its links, and the fields releases renamed or dropped: a request's
+``group`` up to 0.4.1, a review's ``public_comments`` up to 0.5.17, a team's writable
+``membership`` from 0.6.0 to 0.8.7); :class:`~keystone.testing.server_v010.shaping.Shaped`
+keeps the imitated release's, in its order. The validation messages are the real server's
+where it adds its own rules, DRF's and Django's everywhere else.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.utils.text import slugify
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
-from keystone.testing.server_v010 import models, nested
+from keystone.testing.server_v010 import models, nested, release
 from keystone.testing.server_v010.settings import ALLOWED_FILE_TYPES, MAX_FILE_SIZE
+from keystone.testing.server_v010.shaping import Shaped
 
 BY_NON_STAFF = "by non-staff users"
 
@@ -32,7 +36,9 @@ def _is_staff(serializer: serializers.Serializer) -> bool:
     return bool(user is not None and user.is_staff)
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "users/memberships"
+
     _user = nested.UserSummarySerializer(source="user", read_only=True)
     _team = nested.TeamSummarySerializer(source="team", read_only=True)
     _history = nested.history()
@@ -51,13 +57,17 @@ class MembershipSerializer(serializers.ModelSerializer):
         return validated
 
 
-class PrivilegedUserSerializer(serializers.ModelSerializer):
+class PrivilegedUserSerializer(Shaped, serializers.ModelSerializer):
     """Users as staff see and write them; the password is validated and stored hashed."""
+
+    release_path = "users/users"
 
     display_name = serializers.CharField(read_only=True)
     abbreviation = serializers.CharField(read_only=True)
     _membership = nested.TeamRoleSerializer(source="membership", many=True, read_only=True)
+    membership = nested.TeamRoleSerializer(many=True, read_only=True)  # 0.6.0 to 0.8.7
     _history = nested.history()
+    profile_image = serializers.SerializerMethodField()  # 0.4.1 to 0.10.1
 
     class Meta:
         model = models.User
@@ -72,6 +82,10 @@ class PrivilegedUserSerializer(serializers.ModelSerializer):
         validated: dict[str, Any] = super().validate(attrs)
         return validated
 
+    def get_profile_image(self, obj: Any) -> str:
+        """The generated avatar's URL (the emulator generates none: the URL is all it shows)."""
+        return f"/media/profile_images/{obj.username}.png"
+
 
 class RestrictedUserSerializer(PrivilegedUserSerializer):
     """Users as everyone else sees them: administrative flags read-only (but not superuser)."""
@@ -80,10 +94,13 @@ class RestrictedUserSerializer(PrivilegedUserSerializer):
         read_only_fields = ("is_active", "is_staff", "is_ldap_user", "date_joined", "last_login")
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "users/teams"
+
     slug = serializers.SlugField(read_only=True)
     is_active = serializers.BooleanField(default=True)
     _membership = nested.UserRoleSerializer(source="membership", many=True, read_only=True)
+    membership = nested.UserRoleSerializer(many=True, required=False)  # 0.6.0 to 0.8.7
     _history = nested.history()
 
     class Meta:
@@ -106,6 +123,30 @@ class TeamSerializer(serializers.ModelSerializer):
         validated: dict[str, Any] = super().validate(attrs)
         return validated
 
+    def create(self, validated_data: dict[str, Any]) -> Any:
+        roles = validated_data.pop("membership", None)
+        team = super().create(validated_data)
+        if roles:
+            self._set_roles(team, roles, replace=True)
+        return team
+
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        roles = validated_data.pop("membership", None)
+        team = super().update(instance, validated_data)
+        if roles is not None:  # PUT replaces the memberships, PATCH adds or changes them
+            self._set_roles(team, roles, replace=not self.partial)
+        return team
+
+    @staticmethod
+    def _set_roles(team: Any, roles: list[dict[str, Any]], *, replace: bool) -> None:
+        """The nested ``membership`` writes of 0.6.0 to 0.8.7: each ``{user, role}``."""
+        if replace:
+            team.membership.exclude(user__in=[entry["user"] for entry in roles]).delete()
+        for entry in roles:
+            models.Membership.objects.update_or_create(
+                team=team, user=entry["user"], defaults={"role": entry["role"]}
+            )
+
 
 class TeamUpdateSerializer(TeamSerializer):
     """Updates cannot rename a team: ``name`` is silently read-only (as on the real server)."""
@@ -113,7 +154,9 @@ class TeamUpdateSerializer(TeamSerializer):
     name = serializers.CharField(read_only=True)
 
 
-class AllocationRequestSerializer(serializers.ModelSerializer):
+class AllocationRequestSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "allocations/requests"
+
     _submitter = nested.UserSummarySerializer(source="submitter", read_only=True)
     _team = nested.TeamSummarySerializer(source="team", read_only=True)
     _assignees = nested.UserSummarySerializer(source="assignees", many=True, read_only=True)
@@ -129,11 +172,26 @@ class AllocationRequestSerializer(serializers.ModelSerializer):
         source="attachment_set", many=True, read_only=True
     )
     _comments = serializers.SerializerMethodField()
+    group = serializers.PrimaryKeyRelatedField(  # the research group of 0.4.x: a team here
+        source="team", queryset=models.Team.objects.all()
+    )
+    allocations = serializers.ListField(  # 0.9.3 to 0.9.5: made with the request, at once
+        child=serializers.DictField(), write_only=True, required=False
+    )
 
     class Meta:
         model = models.AllocationRequest
         fields = "__all__"
         extra_kwargs: ClassVar[dict[str, Any]] = {"submitted": {"read_only": True}}
+
+    def create(self, validated_data: dict[str, Any]) -> Any:
+        inline = validated_data.pop("allocations", None) or []
+        request = super().create(validated_data)
+        for entry in inline:
+            models.ResourceAllocation.objects.create(
+                request=request, cluster_id=entry.get("cluster"), requested=entry.get("requested")
+            )
+        return request
 
     def get__comments(self, obj: Any) -> Any:
         """Comments oldest first; private ones only for staff."""
@@ -143,7 +201,11 @@ class AllocationRequestSerializer(serializers.ModelSerializer):
         return nested.CommentSummarySerializer(comments, many=True).data
 
 
-class AllocationReviewSerializer(serializers.ModelSerializer):
+class AllocationReviewSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "allocations/reviews"
+
+    date_modified = serializers.DateTimeField(source="submitted", read_only=True)  # 0.4.x
+    last_modified = serializers.DateTimeField(source="submitted", read_only=True)  # 0.5.x
     _request = nested.AllocationRequestSummarySerializer(source="request", read_only=True)
     _reviewer = nested.UserSummarySerializer(source="reviewer", read_only=True)
     _history = nested.history()
@@ -164,7 +226,9 @@ class AllocationReviewSerializer(serializers.ModelSerializer):
         return value
 
 
-class ResourceAllocationSerializer(serializers.ModelSerializer):
+class ResourceAllocationSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "allocations/allocations"
+
     _cluster = nested.ClusterSummarySerializer(source="cluster", read_only=True)
     _request = nested.AllocationRequestSummarySerializer(source="request", read_only=True)
     _history = nested.history()
@@ -174,17 +238,24 @@ class ResourceAllocationSerializer(serializers.ModelSerializer):
         fields = "__all__"
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(Shaped, serializers.ModelSerializer):
     """``file`` is answered as its storage path; its type is judged from its extension."""
+
+    release_path = "allocations/attachments"
 
     file = serializers.FileField(use_url=False)
     name = serializers.CharField(required=False)
+    path = serializers.SerializerMethodField()  # 0.5.3 to 0.6.0: read-only, nothing uploads
     _request = nested.AllocationRequestSummarySerializer(source="request", read_only=True)
     _history = nested.history()
 
     class Meta:
         model = models.Attachment
         fields = "__all__"
+
+    @staticmethod
+    def get_path(obj: Any) -> str | None:
+        return obj.file.name or None
 
     @staticmethod
     def validate_file(value: Any) -> Any:
@@ -199,7 +270,9 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return value
 
 
-class ClusterSerializer(serializers.ModelSerializer):
+class ClusterSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "allocations/clusters"
+
     _access_teams = nested.TeamSummarySerializer(source="access_teams", many=True, read_only=True)
     _history = nested.history()
 
@@ -207,8 +280,21 @@ class ClusterSerializer(serializers.ModelSerializer):
         model = models.Cluster
         fields = "__all__"
 
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        if "name" in fields and release.current.at_least("0.6.4"):  # unique from 0.6.4 on
+            fields["name"].validators.append(
+                UniqueValidator(
+                    queryset=models.Cluster.objects.all(),
+                    message="cluster with this name already exists.",
+                )
+            )
+        return fields
 
-class CommentSerializer(serializers.ModelSerializer):
+
+class CommentSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "allocations/comments"
+
     user = serializers.PrimaryKeyRelatedField(
         queryset=models.User.objects.all(), default=serializers.CurrentUserDefault()
     )
@@ -230,19 +316,107 @@ class CommentSerializer(serializers.ModelSerializer):
         return validated
 
 
-class GrantSerializer(serializers.ModelSerializer):
+class GrantSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "research/grants"
+
     _team = nested.TeamSummarySerializer(source="team", read_only=True)
     _history = nested.history()
+    group = serializers.PrimaryKeyRelatedField(  # the research group of 0.4.x: a team here
+        source="team", queryset=models.Team.objects.all()
+    )
 
     class Meta:
         model = models.Grant
         fields = "__all__"
 
 
-class PublicationSerializer(serializers.ModelSerializer):
+class PublicationSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "research/publications"
+
     _team = nested.TeamSummarySerializer(source="team", read_only=True)
     _history = nested.history()
+    group = serializers.PrimaryKeyRelatedField(  # the research group of 0.4.x: a team here
+        source="team", queryset=models.Team.objects.all()
+    )
 
     class Meta:
         model = models.Publication
+        fields = "__all__"
+
+
+class ResearchGroupSerializer(Shaped, serializers.ModelSerializer):
+    """A research group of Keystone 0.4.x, kept as a team: its ``pi`` is the team's owner, its
+    ``admins`` its admins and its ``members`` its members."""
+
+    release_path = "users/researchgroups"
+
+    pi = serializers.PrimaryKeyRelatedField(queryset=models.User.objects.all())
+    admins = serializers.PrimaryKeyRelatedField(
+        queryset=models.User.objects.all(), many=True, required=False
+    )
+    members = serializers.PrimaryKeyRelatedField(
+        queryset=models.User.objects.all(), many=True, required=False
+    )
+    is_active = serializers.BooleanField(default=True)
+
+    class Meta:
+        model = models.Team
+        fields = ("id", "name", "is_active", "pi", "admins", "members")
+
+    _ROLES: ClassVar[dict[str, str]] = {"pi": "OW", "admins": "AD", "members": "MB"}
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        by_role: dict[str, list[int]] = {"OW": [], "AD": [], "MB": []}
+        for membership in instance.membership.order_by("id"):
+            by_role[membership.role].append(membership.user_id)
+        return {
+            "id": instance.pk,
+            "name": instance.name,
+            "is_active": instance.is_active,
+            "pi": by_role["OW"][0] if by_role["OW"] else None,
+            "admins": by_role["AD"],
+            "members": by_role["MB"],
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if name := attrs.get("name"):
+            attrs["slug"] = slugify(name)
+        validated: dict[str, Any] = super().validate(attrs)
+        return validated
+
+    def create(self, validated_data: dict[str, Any]) -> Any:
+        people = {key: validated_data.pop(key, None) for key in self._ROLES}
+        team = models.Team.objects.create(**validated_data)
+        self._set_people(team, people)
+        return team
+
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        people = {key: validated_data.pop(key, None) for key in self._ROLES}
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        instance.save()
+        self._set_people(instance, people)
+        return instance
+
+    def _set_people(self, team: Any, people: dict[str, Any]) -> None:
+        for key, role in self._ROLES.items():
+            given = people.get(key)
+            if given is None:
+                continue
+            users = [given] if key == "pi" else list(given)
+            team.membership.filter(role=role).exclude(user__in=users).delete()
+            for user in users:
+                models.Membership.objects.update_or_create(
+                    team=team, user=user, defaults={"role": role}
+                )
+
+
+class JobStatsSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "allocations/jobs"
+
+    _team = nested.TeamSummarySerializer(source="team", read_only=True)
+    _cluster = nested.ClusterSummarySerializer(source="cluster", read_only=True)
+
+    class Meta:
+        model = models.JobStats
         fields = "__all__"

@@ -1,10 +1,12 @@
-"""Django settings for one v0.10.9 emulator process, computed from its :class:`EmulatorConfig`.
+"""Django settings for one emulator process of 0.4.1 to 0.10.9, from its :class:`EmulatorConfig`.
 
-Everything a client can see follows the real server's settings module: the authentication
-classes in its order (token first, then session), the session and CSRF cookie settings, the
-trusted origins it falls back to when ``SECURE_ALLOWED_ORIGINS`` is unset (which are also its
-CORS origins and ``CSRF_TRUSTED_ORIGINS``), ``_search``/``_order``, the limit/offset pagination,
-the throttles, upload limits and the audit log's correlation-id header. The departures are the
+Everything a client can see follows the real server's settings module of the release the
+process imitates (:mod:`keystone.testing.server_v010.release`): the authentication classes in
+its order (token first, then session, from 0.6.4; DRF's session then basic before), the
+session and CSRF cookie settings, the trusted origins it falls back to when
+``SECURE_ALLOWED_ORIGINS`` is unset (which are also its CORS origins and
+``CSRF_TRUSTED_ORIGINS``), ``_search``/``_order``, the paging, the throttles, upload limits and
+the audit log's correlation-id header. The departures are the
 ones a test server needs: SQLite tuned for many writing threads, a cheap password hash, no admin
 site, templates, Redis, Celery or mail server.
 """
@@ -15,10 +17,8 @@ from typing import Any
 
 from keystone.testing.config import EmulatorConfig
 from keystone.testing.server.settings import common_rest_framework, common_settings
+from keystone.testing.server_v010 import release
 from keystone.testing.server_v010.apps import APP_CONFIGS
-
-VERSION = "0.10.9"
-"""What the server reports at ``version/``, ``config/`` and the home page."""
 
 TRUSTED_LOCAL_ORIGINS = [
     "http://localhost:80",
@@ -73,6 +73,7 @@ def build_settings(
         "SECRET_KEY": secret_key,
         "ALLOWED_HOSTS": sorted({"localhost", "127.0.0.1", "[::1]", config.host}),
         "ROOT_URLCONF": f"{_PACKAGE}.urls",
+        "KEYSTONE_VERSION": config.reported_version or release.current.version,
         "INSTALLED_APPS": [
             "auditlog",
             "corsheaders",
@@ -124,19 +125,32 @@ def build_settings(
 
 
 def _rest_framework(config: EmulatorConfig) -> dict[str, Any]:
+    """The release's REST framework settings: its authentication classes (DRF's defaults,
+    session then basic, before 0.6.4), its search and ordering parameters, its paging."""
+    current = release.current
+    params = {name for item in current.view["paths"].values() for name in item.get("params", ())}
+    backends = [f"{_PACKAGE}.filters.AutoFilterBackend"]
+    if "_order" in params or "ordering" in params:
+        backends.append("rest_framework.filters.OrderingFilter")
+    if "_search" in params:
+        backends.append(f"{_PACKAGE}.filters.ReleaseSearchFilter")
+    authentication = (
+        ["rest_framework.authentication.TokenAuthentication"] if current.traits.tokens else []
+    )
+    authentication.append("rest_framework.authentication.SessionAuthentication")
+    if not current.traits.tokens:
+        authentication.append("rest_framework.authentication.BasicAuthentication")
+    paging = {
+        "whole": None,
+        "headers": f"{_PACKAGE}.paging.HeaderPages",
+        "envelope": "keystone.testing.server.pagination.LimitOffsetPages",
+    }[current.traits.paging]
     return {
         "SEARCH_PARAM": "_search",
-        "ORDERING_PARAM": "_order",
-        "DEFAULT_AUTHENTICATION_CLASSES": [
-            "rest_framework.authentication.TokenAuthentication",
-            "rest_framework.authentication.SessionAuthentication",
-        ],
-        "DEFAULT_FILTER_BACKENDS": [
-            f"{_PACKAGE}.filters.AutoFilterBackend",
-            "rest_framework.filters.OrderingFilter",
-            "rest_framework.filters.SearchFilter",
-        ],
-        "DEFAULT_PAGINATION_CLASS": "keystone.testing.server.pagination.LimitOffsetPages",
+        "ORDERING_PARAM": "_order" if "_order" in params else "ordering",
+        "DEFAULT_AUTHENTICATION_CLASSES": authentication,
+        "DEFAULT_FILTER_BACKENDS": backends,
+        "DEFAULT_PAGINATION_CLASS": paging,
         **common_rest_framework(config),
         # DRF 3.17 (the real server's) reports list item errors as a list; 3.18 can still do so.
         "LIST_SERIALIZER_ERRORS_AS_DICT": False,

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
 from rest_framework import status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from keystone.testing.server_v010 import models, permissions, serializers
+from keystone.testing.server_v010 import models, permissions, release, serializers
 from keystone.testing.server_v010.notifications.serializers import (
     NotificationSerializer,
     PreferenceSerializer,
@@ -24,13 +25,18 @@ from keystone.testing.server_v010.notifications.serializers import (
 
 
 class TeamScopedViewSet(viewsets.ModelViewSet):
-    """Lists only the records of the user's teams unless the user is staff."""
+    """Lists only the records of the user's teams unless the user is staff.
+
+    Before 0.6.6 the records of other teams are hidden from every request (a detail answers
+    404); from 0.6.6 on only lists are narrowed, and a detail reaches the permission check.
+    """
 
     team_field: str | None = "team"
 
     def get_queryset(self) -> Any:
         queryset = super().get_queryset()
-        if self.action == "list" and self.team_field and not self.request.user.is_staff:
+        narrowed = self.action == "list" or release.current.traits.hide_others
+        if narrowed and self.team_field and not self.request.user.is_staff:
             teams = models.Team.objects.teams_for_user(self.request.user)
             queryset = queryset.filter(**{f"{self.team_field}__in": teams})
         return queryset
@@ -203,3 +209,20 @@ class PreferenceViewSet(DefaultToRequester, UserScopedViewSet):
     )
     serializer_class = PreferenceSerializer
     queryset = models.Preference.objects.select_related("user")
+
+
+class ResearchGroupViewSet(viewsets.ModelViewSet):
+    """API endpoints for managing research groups (Keystone 0.4.x; teams from 0.5.0 on)."""
+
+    permission_classes = (
+        IsAuthenticated,
+        permissions.ResearchGroupPermissions,
+    )
+    serializer_class = serializers.ResearchGroupSerializer
+    queryset = models.Team.objects.prefetch_related("membership")
+
+    def get_object(self) -> Any:
+        try:
+            return super().get_object()
+        except Http404:
+            raise Http404("No ResearchGroup matches the given query.") from None

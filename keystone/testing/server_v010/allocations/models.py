@@ -60,8 +60,12 @@ class AllocationRequest(models.Model):
         max_length=2, choices=StatusChoices.choices, default=StatusChoices.PENDING
     )
     history = AuditlogHistoryField()
-    submitter = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="submitted_allocationrequest_set"
+    submitter = models.ForeignKey(  # required from 0.10.0; absent (0.4.x) or optional before
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="submitted_allocationrequest_set",
     )
     team = models.ForeignKey(Team, on_delete=models.CASCADE)
     assignees = models.ManyToManyField(
@@ -81,6 +85,8 @@ class AllocationReview(models.Model):
     """A staff reviewer's verdict on a request."""
 
     team_path = "request__team"
+    #: Fields only releases up to 0.5.17 have (their searches reach them; later ones fail).
+    legacy_fields = ("public_comments", "private_comments")
 
     class StatusChoices(models.TextChoices):
         APPROVED = "AP", "Approved"
@@ -88,6 +94,8 @@ class AllocationReview(models.Model):
         CHANGES = "CR", "Changes Requested"
 
     status = models.CharField(max_length=2, choices=StatusChoices.choices)
+    public_comments = models.TextField(max_length=1_600, null=True, blank=True)  # up to 0.5.17
+    private_comments = models.TextField(max_length=1_600, null=True, blank=True)  # up to 0.5.17
     submitted = models.DateTimeField(default=timezone.now)
     history = AuditlogHistoryField()
     request = models.ForeignKey(AllocationRequest, on_delete=models.CASCADE)
@@ -131,7 +139,7 @@ class Cluster(models.Model):
         BLACKLIST = "BL", "Blacklist"
         OPEN = "OP", "Open"
 
-    name = models.CharField(max_length=50, unique=True)
+    name = models.CharField(max_length=50)  # unique from 0.6.4 on (the serializer checks)
     description = models.TextField(max_length=150, null=True, blank=True)
     enabled = models.BooleanField(default=True)
     access_mode = models.CharField(
@@ -177,6 +185,37 @@ class Comment(models.Model):
         return f"Comment #{self.pk}"
 
 
+class JobStats(models.Model):
+    """A Slurm job's accounting record (``allocations/jobs/``, 0.6.10 to 0.10.2; read-only)."""
+
+    team_path = "team"
+
+    jobid = models.CharField(max_length=64, unique=True)
+    account = models.CharField(max_length=128, null=True, blank=True)
+    allocnodes = models.CharField(max_length=128, null=True, blank=True)
+    alloctres = models.TextField(null=True, blank=True)
+    derivedexitcode = models.CharField(max_length=16, null=True, blank=True)
+    elapsed = models.DurationField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    group = models.CharField(max_length=128, null=True, blank=True)
+    jobname = models.CharField(max_length=512, null=True, blank=True)
+    nodelist = models.TextField(null=True, blank=True)
+    priority = models.IntegerField(null=True, blank=True)
+    partition = models.CharField(max_length=128, null=True, blank=True)
+    qos = models.CharField(max_length=128, null=True, blank=True)
+    start = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=64, null=True, blank=True)
+    submit = models.DateTimeField(null=True, blank=True)
+    username = models.CharField(max_length=128, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
+    cluster = models.ForeignKey(Cluster, on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        app_label = "allocations"
+
+
 def team_of(record: Any) -> Team:
     """The team that owns a team-scoped record (via its model's ``team_path``)."""
     target = record
@@ -185,6 +224,7 @@ def team_of(record: Any) -> Team:
     return target  # type: ignore[no-any-return]
 
 
-for _model in (ResourceAllocation, AllocationRequest, AllocationReview, Attachment, Cluster):
+for _model in (ResourceAllocation, AllocationRequest, Attachment, Cluster):
     auditlog.register(_model)
+auditlog.register(AllocationReview, exclude_fields=["public_comments", "private_comments"])
 auditlog.register(Comment)

@@ -159,3 +159,13 @@ class CommentViewSet(TeamScopedViewSet):
         if self.action == "list" and not self.request.user.is_staff:
             queryset = queryset.filter(private=False)
         return queryset
+
+
+class JobStatsViewSet(TeamScopedViewSet):
+    """API endpoints for fetching Slurm job records (0.6.10 to 0.10.2)."""
+
+    http_method_names = ("get", "head", "options")
+    permission_classes = (IsAuthenticated,)
+    search_fields = ("account", "username", "group", "team__name")
+    serializer_class = serializers.JobStatsSerializer
+    queryset = models.JobStats.objects.select_related("team", "cluster")

@@ -1,4 +1,4 @@
-"""The read-only logs: audit entries, the request log, task results and the combined feed.
+"""The read-only logs: audit entries, application logs, the request log, task results, the feed.
 
 The feed is a database view over the other three tables (:data:`FEED_VIEW_SQL`), created with
 the schema, as on the real server.
@@ -20,6 +20,22 @@ class AuditLog(LogEntry):
         proxy = True
 
 
+class AppLog(models.Model):
+    """An application log record (``logs/apps/``, up to 0.6.21; later releases log to a file)."""
+
+    name = models.CharField(max_length=100)
+    level = models.CharField(max_length=10)
+    pathname = models.CharField(max_length=260)
+    lineno = models.IntegerField()
+    message = models.TextField()
+    func = models.CharField(max_length=80, null=True, blank=True)
+    sinfo = models.TextField(null=True, blank=True)
+    time = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "logging"
+
+
 class RequestLog(models.Model):
     """One HTTP exchange: method, path, status, client address, correlation id and user."""
 
@@ -27,6 +43,8 @@ class RequestLog(models.Model):
     endpoint = models.CharField(max_length=2048)
     response_code = models.PositiveSmallIntegerField()
     remote_address = models.CharField(max_length=40, null=True)
+    body_request = models.TextField(null=True, blank=True)  # up to 0.5.9 (never filled here)
+    body_response = models.TextField(null=True, blank=True)
     timestamp = models.DateTimeField(auto_now_add=True)
     cid = models.CharField(max_length=36, null=True, blank=True)
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True)

@@ -6,11 +6,19 @@ from typing import Any
 
 from rest_framework import serializers
 
-from keystone.testing.server_v010.logs.models import AuditLog, FeedEntry, RequestLog, TaskResult
+from keystone.testing.server_v010.logs.models import (
+    AppLog,
+    AuditLog,
+    FeedEntry,
+    RequestLog,
+    TaskResult,
+)
 from keystone.testing.server_v010.nested import AuditLogSummarySerializer, UserSummarySerializer
+from keystone.testing.server_v010.shaping import Shaped
 
 
 class AuditLogSerializer(AuditLogSummarySerializer):
+    release_path = "logs/audit"
     record_name = serializers.SerializerMethodField()
     record_id = serializers.IntegerField(source="object_pk")
     _actor = UserSummarySerializer(source="actor", read_only=True, allow_null=True)
@@ -37,7 +45,9 @@ class AuditLogSerializer(AuditLogSummarySerializer):
         return f"{content_type.app_label} | {content_type.model_class().__name__}"
 
 
-class FeedEntrySerializer(serializers.ModelSerializer):
+class FeedEntrySerializer(Shaped, serializers.ModelSerializer):
+    release_path = "logs/feed"
+
     _user = UserSummarySerializer(source="user", read_only=True, allow_null=True)
 
     class Meta:
@@ -45,15 +55,30 @@ class FeedEntrySerializer(serializers.ModelSerializer):
         fields = "__all__"
 
 
-class RequestLogSerializer(serializers.ModelSerializer):
+class RequestLogSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "logs/requests"
+
     _user = UserSummarySerializer(source="user", read_only=True, allow_null=True)
+    time = serializers.DateTimeField(source="timestamp", read_only=True)  # up to 0.5.17
 
     class Meta:
         model = RequestLog
         fields = "__all__"
 
 
-class TaskResultSerializer(serializers.ModelSerializer):
+class TaskResultSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "logs/tasks"
+
     class Meta:
         model = TaskResult
+        fields = "__all__"
+
+
+class AppLogSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "logs/apps"
+
+    timestamp = serializers.DateTimeField(source="time", read_only=True)  # 0.6.x
+
+    class Meta:
+        model = AppLog
         fields = "__all__"

@@ -6,7 +6,13 @@ from rest_framework import generics, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from keystone.testing.server_v010.logs import serializers
-from keystone.testing.server_v010.logs.models import AuditLog, FeedEntry, RequestLog, TaskResult
+from keystone.testing.server_v010.logs.models import (
+    AppLog,
+    AuditLog,
+    FeedEntry,
+    RequestLog,
+    TaskResult,
+)
 from keystone.testing.server_v010.permissions import StaffRead
 
 
@@ -67,3 +73,12 @@ class TaskResultViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ("periodic_task_name", "task_name", "status", "worker", "result", "traceback")
     serializer_class = serializers.TaskResultSerializer
     queryset = TaskResult.objects.all()
+
+
+class AppLogViewSet(viewsets.ReadOnlyModelViewSet):
+    """API endpoints for fetching application log records (up to 0.6.21)."""
+
+    permission_classes = (IsAuthenticated, StaffRead)
+    search_fields = ("name", "level", "pathname", "message", "func", "sinfo")
+    serializer_class = serializers.AppLogSerializer
+    queryset = AppLog.objects.all()

@@ -8,10 +8,14 @@ from rest_framework import serializers
 
 from keystone.testing.server_v010.nested import UserSummarySerializer
 from keystone.testing.server_v010.notifications.models import Notification, Preference
+from keystone.testing.server_v010.shaping import Shaped
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "notifications/notifications"
+
     _user = UserSummarySerializer(source="user", read_only=True)
+    message = serializers.CharField(source="message_text", read_only=True)  # up to 0.8.7
 
     class Meta:
         model = Notification
@@ -20,6 +24,7 @@ class NotificationSerializer(serializers.ModelSerializer):
             "time",
             "read",
             "subject",
+            "message",
             "message_html",
             "notification_type",
             "user",
@@ -28,7 +33,9 @@ class NotificationSerializer(serializers.ModelSerializer):
         read_only_fields = tuple(name for name in fields if name != "read")
 
 
-class PreferenceSerializer(serializers.ModelSerializer):
+class PreferenceSerializer(Shaped, serializers.ModelSerializer):
+    release_path = "notifications/preferences"
+
     _user = UserSummarySerializer(source="user", read_only=True)
 
     class Meta:

@@ -19,6 +19,7 @@ class Grant(models.Model):
     pi = models.CharField(max_length=100, null=True, blank=True)
     amount = models.DecimalField(decimal_places=2, max_digits=14)
     grant_number = models.CharField(max_length=250, null=True, blank=True)
+    fiscal_year = models.IntegerField(null=True, blank=True)  # up to 0.7.1
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     description = models.TextField(null=True, blank=True)
@@ -39,8 +40,10 @@ class Publication(models.Model):
 
     title = models.CharField(max_length=250)
     abstract = models.TextField(null=True, blank=True)
+    date = models.DateField("Publication Date", null=True, blank=True)  # up to 0.5.14
     published = models.DateField(null=True, blank=True)
     submitted = models.DateField(null=True, blank=True)
+    preparation = models.BooleanField(default=False)  # 0.5.15 to 0.7.1: still in preparation
     journal = models.CharField(max_length=100, null=True, blank=True)
     doi = models.CharField(max_length=50, unique=True, null=True, blank=True)
     volume = models.CharField(max_length=20, null=True, blank=True)
@@ -55,5 +58,7 @@ class Publication(models.Model):
         return f"Publication #{self.pk} - {self.title[:100]}"
 
 
-auditlog.register(Grant)
-auditlog.register(Publication)
+# The fields only older releases have are left out of the audit log (of 0.6.5 on), so the
+# entries of later releases list the fields those have.
+auditlog.register(Grant, exclude_fields=["fiscal_year"])
+auditlog.register(Publication, exclude_fields=["date", "preparation"])
