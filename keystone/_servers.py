@@ -263,7 +263,8 @@ class Server:
         return f"Keystone {self.release or self.follows}"
 
     def __str__(self) -> str:
-        shown = self.describe
+        if self.release is None:
+            return f"Keystone (no release reported; the client follows {self.follows})"
         if self.release != self.follows:
-            shown += f" (declarations of {self.follows})"
-        return shown
+            return f"Keystone {self.release} (the client follows {self.follows})"
+        return self.describe

@@ -191,7 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.tokens and args.api == "0.3.26":
-        parser.error("--token needs --api 0.10.9 (the 0.3.26 server has no API tokens)")
+        parser.error(
+            "--token needs --api 0.4.1 or later (the 0.3.26 server has no API tokens; those "
+            "before 0.6.4 make them but do not read them)"
+        )
     stop = StopFlag()
     stop.install_signal_handlers()
     workdir = Path(tempfile.mkdtemp(prefix="keystone-emulator-"))

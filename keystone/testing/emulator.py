@@ -42,7 +42,9 @@ def random_secret_key() -> str:
 class KeystoneEmulator:
     """A Keystone API server on a free loopback port, with fault injection and counters.
 
-    ``api`` chooses the server profile (``"0.3.26"`` or ``"0.10.9"``; default
+    ``api`` chooses the server profile: the Keystone release it imitates, the last of each
+    release line (``"0.3.26"``, ``"0.4.1"``, ``"0.5.17"``, ``"0.6.21"``, ``"0.7.5"``,
+    ``"0.8.7"``, ``"0.9.5"``, ``"0.10.9"``; default
     :data:`~keystone.testing.config.DEFAULT_API`); without a ``config`` the emulator gets
     :meth:`EmulatorConfig.for_api(api) <EmulatorConfig.for_api>`, the profile's defaults.
     ``config`` may be adjusted with keyword ``overrides`` naming its fields, e.g.
@@ -252,15 +254,17 @@ class KeystoneEmulator:
         return self._require_control()
 
     def create_token(self, username: str) -> str:
-        """The DRF API token of ``username`` (0.10.9); see :meth:`EmulatorControl.create_token`."""
+        """The DRF API token of ``username`` (0.4.1 and later, read from 0.6.4 on); see
+        :meth:`EmulatorControl.create_token`."""
         return self._require_control().create_token(username)
 
     def notify(self, username: str, subject: str, message: str = "") -> dict[str, Any]:
-        """Send ``username`` a notification (0.10.9); see :meth:`EmulatorControl.notify`."""
+        """Send ``username`` a notification (0.6.21 on); see :meth:`EmulatorControl.notify`."""
         return self._require_control().notify(username, subject, message)
 
     def end_sessions(self, username: str) -> int:
-        """End every session of ``username`` (0.10.9); see :meth:`EmulatorControl.end_sessions`."""
+        """End every session of ``username`` (0.4.1 and later); see
+        :meth:`EmulatorControl.end_sessions`."""
         return self._require_control().end_sessions(username)
 
     def server_log(self) -> str:
