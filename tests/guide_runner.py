@@ -9,9 +9,11 @@ key ``"my-api-key"`` can be pointed at an emulator: only those strings are repla
 A block whose info string names a server profile after the language, as in
 ```` ```python 0.10.9 ```` or ```` ```python 0.10.9 tls ````, runs against the emulator given
 for that profile (``emulators={"0.10.9": ..., "0.10.9 tls": ...}``); the other blocks run
-against ``emulator``. A guide written for readers of either generation runs once per profile
-instead (``reader=emulator``): the unmarked blocks and those marked for that emulator's profile
-run against it, in order, and the blocks marked for another profile are left out.
+against ``emulator``. A guide written for readers of every release runs once per profile
+instead (``reader=emulator``): the unmarked blocks and those marked for that emulator's
+release run against it, in order, and the blocks marked for other releases are left out. For
+readers, a mark may name releases as a range: ```` ```python 0.5.17+ ```` (that release and
+later ones) or ```` ```python 0.3.26-0.4.1 ```` (those two and the ones between).
 
 A block marked ```` ```python file=my_batch.py ```` is a module of the reader's: it is written to
 a folder on ``sys.path`` (and on ``PYTHONPATH``, for worker processes the guide starts) for
@@ -39,8 +41,8 @@ GUIDE_HTTPS_URL = "https://localhost:8443"
 #: String literals replaced as written, quotes included.
 GUIDE_CA_BUNDLE = '"/etc/ssl/certs/keystone-ca.pem"'
 GUIDE_API_KEY = '"my-api-key"'
-#: Profiles whose emulator makes API tokens (``create_token``).
-TOKEN_PROFILES = frozenset({"0.10.9"})
+#: Profiles whose server reads API tokens (from 0.6.4 on): a guide's key becomes a real one.
+TOKEN_PROFILES = frozenset({"0.6.21", "0.7.5", "0.8.7", "0.9.5", "0.10.9"})
 _BLOCK = re.compile(r"^```python(?: +([^\n`]*?))? *\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
@@ -58,6 +60,21 @@ def guide_blocks(text: str) -> list[Block]:
         Block(text.count("\n", 0, match.start(2)) + 1, match.group(2), match.group(1) or "")
         for match in _BLOCK.finditer(text)
     ]
+
+
+def _release(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def marks_release(mark: str, release: str) -> bool:
+    """Whether a block marked ``mark`` (``0.10.9``, ``0.5.17+``, ``0.3.26-0.4.1``) is for
+    readers of ``release``."""
+    if mark.endswith("+"):
+        return _release(release) >= _release(mark[:-1])
+    if "-" in mark:
+        first, last = mark.split("-", 1)
+        return _release(first) <= _release(release) <= _release(last)
+    return mark == release
 
 
 def python_blocks(text: str) -> list[tuple[int, str]]:
@@ -133,8 +150,10 @@ def run_guide(
                 source = for_emulator(code, emulator) if emulator is not None else code
                 (modules / profile.removeprefix("file=")).write_text(source, encoding="utf-8")
                 continue
-            if reader is not None and profile and profile != reader.api:
-                continue  # written for readers of another generation
+            if reader is not None and profile:
+                if not marks_release(profile, reader.api):
+                    continue  # written for readers of other releases
+                profile = reader.api
             if profile:
                 target = (emulators or {}).get(profile)
                 if target is None:
