@@ -190,6 +190,49 @@ _IGNORED_QUERIES: tuple[tuple[Version, Version, frozenset[str]], ...] = (
 )
 
 
+#: Lists whose schema lists ``_search`` while the release ignores it (no ``search_fields``),
+#: by the releases that do: the memberships until 0.9.0 (apps/users/views.py), the statistics
+#: (apps/stats/views.py, a FilterGetAutoSchema without search fields), the activity feed of
+#: 0.10.7 (apps/logging/views.py; searchable from 0.10.8).
+_SEARCH_IGNORED: tuple[tuple[Version, Version, frozenset[str]], ...] = (
+    (version("0.5.9"), version("0.9.0"), frozenset({"users/membership", "users/memberships"})),
+    (
+        version("0.9.0"),
+        version("99.0"),
+        frozenset({"stats/grants", "stats/notifications", "stats/publications", "stats/requests"}),
+    ),
+    (version("0.10.7"), version("0.10.8"), frozenset({"logs/feed"})),
+)
+
+#: Lists whose search names fields their records no longer have, so that any ``_search``
+#: answers an HTML 500: attachments (``request__submitter``, then ``path``), reviews (the
+#: comments dropped at 0.6.0), request logs (the bodies dropped at 0.5.10), the audit log and,
+#: from 0.9.0, notifications (``message``, renamed ``message_text``).
+_SEARCH_FAILS: tuple[tuple[Version, Version, frozenset[str]], ...] = (
+    (version("0.5.9"), version("99.0"), frozenset({"allocations/attachments"})),
+    (version("0.6.0"), version("99.0"), frozenset({"allocations/reviews"})),
+    (version("0.5.10"), version("0.10.2"), frozenset({"logs/requests"})),
+    (version("0.6.3"), version("99.0"), frozenset({"logs/audit"})),
+    (version("0.9.0"), version("99.0"), frozenset({"notifications/notifications"})),
+)
+
+
+def _within(
+    table: tuple[tuple[Version, Version, frozenset[str]], ...], release: Version
+) -> set[str]:
+    return {path for first, fixed, paths in table if first <= release < fixed for path in paths}
+
+
+def search_ignored(release: Version) -> frozenset[str]:
+    """The lists ``release`` answers unsearched, whatever ``_search`` says."""
+    return frozenset(_within(_SEARCH_IGNORED, release))
+
+
+def search_fails(release: Version) -> frozenset[str]:
+    """The lists whose search fails on ``release`` (an HTML 500)."""
+    return frozenset(_within(_SEARCH_FAILS, release))
+
+
 def _traits(release: Version) -> _Traits:
     found = _TRAITS[0][1]
     for first, traits in _TRAITS:
@@ -200,11 +243,7 @@ def _traits(release: Version) -> _Traits:
 
 def ignored_queries(release: Version) -> frozenset[str]:
     """The collections whose lists ``release`` answers unfiltered, whatever the query says."""
-    paths: set[str] = set()
-    for first, fixed, broken in _IGNORED_QUERIES:
-        if first <= release < fixed:
-            paths |= broken
-    return frozenset(paths)
+    return frozenset(_within(_IGNORED_QUERIES, release))
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from keystone._resources.declared import HISTORY, RELEASES
 from keystone._resources.pages import OFFSET_PARAM, PAGE_SIZE_PARAM
 from keystone._resources.spec import Endpoint, Operation, Resource
 from keystone._resources.values import check_value
-from keystone._servers import Server, ignored_queries, version
+from keystone._servers import Server, ignored_queries, search_fails, search_ignored, version
 
 #: ``order=``: a field name (``"-name"`` for descending) or several, most significant first.
 Order = str | Sequence[str]
@@ -301,8 +301,7 @@ def bind(
         if check_filters and (query.filters or query.search or query.order):
             _check_not_ignored(endpoint, server, subject, method)
         if query.search is not None:
-            if not endpoint.search:
-                raise _cannot("search", subject, endpoint, server, method)
+            _check_search(endpoint, server, subject, method)
             params.append((SEARCH_PARAM, query.search))
         if query.order is not None:
             if endpoint.order is None:
@@ -331,6 +330,27 @@ def _check_not_ignored(endpoint: Endpoint, server: Server, subject: str, method:
         "affect (staff, on 0.6.9.1 to 0.6.12) may send it anyway with check_filters=False.",
         server=server,
     )
+
+
+def _check_search(endpoint: Endpoint, server: Server, subject: str, method: str) -> None:
+    """UnsupportedError where ``search=`` would be ignored, or fail, on ``server``'s release."""
+    if not endpoint.search:
+        raise _cannot("search", subject, endpoint, server, method)
+    if endpoint.path in search_ignored(server.version):
+        raise UnsupportedError(
+            f"{method}: {server.describe} cannot search {subject}: {endpoint.path}/ takes "
+            "_search but searches no field, so the server would answer every record. Use "
+            "filters instead. Nothing was sent.",
+            server=server,
+        )
+    if endpoint.path in search_fails(server.version):
+        raise UnsupportedError(
+            f"{method}: {server.describe} cannot search {subject}: its search of "
+            f"{endpoint.path}/ names fields the records no longer have, so the server "
+            "answers 500. Use filters instead, e.g. {'<field>__contains': '<text>'}. Nothing "
+            "was sent.",
+            server=server,
+        )
 
 
 def _cannot(what: str, subject: str, endpoint: Endpoint, server: Server, method: str) -> Exception:

@@ -10,11 +10,11 @@ would send goes through the whole chain (base URL, JSON, retries, auth, logs) an
         return Response(404, json={"detail": "Not found."})
 
     client = KeystoneClient("http://keystone.test", transport=MockTransport(handler),
-                            auth=StaticTokenAuth("key"), server="0.4+")
+                            auth=StaticTokenAuth("key"), server="0.10.9")
     assert client.retrieve_cluster(pk=1)["name"] == "gpu"
 
-``server=`` says which generation of Keystone to speak; without it the client's first
-resource call asks the server (``GET authentication/whoami/``), and ``handler`` sees that too.
+``server=`` says which Keystone release to speak to; without it the client's first resource
+call asks the server (``GET version/``), and ``handler`` sees that too.
 
 ``handler`` may also raise a :class:`~keystone.TransportError` (e.g. ``ConnectError``) to play
 a network failure. Every request it saw is kept in :attr:`MockTransport.requests`, in order.

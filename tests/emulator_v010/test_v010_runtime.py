@@ -151,7 +151,7 @@ def test_the_cli_refuses_tokens_on_the_0326_profile() -> None:
         text=True,
         timeout=30,
     )
-    assert result.returncode == 2 and "--token needs --api 0.10.9" in result.stderr
+    assert result.returncode == 2 and "--token needs --api 0.4.1 or later" in result.stderr
 
 
 def test_the_session_fixture_takes_its_profile_from_the_command_line(

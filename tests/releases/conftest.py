@@ -3,12 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from release_lines import LINES
 
 from keystone import KeystoneClient
 from keystone.testing import KeystoneEmulator
-
-#: The last release of every line, as the emulator imitates them.
-LINES = ("0.3.26", "0.4.1", "0.5.17", "0.6.21", "0.7.5", "0.8.7", "0.9.5", "0.10.9")
 
 
 @pytest.fixture(scope="module", params=LINES)

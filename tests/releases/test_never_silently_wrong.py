@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 import pytest
-from conftest import LINES
+from release_lines import LINES
 
 from keystone import (
     AuthenticationError,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from local_server import Canned, LocalServer
 from resource_helpers import PASSWORD, unique
 
 from keystone import Generation, KeystoneClient, NotFoundError, ServerError, UnsupportedError
@@ -158,9 +159,26 @@ def test_create_retrieve_update_delete(
 
 
 @pytest.mark.parametrize("name", ["review", "attachment", "notification", "audit_log"])
-def test_a_search_the_server_cannot_do_says_so(admin: KeystoneClient, name: str) -> None:
-    with pytest.raises(ServerError) as caught:
+def test_a_search_the_release_cannot_do_is_refused_before_sending(
+    admin: KeystoneClient, emulator: KeystoneEmulator, name: str
+) -> None:
+    admin.server  # noqa: B018 (found out before counting)
+    emulator.stats.reset()
+    with pytest.raises(UnsupportedError, match="answers 500. Use filters instead") as caught:
         getattr(admin, f"retrieve_{name}")(search="anything")
+    assert caught.value.request_sent is False and emulator.stats.total == 0
+    with pytest.raises(ServerError) as failed:  # as the server would have answered it
+        admin.http_get(
+            caught.value.args[0].split(" of ")[1].split("/ ")[0], params={"_search": "x"}
+        )
+    assert failed.value.status_code == 500
+
+
+def test_a_search_that_fails_on_an_unknown_release_says_so(local_server: LocalServer) -> None:
+    local_server.route("GET", "/allocations/clusters/", Canned(500, "<html>Server Error</html>"))
+    client = KeystoneClient(local_server.url, server="0.10.9")
+    with pytest.raises(ServerError) as caught:
+        client.retrieve_cluster(search="anything")
     message = str(caught.value)
     assert "returned 500: this server cannot search" in message
     assert "Leave search= out and use filters instead" in message
@@ -256,7 +274,8 @@ def test_the_read_helpers(admin: KeystoneClient, graph: dict[str, Any]) -> None:
     assert admin.choices("membership", "role") == {"OW": "Owner", "AD": "Admin", "MB": "Member"}
     stats = admin.stats("requests", filters={"team": graph["team"]["id"]})
     assert stats["request_count"] >= 1
-    assert admin.stats("grants", search="nothing-matches-this")["grant_count"] == 0
+    with pytest.raises(UnsupportedError, match="searches no field"):
+        admin.stats("grants", search="nothing-matches-this")  # the server would ignore it
     with pytest.raises(
         ValueError, match=r"'request_logs' is not one of the statistics of Keystone 0\.10\.9"
     ):

@@ -122,12 +122,14 @@ class MembershipViewSet(viewsets.ModelViewSet):
         permissions.MembershipPermissions,
     )
     serializer_class = serializers.MembershipSerializer
-    search_fields = (
-        "team__name",
-        "user__username",
-        "user__first_name",
-        "user__last_name",
-    )
+
+    @property
+    def search_fields(self) -> tuple[str, ...]:
+        """None before 0.9.0 (``_search`` is then ignored), as the real viewset had none."""
+        if not release.current.at_least("0.9.0"):
+            return ()
+        return ("team__name", "user__username", "user__first_name", "user__last_name")
+
     queryset = models.Membership.objects.prefetch_related("history").select_related("team", "user")
 
     def get_queryset(self) -> Any:
