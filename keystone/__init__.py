@@ -54,7 +54,7 @@ from keystone._resources.job_methods import AtomicJob
 from keystone._resources.job_steps import Step, StepResult
 from keystone._response import Response
 from keystone._retry.policy import RetryPolicy
-from keystone._servers import Generation
+from keystone._servers import Generation, Login, Paging, Server
 from keystone._timeouts import DEFAULT_TIMEOUT
 from keystone._transport.base import BaseTransport
 from keystone._transport.http import InsecureConnectionWarning
@@ -96,6 +96,7 @@ __all__ = [
     "JobThrottledError",
     "KeystoneClient",
     "KeystoneError",
+    "Login",
     "LoginAuth",
     "MethodNotAllowedError",
     "MetricsMiddleware",
@@ -104,6 +105,7 @@ __all__ = [
     "Outcome",
     "OutcomeUnknownError",
     "PaginationError",
+    "Paging",
     "PermissionDeniedError",
     "ReadTimeout",
     "Redactor",
@@ -112,6 +114,7 @@ __all__ = [
     "ResponseDecodeError",
     "ResultTransferError",
     "RetryPolicy",
+    "Server",
     "ServerError",
     "SessionAuth",
     "SessionExpiredError",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from guide_runner import DOCS, ROOT, guide_blocks, python_blocks, run_guide
 
+from keystone._resources.declared import RELEASES
 from keystone.testing import KeystoneEmulator
 from keystone.testing.config import KNOWN_APIS
 
@@ -106,3 +108,19 @@ def test_testing_guide_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout
+
+
+@pytest.mark.parametrize("api", ["0.3.26", "0.7.5", "0.10.9"])
+def test_compatibility_page_runs(api: str) -> None:
+    guide = DOCS / "compatibility.md"
+    with KeystoneEmulator(api=api) as server:
+        scope = run_guide(guide, emulator=server)
+    assert scope["server"].follows == api
+
+
+def test_compatibility_page_names_known_releases() -> None:
+    """Every release the page names (but the ``0.0.0`` of source checkouts) is one the client
+    knows."""
+    text = (DOCS / "compatibility.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b0\.\d+\.\d+(?:\.\d+)?\b", text)) - {"0.0.0"}
+    assert len(named) > 30 and named <= set(RELEASES)
