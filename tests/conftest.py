@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from local_server import Canned, LocalServer
+
+from keystone.testing import KeystoneEmulator
 
 
 @pytest.fixture
@@ -19,3 +21,21 @@ def local_server() -> Iterator[LocalServer]:
 def keystone_emulator_api() -> str:
     """The profile of the plugin's shared ``keystone_emulator``: the suite names it, here."""
     return "0.3.26"
+
+
+@pytest.fixture(scope="session")
+def line_emulators() -> Iterator[Callable[[str], KeystoneEmulator]]:
+    """``get(api)``: one running emulator of release line ``api`` for the whole session (per
+    worker), without throttles, shared by the modules that test every line. Their tests make
+    records under names of their own, so sharing costs nothing but the starts it saves."""
+    running: dict[str, KeystoneEmulator] = {}
+
+    def get(api: str) -> KeystoneEmulator:
+        if api not in running:
+            emulator = KeystoneEmulator(api=api, user_throttle=None, anon_throttle=None)
+            running[api] = emulator.start()
+        return running[api]
+
+    yield get
+    for emulator in running.values():
+        emulator.stop()

@@ -10,7 +10,7 @@ of real servers (``test_release_replay.py``) check the same ground exchange by e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,9 +27,10 @@ def _at_least(api: str, first: str) -> bool:
 
 
 @pytest.fixture(scope="module", params=SESSION_LINES)
-def line(request: pytest.FixtureRequest) -> Iterator[KeystoneEmulator]:
-    with KeystoneEmulator(api=request.param, user_throttle=None, anon_throttle=None) as running:
-        yield running
+def line(
+    request: pytest.FixtureRequest, line_emulators: Callable[[str], KeystoneEmulator]
+) -> KeystoneEmulator:
+    return line_emulators(request.param)
 
 
 @pytest.fixture
@@ -212,10 +213,15 @@ def test_the_fields_a_grant_requires(line: KeystoneEmulator, admin: Session) -> 
     assert required == expected
 
 
-def test_throttle_defaults(line: KeystoneEmulator) -> None:
-    config = EmulatorConfig.for_api(line.api)
-    expected = ("10000/day", "1000/day") if line.api == "0.4.1" else ("300/min", "120/min")
+@pytest.mark.parametrize("api", SESSION_LINES)
+def test_throttle_defaults(api: str) -> None:
+    config = EmulatorConfig.for_api(api)
+    expected = ("10000/day", "1000/day") if api == "0.4.1" else ("300/min", "120/min")
     assert (config.user_throttle, config.anon_throttle) == expected
-    with KeystoneEmulator(api=line.api, anon_throttle="2/min") as throttled:
-        answers = [Session(throttled.url).get("version/").status for _ in range(3)]
-    assert answers[-1] == 429 or not _at_least(line.api, "0.6.11")  # a DRF view from 0.6.11
+
+
+def test_a_throttled_client_is_told_when_to_come_back() -> None:
+    with KeystoneEmulator(api="0.5.17", anon_throttle="2/min") as throttled:
+        answers = [Session(throttled.url).login("nobody", "wrong") for _ in range(3)]
+    assert [a.status for a in answers] == [400, 400, 429]
+    assert answers[-1].headers["Retry-After"].isdigit()

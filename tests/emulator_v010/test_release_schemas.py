@@ -12,6 +12,7 @@ emulator say what the real release would do.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,10 +30,12 @@ API_ROOTS = frozenset({"allocations", "users", "logs", "research", "notification
 
 
 @pytest.fixture(scope="module", params=sorted(TRAITS))
-def documents(request: pytest.FixtureRequest) -> tuple[Release, dict[str, set[str]]]:
+def documents(
+    request: pytest.FixtureRequest, line_emulators: Callable[[str], KeystoneEmulator]
+) -> tuple[Release, dict[str, set[str]]]:
     """The real schema's view of a release, and each route's parameters in its emulator."""
-    with KeystoneEmulator(api=request.param) as emulator:
-        answer = urllib3.PoolManager().request("GET", emulator.url + "openapi/json/")
+    emulator = line_emulators(request.param)
+    answer = urllib3.PoolManager().request("GET", emulator.url + "openapi/json/")
     document: dict[str, Any] = json.loads(answer.data)
     routes = {
         route.strip("/"): {p["name"] for p in item.get("get", {}).get("parameters", ())}

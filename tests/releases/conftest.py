@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from release_lines import LINES
@@ -10,10 +10,11 @@ from keystone.testing import KeystoneEmulator
 
 
 @pytest.fixture(scope="module", params=LINES)
-def line(request: pytest.FixtureRequest) -> Iterator[KeystoneEmulator]:
-    """An emulator of one release line (one per module and line), without throttles."""
-    with KeystoneEmulator(api=request.param, user_throttle=None, anon_throttle=None) as running:
-        yield running
+def line(
+    request: pytest.FixtureRequest, line_emulators: Callable[[str], KeystoneEmulator]
+) -> KeystoneEmulator:
+    """The session's emulator of one release line, without throttles."""
+    return line_emulators(request.param)
 
 
 @pytest.fixture
