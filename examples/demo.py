@@ -1,12 +1,13 @@
 """The user guide in one run: log in, manage a cluster, read the server version, log out.
 
-Against your own server (of either generation: Keystone 0.3.x, or 0.4 and later)::
+Against your own server (of any release: Keystone 0.3.26 to v0.10.9)::
 
     KEYSTONE_URL=https://keystone.example.org KEYSTONE_USERNAME=me KEYSTONE_PASSWORD=... \
         python examples/demo.py
 
 Without ``KEYSTONE_URL`` it runs twice, against a local Keystone emulator
-(``keystone.testing``) of each generation, with its admin account: the same code for both.
+(``keystone.testing``) of the oldest and the newest release (0.3.26 and v0.10.9), with its admin
+account: the same code for both.
 """
 
 from __future__ import annotations

@@ -192,9 +192,12 @@ class UnsupportedError(KeystoneError):
 
 
 class PaginationError(KeystoneError):
-    """A next-page link was not followed: it leaves the API, or leads back to a page read.
+    """Reading a list stopped before its end, rather than return it incomplete.
 
-    Nothing was sent to the link's address.
+    A next-page link was not followed (it leaves the API, or leads back to a page read: nothing
+    was sent to its address), the collection changed too much under a parallel walk, or a page
+    of a paged list came without saying whether more follow. ``records_delivered`` says how
+    many records had been handed out.
     """
 
 

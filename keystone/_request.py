@@ -30,8 +30,8 @@ class CallState:
     Set when the call is made:
 
     - ``kind``: ``"api"`` for a call of yours; ``"login"``, ``"refresh"`` or ``"logout"`` for the
-      requests the client makes to manage its session; ``"probe"`` for the one request with
-      which it finds out which generation of Keystone it talks to.
+      requests the client makes to manage its session; ``"probe"`` for the requests with
+      which it finds out which release of Keystone it talks to.
     - ``idempotent``: ``True``/``False`` overrides the method's rule for retries (a token
       refresh is a POST that is safe to repeat); ``None`` follows the method.
     - ``retry``: this call's :class:`~keystone.RetryPolicy`, or ``None`` for the client's.
