@@ -1,8 +1,8 @@
 """Writes :mod:`keystone._resources.declared`, ``methods`` and ``job_methods``.
 
 Run ``python tools/generate_resources.py`` after changing :mod:`keystone._resources.catalog`
-or a schema in ``specs/``; ``--check`` only reports whether the committed modules are up to
-date (exit status 1 if not), which the test suite also verifies.
+or a release's schema view in ``keystone/testing/schemas/``; ``--check`` only reports whether
+the committed modules are up to date (exit status 1 if not), which the test suite also verifies.
 
 The declarations (what each endpoint allows on each release) are read from the releases'
 schema views in ``keystone/testing/schemas/`` by :mod:`resource_schema`. The methods are the
@@ -582,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python tools/generate_resources.py",
         description="Generate keystone/_resources/declared.py, methods.py and job_methods.py "
-        "from the catalog and the servers' schemas in specs/.",
+        "from the catalog and the releases' schema views in keystone/testing/schemas/.",
     )
     parser.add_argument("--check", action="store_true", help="only check they are up to date")
     args = parser.parse_args(argv)

@@ -1,12 +1,12 @@
 """The Keystone API's resources, each declared once, with the paths releases keep it at.
 
 What each collection allows on each release comes from that release's OpenAPI schema
-(``specs/releases/``), read by ``tools/generate_resources.py`` into
+(``keystone/testing/schemas/``), read by ``tools/generate_resources.py`` into
 :mod:`keystone._resources.declared`; the same tool writes the typed client methods
 (:mod:`keystone._resources.methods`). Adding a resource is one line here and a run of that
-tool; adding a release is its schema's view in ``specs/releases/`` (``tools/schema_view.py``),
-what its schema does not say in :mod:`keystone._servers`, and a new path here if it moved
-one. A test fails while the generated modules are out of date.
+tool; adding a release is its schema's view in ``keystone/testing/schemas/``
+(``tools/schema_view.py``), what its schema does not say in :mod:`keystone._servers`, and a
+new path here if it moved one. A test fails while the generated modules are out of date.
 """
 
 from __future__ import annotations
