@@ -92,6 +92,16 @@ class UserViewSet(viewsets.ModelViewSet):
         queryset = super().get_queryset()
         return queryset if self.request.user.is_staff else queryset.filter(is_active=True)
 
+    def perform_destroy(self, instance: Any) -> None:
+        """Before 0.10.4 a user's requests and reviews lost their submitter and reviewer
+        (SET_NULL) and the user's comments went with the user (CASCADE); later the database
+        refuses (PROTECT), and the server answers 500."""
+        if not release.current.at_least("0.10.4"):
+            models.AllocationRequest.objects.filter(submitter=instance).update(submitter=None)
+            models.AllocationReview.objects.filter(reviewer=instance).update(reviewer=None)
+            models.Comment.objects.filter(user=instance).delete()
+        instance.delete()
+
 
 class TeamViewSet(TeamScopedViewSet):
     """API endpoints for managing user teams."""

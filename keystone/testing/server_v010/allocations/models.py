@@ -99,7 +99,9 @@ class AllocationReview(models.Model):
     submitted = models.DateTimeField(default=timezone.now)
     history = AuditlogHistoryField()
     request = models.ForeignKey(AllocationRequest, on_delete=models.CASCADE)
-    reviewer = models.ForeignKey(User, on_delete=models.PROTECT)
+    reviewer = models.ForeignKey(  # null: released by the deletion of its user before 0.10.4
+        User, on_delete=models.PROTECT, null=True
+    )
 
     class Meta:
         app_label = "allocations"

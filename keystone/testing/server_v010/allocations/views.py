@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
-from keystone.testing.server_v010 import models, permissions, serializers
+from keystone.testing.server_v010 import models, permissions, release, serializers
 from keystone.testing.server_v010.views import DefaultToRequester, TeamScopedViewSet
 
 
@@ -29,6 +29,13 @@ class ClusterViewSet(viewsets.ModelViewSet):
     )
     serializer_class = serializers.ClusterSerializer
     queryset = models.Cluster.objects.prefetch_related("history", "access_teams")
+
+    def perform_destroy(self, instance: Any) -> None:
+        """Before 0.10.4 a cluster's allocations went with it (CASCADE); later the database
+        refuses (PROTECT), and the server answers 500."""
+        if not release.current.at_least("0.10.4"):
+            models.ResourceAllocation.objects.filter(cluster=instance).delete()
+        instance.delete()
 
     def get_queryset(self) -> Any:
         """Non-staff list only the clusters open to one of their teams."""
