@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,15 +26,16 @@ def emulator() -> Iterator[KeystoneEmulator]:
 
 
 @pytest.mark.parametrize("api", KNOWN_APIS)
-def test_readme_example_runs(api: str) -> None:
+def test_readme_example_runs(api: str, line_emulators: Callable[[str], KeystoneEmulator]) -> None:
     """On every release line, as written: the client finds out which release it talks to."""
     assert len(python_blocks((ROOT / "README.md").read_text(encoding="utf-8"))) == 1
-    with KeystoneEmulator(api=api) as emulator:
-        scope = run_guide(ROOT / "README.md", emulator=emulator)
-        client = scope["client"]
-        assert client.is_authenticated is False  # the example ends with logout()
-        client.login(emulator.admin_username, emulator.admin_password)
-        assert client.retrieve_cluster(pk=scope["cluster"]["id"]) is None  # it was deleted
+    emulator = line_emulators(api)
+    scope = run_guide(ROOT / "README.md", emulator=emulator)
+    client = scope["client"]
+    assert client.is_authenticated is False  # the example ends with logout()
+    assert client.server.follows == api
+    client.login(emulator.admin_username, emulator.admin_password)
+    assert client.retrieve_cluster(pk=scope["cluster"]["id"]) is None  # it was deleted
 
 
 def test_the_demo_runs_against_both_generations() -> None:
