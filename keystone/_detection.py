@@ -7,8 +7,10 @@ sent their answers), so any driver can run it and it holds no I/O of its own:
    (:data:`~keystone._resources.declared.RELEASES`) is the answer, in one request.
 2. Otherwise (``0.0.0`` from a source checkout, a release the client does not know, or no
    usable answer), ``GET authentication/whoami/`` tells the era: an HTML 404 is Keystone
-   0.3.x; a 401 with an empty body is 0.4.0 to 0.6.5; the API's JSON is a later release
-   (or, with credentials, any 0.4+ one).
+   0.3.x (if ``version/`` answered a version: else the URL is no API root); a 401 with an
+   empty body is 0.4.0 to 0.6.5; the API's JSON is a later release (or, with credentials,
+   any 0.4+ one). Where the endpoints are to tell more, ``HEAD`` of a path no Keystone has
+   must answer an HTML 404 first: a gateway that answers 401 to every path says nothing.
 3. A version the client does not know but can place (``0.6.99``, ``0.11.0``) follows the
    newest known release at or before it. A server that reported no usable version is placed
    by the endpoints it has: ``HEAD`` of the endpoint that best splits the releases still
@@ -25,6 +27,7 @@ from collections.abc import Generator, Iterable
 from dataclasses import replace
 
 from keystone._errors import UnexpectedResponseError, shown_url
+from keystone._redaction import DEFAULT_REDACTOR, Redactor
 from keystone._request import CallState, Request
 from keystone._resources.catalog import BY_NAME
 from keystone._resources.declared import RELEASES
@@ -142,21 +145,36 @@ def _reported(response: Response) -> Version | None:
     return Version.parse(text)
 
 
+def redirect_note(response: Response, redactor: Redactor = DEFAULT_REDACTOR) -> str:
+    """For a 3xx answer, where it points (the client follows no redirect), else ``""``."""
+    if not 300 <= response.status_code < 400:
+        return ""
+    target = response.headers.get("Location")
+    where = f" to {redactor.url(target)!r}" if target else " without saying where to"
+    return (
+        f", a redirect{where}: the client follows no redirect (a POST would lose its body, "
+        "and credentials must not follow it elsewhere); if that is the API, give its URL to "
+        "the client"
+    )
+
+
 def _era(response: Response, url: str, version_answer: Response) -> list[str]:
     """The releases an answer to an anonymous ``GET authentication/whoami/`` allows.
 
     ``version_answer`` is the answer to ``GET version/``: Keystone 0.3.x has no whoami (an
-    HTML 404) but answers its version, so two 404s mean the URL is not a Keystone API root.
+    HTML 404) but answers its version, so an HTML 404 without a version means the URL is not
+    a Keystone API root.
     """
     status = response.status_code
     newer = [r for r in RELEASES if version(r) >= version("0.4.0")]
     if status == 404 and not _is_json(response):
-        if version_answer.status_code != 200 or _is_json(version_answer):
+        if _reported(version_answer) is None:
             raise UnexpectedResponseError(
-                f"GET {url} answered 404 with a web page, and so did GET version/: this does "
-                "not look like a Keystone API root (both answer on every release). Check the "
-                "client's URL; if the API is under a path, include it "
-                "(e.g. https://host/api), or give the release with server='0.7.5'",
+                f"GET {url} answered 404 with a web page, and GET version/ answered "
+                f"{version_answer.status_code}{redirect_note(version_answer)} with no Keystone "
+                "version: this does not look like a Keystone API root (every release answers "
+                "version/, and every release from 0.4.0 on whoami). Check the client's URL; if "
+                "the API is under a path, include it (e.g. https://host/api).",
                 response=response,
             )
         return [r for r in RELEASES if version(r) < version("0.4.0")]
@@ -167,10 +185,30 @@ def _era(response: Response, url: str, version_answer: Response) -> list[str]:
     if _is_json(response) and status == 200:
         return newer
     raise UnexpectedResponseError(
-        f"GET {url} answered {status}, so the client cannot tell which Keystone this is; "
-        "check that the URL is the API root, or give the release with "
-        "KeystoneClient(url, server='0.7.5') (or server='0.3' / '0.4+')",
+        f"GET {url} answered {status}{redirect_note(response)}, which no Keystone release "
+        "answers there, so the client cannot tell which Keystone this is; check that the URL "
+        "is the API root.",
         response=response,
+    )
+
+
+#: A path no Keystone release has: a Keystone answers it with an HTML 404, whoever asks.
+UNKNOWN_PATH = "keystone-client/no-such-endpoint/"
+
+
+def _check_unknown_path(answer: Response, url: str) -> None:
+    """Raise unless ``answer`` (to ``HEAD`` of :data:`UNKNOWN_PATH`) is an HTML 404: a server
+    that answers it otherwise answers every path so (a gateway asking for credentials of its
+    own, a web site), and its answers say nothing of the endpoints behind it."""
+    if answer.status_code == 404 and not _is_json(answer):
+        return
+    raise UnexpectedResponseError(
+        f"HEAD {url} answered {answer.status_code}{redirect_note(answer)}, though no Keystone "
+        "has that path: something in front of the server answers every path so (a gateway "
+        "that wants credentials of its own answers 401 or 403 to all), and the client "
+        "cannot tell which Keystone is behind it. Check the client's URL and what stands in "
+        "front of the API.",
+        response=answer,
     )
 
 
@@ -196,6 +234,8 @@ def detection_flow(url: str) -> DetectionFlow:
         return server_of(str(reported), reported=reported)
     whoami = yield _probe("GET", WHOAMI_ENDPOINT)
     candidates = _era(whoami, shown_url(url + WHOAMI_ENDPOINT), version_answer)
+    if reported is None and whoami.status_code != 404:  # the endpoints will tell: can they?
+        _check_unknown_path((yield _probe("HEAD", UNKNOWN_PATH)), shown_url(url + UNKNOWN_PATH))
     if reported is not None and not reported.is_unstamped:
         follows = _known_at_or_before(reported, candidates) or candidates[0]
         server = server_of(follows, reported, _nearest_note(reported, follows))

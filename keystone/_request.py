@@ -85,6 +85,7 @@ class CallState:
         resource: str | None = None,
         operation: str | None = None,
         raise_for_status: bool = True,
+        deadline: CallDeadline | None = None,
     ) -> None:
         if kind != "api":
             self.kind = kind
@@ -98,6 +99,8 @@ class CallState:
             self.operation = operation
         if not raise_for_status:
             self.raise_for_status = False
+        if deadline is not None:
+            self.deadline = deadline
 
     def copy(self) -> CallState:
         """An independent copy (every field is a plain value)."""

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from keystone._request import CallState, Params
-from keystone._timeouts import TimeoutLike
+from keystone._timeouts import CallDeadline, TimeoutLike
 
 if TYPE_CHECKING:
     from keystone._redaction import Redactor
@@ -35,6 +35,12 @@ class Requester(Protocol):
 
     @property
     def server(self) -> Server: ...
+
+    def _server_for(
+        self, call: str, timeout: TimeoutLike, deadline: CallDeadline | None
+    ) -> Server: ...
+
+    def _start_deadline(self) -> CallDeadline | None: ...
 
     def request(
         self,

@@ -9,19 +9,23 @@ finds out, once, which release of Keystone the server is (the flow of
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
-from keystone._detection import detection_flow
-from keystone._errors import KeystoneError
+from keystone._detection import detection_flow, redirect_note
+from keystone._errors import KeystoneError, UnexpectedResponseError, shown_url
 from keystone._headers import Headers
+from keystone._http_errors import NotFoundError
 from keystone._locks import ForkSafeLock
 from keystone._pipeline import Handler
 from keystone._redaction import Redactor
 from keystone._request import Request
 from keystone._requester import RequesterBase
+from keystone._resources.bodies import is_missing_record
 from keystone._response import Response
+from keystone._retry.layer import BackoffMiddleware
 from keystone._servers import Server
-from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
+from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, checked_timeout
 from keystone.auth import AuthStrategy
 from keystone.auth._base import run_flow
 
@@ -36,6 +40,7 @@ class Session(RequesterBase):
     _handler: Handler
     _redactor: Redactor
     _server: Server | None
+    _backoff: BackoffMiddleware
     _server_lock: ForkSafeLock
     _version: str | None
     _version_lock: ForkSafeLock
@@ -54,25 +59,39 @@ class Session(RequesterBase):
         ``HEAD`` requests: see docs/compatibility.md), once in the client's life, by
         whichever thread needs it first.
         """
+        return self._server_for("client.server", DEFAULT_TIMEOUT, None)
+
+    def _server_for(self, call: str, timeout: TimeoutLike, deadline: CallDeadline | None) -> Server:
+        """The server, found out within the limits of ``call`` (its timeout and deadline) if it
+        is not known yet: the requests a call triggers are part of that call."""
         server = self._server
         if server is None:
             with self._server_lock:
                 if self._server is None:
-                    self._set_server(self._detect())
+                    self._set_server(self._detect(call, timeout, deadline))
             server = self._server
             assert server is not None
         return server
 
-    def _detect(self) -> Server:
+    def _start_deadline(self) -> CallDeadline | None:
+        """The deadline of a call starting now, by the client's retry policy: set before the
+        call's first request, so that finding out the server counts against it too."""
+        seconds = self._backoff.policy.deadline
+        return None if seconds is None else CallDeadline(time.monotonic() + seconds, seconds)
+
+    def _detect(self, call: str, timeout: TimeoutLike, deadline: CallDeadline | None) -> Server:
         flow = detection_flow(self.url)
         try:
             probe = next(flow)
             while True:
-                answer = self.request(probe.method, probe.url, call=probe.call)
+                probe.call.deadline = deadline
+                answer = self.request(probe.method, probe.url, timeout=timeout, call=probe.call)
                 probe = flow.send(answer)
         except StopIteration as done:
             found: Server = done.value
             return found
+        except KeystoneError as error:
+            raise _undetected(error, call, self.url) from error.__cause__
         finally:
             flow.close()
 
@@ -108,8 +127,24 @@ class Session(RequesterBase):
             if not isinstance(value, str):
                 raise TypeError(f"login: {name} must be a str, not {type(value).__name__}")
         checked = checked_timeout(timeout)
-        _ = self.server  # the strategy then logs in the way this release of Keystone does
-        self._run_session_flow(self._auth.login_flow(username, password), checked)
+        if type(self._auth).login_flow is AuthStrategy.login_flow:  # a strategy without one
+            next(self._auth.login_flow(username, password))  # refused before anything is sent
+        deadline = self._start_deadline()
+        server = self._server_for("login", checked, deadline)  # then log in as it does
+        try:
+            self._run_session_flow(self._auth.login_flow(username, password), checked, deadline)
+        except NotFoundError as error:
+            if is_missing_record(error.response):  # the API's own 404: its words say why
+                raise
+            raise UnexpectedResponseError(
+                f"login: {error.request.method if error.request else 'POST'} "
+                f"{shown_url(error.response.url, error.request)} answered 404 with a web page: "
+                f"there is no login there, as {server.describe} would have one. The URL is "
+                "probably not the API root (check it; include the path the API is under, e.g. "
+                "https://host/api), or the server is not the release the client took it for "
+                f"({server}): give it with KeystoneClient(url, server='<release>').",
+                response=error.response,
+            ) from None
 
     def logout(self, raise_blacklist: bool = False, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:
         """End the session on the server and forget it here, whatever the server answers.
@@ -126,12 +161,35 @@ class Session(RequesterBase):
                 raise
             logger.warning("logged out locally; the server did not end the session: %s", exc)
 
-    def _run_session_flow(self, flow: Any, timeout: TimeoutLike) -> None:
+    def _run_session_flow(
+        self, flow: Any, timeout: TimeoutLike, deadline: CallDeadline | None = None
+    ) -> None:
         def send(request: Request) -> Response:
             for name, value in self._headers.items():
                 request.headers.setdefault(name, value)
             request.timeout = timeout
             request.call.redactor = self._redactor
-            return self._handler(request)
+            request.call.deadline = deadline
+            response = self._handler(request)
+            if 300 <= response.status_code < 400:  # a login or logout is never redirected
+                raise UnexpectedResponseError(
+                    f"{request.method} {shown_url(response.url, request)} answered "
+                    f"{response.status_code}{redirect_note(response, self._redactor)}.",
+                    response=response,
+                )
+            return response
 
         run_flow(flow, send)
+
+
+def _undetected(error: KeystoneError, call: str, url: str) -> KeystoneError:
+    """``error``, saying that it stopped ``call`` while finding out which Keystone it talks to."""
+    message = (error.args[0] if error.args else str(error)).rstrip()
+    message = message if message.endswith((".", "!", "?")) else f"{message}."
+    error.args = (
+        f"{call}: the client could not find out which Keystone release the server at "
+        f"{shown_url(url)} is, so it sent nothing else: {message} If the URL is right, give "
+        "the release to skip finding it out: KeystoneClient(url, server='0.10.9').",
+        *error.args[1:],
+    )
+    return error

@@ -31,6 +31,7 @@ from keystone._resources.pages import OFFSET_PARAM, PAGE_SIZE_PARAM
 from keystone._resources.spec import Endpoint, Operation, Resource
 from keystone._resources.values import check_value
 from keystone._servers import Server, ignored_queries, search_fails, search_ignored, version
+from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike
 
 #: ``order=``: a field name (``"-name"`` for descending) or several, most significant first.
 Order = str | Sequence[str]
@@ -89,13 +90,19 @@ def releases_with(paths: Iterable[str]) -> str:
 
 
 def endpoint_for(
-    client: Requester, resource: Resource, operation: Operation, method: str
+    client: Requester,
+    resource: Resource,
+    operation: Operation,
+    method: str,
+    timeout: TimeoutLike = DEFAULT_TIMEOUT,
+    deadline: CallDeadline | None = None,
 ) -> tuple[Server, Endpoint]:
     """The server and the declaration of ``resource`` there, or UnsupportedError.
 
-    Finding out the server's release costs a request the first time a client needs it.
+    Finding out the server's release costs a request the first time a client needs it, made
+    within the limits of the call (``timeout``, ``deadline``) that needs it.
     """
-    server = client.server
+    server = client._server_for(method, timeout, deadline)
     declared = declarations(server.follows)
     path = resource.path_in(declared)
     if path is None:

@@ -78,7 +78,7 @@ class JobCore:
         """The results of the parts the server has applied so far (with ``split=``)."""
         self.committed = False
         """Whether the server kept the job's changes (not for a dry run, nor a failure)."""
-        server = client.server
+        server = client._server_for("atomic", self._timeout, None)
         if endpoint_at(server, JOB_ENDPOINT) is None:
             raise UnsupportedError(
                 f"atomic: {server.describe} has no atomic jobs (batch/ is on "

@@ -37,7 +37,7 @@ from keystone._resources.spec import Endpoint, Operation, Resource, record_endpo
 from keystone._resources.walk import walk
 from keystone._response import Response
 from keystone._servers import Paging, Server
-from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
+from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, checked_timeout
 
 __all__ = ["Order", "create", "delete", "iterate", "retrieve_all", "retrieve_one", "update"]
 
@@ -47,9 +47,21 @@ def _checks(client: Requester, resource: Resource, method: str) -> dict[str, Any
     return {"subject": resource.plural, "method": method, "check_filters": client._check_filters}
 
 
-def _call(resource: Resource, operation: str, *, raise_for_status: bool = True) -> CallState:
-    """The call state that tells middleware which resource method sent the request."""
-    return CallState(resource=resource.name, operation=operation, raise_for_status=raise_for_status)
+def _call(
+    resource: Resource,
+    operation: str,
+    deadline: CallDeadline | None = None,
+    *,
+    raise_for_status: bool = True,
+) -> CallState:
+    """The call state that tells middleware which resource method sent the request; its
+    ``deadline`` (started before the server was found out, if it had to be) is the call's."""
+    return CallState(
+        resource=resource.name,
+        operation=operation,
+        raise_for_status=raise_for_status,
+        deadline=deadline,
+    )
 
 
 def _explain(
@@ -102,13 +114,13 @@ def create(
     if has_files(data, files):  # read now: a file that cannot be read stops the call here
         content, content_type = multipart(data, files, method)
         body = {"data": content, "headers": {"Content-Type": content_type}}
-    server, endpoint = endpoint_for(client, resource, Operation.CREATE, method)
+    deadline = client._start_deadline()
+    server, endpoint = endpoint_for(client, resource, Operation.CREATE, method, timeout, deadline)
     if client._check_fields:
         check_fields(data, endpoint, server, subject=resource.plural, method=method)
     try:
-        response = client.request(
-            "POST", endpoint.url, timeout=timeout, call=_call(resource, "create"), **body
-        )
+        call = _call(resource, "create", deadline)
+        response = client.request("POST", endpoint.url, timeout=timeout, call=call, **body)
     except HTTPError as error:
         _explain(error, resource, server, endpoint)
         raise
@@ -134,7 +146,8 @@ def retrieve_one(
             f"{method}: search=, order= and workers= apply to lists; leave them out with pk="
         )
     query = list_query(filters, method)
-    server, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
+    deadline = client._start_deadline()
+    server, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method, timeout, deadline)
     params = None
     if query is not NO_QUERY:
         params = bind(query, endpoint, server, **_checks(client, resource, method))
@@ -143,7 +156,7 @@ def retrieve_one(
         record_endpoint(endpoint.path, key),
         params=params,
         timeout=timeout,
-        call=_call(resource, "retrieve", raise_for_status=False),
+        call=_call(resource, "retrieve", deadline, raise_for_status=False),
     )
     if response.status_code >= 400:
         if response.status_code == 404 and is_missing_record(response):
@@ -166,6 +179,7 @@ def iterate(
     *,
     method: str | None = None,
     default_workers: int = ITER_WORKERS,
+    eager: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every matching record, a bounded window of pages in memory at a time.
 
@@ -180,10 +194,15 @@ def iterate(
     timeout = checked_timeout(timeout)
     workers = default_workers if workers is None else check_workers(workers, method)
     query = list_query(filters, method, search, order, page_size)
-    server, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method)
+    deadline = client._start_deadline()
+    server, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method, timeout, deadline)
     params = bind(
         query, endpoint, server, page_size=MAX_PAGE_SIZE, **_checks(client, resource, method)
     )
+
+    # Read at once (retrieve_), the first page is part of the call that found out the server;
+    # an iterator's first page may be asked for much later, and gets a deadline of its own.
+    first_deadline = deadline if eager else None
 
     def first_page() -> Response:
         try:
@@ -192,7 +211,7 @@ def iterate(
                 endpoint.url,
                 params=params,
                 timeout=timeout,
-                call=_call(resource, "retrieve"),
+                call=_call(resource, "retrieve", first_deadline),
             )
         except HTTPError as error:
             _explain(error, resource, server, endpoint, search is not None)
@@ -229,6 +248,7 @@ def retrieve_all(
             workers,
             method=method,
             default_workers=DEFAULT_WORKERS,
+            eager=True,
         )
     )
 
@@ -249,7 +269,8 @@ def update(
             f"{method}: data must be a mapping of the fields to change, such as "
             f"{{'description': 'Updated'}}, not {type(data).__name__}"
         )
-    server, endpoint = endpoint_for(client, resource, Operation.UPDATE, method)
+    deadline = client._start_deadline()
+    server, endpoint = endpoint_for(client, resource, Operation.UPDATE, method, timeout, deadline)
     if client._check_fields:
         check_fields(data, endpoint, server, subject=resource.plural, method=method, update=True)
     try:
@@ -258,7 +279,7 @@ def update(
             record_endpoint(endpoint.path, key),
             json=dict(data),
             timeout=timeout,
-            call=_call(resource, "update"),
+            call=_call(resource, "update", deadline),
         )
     except HTTPError as error:
         _explain(error, resource, server, endpoint)
@@ -277,12 +298,13 @@ def delete(
     method = f"delete_{resource.name}"
     key = record_key(pk, method)
     timeout = checked_timeout(timeout)
-    server, endpoint = endpoint_for(client, resource, Operation.DELETE, method)
+    deadline = client._start_deadline()
+    server, endpoint = endpoint_for(client, resource, Operation.DELETE, method, timeout, deadline)
     response = client.request(
         "DELETE",
         record_endpoint(endpoint.path, key),
         timeout=timeout,
-        call=_call(resource, "delete", raise_for_status=False),
+        call=_call(resource, "delete", deadline, raise_for_status=False),
     )
     if response.status_code >= 400:
         if response.status_code == 404 and is_missing_record(response) and not raise_not_exists:

@@ -17,7 +17,7 @@ from keystone._resources.catalog import BY_NAME, CHOICES
 from keystone._resources.declared import RELEASES
 from keystone._resources.endpoints import bind, declarations, list_query, releases_with
 from keystone._resources.keys import record_key
-from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
+from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, checked_timeout
 from keystone.auth import AuthStrategy
 
 WHOAMI = "authentication/whoami"
@@ -25,9 +25,17 @@ CONFIG = "config"
 _STATS = "stats/"
 
 
-def _read(client: Any, url: str, what: str, params: Any, timeout: TimeoutLike) -> dict[str, Any]:
-    """GET ``url`` as a call of the application's (``what`` tells middleware which one)."""
-    call = CallState(resource=what, operation="retrieve")
+def _read(
+    client: Any,
+    url: str,
+    what: str,
+    params: Any,
+    timeout: TimeoutLike,
+    deadline: CallDeadline | None,
+) -> dict[str, Any]:
+    """GET ``url`` as a call of the application's (``what`` tells middleware which one), within
+    the ``deadline`` of the call, which may have found out the server first."""
+    call = CallState(resource=what, operation="retrieve", deadline=deadline)
     response = client.request("GET", url, params=params, timeout=timeout, call=call)
     return read_record(response)
 
@@ -46,10 +54,11 @@ class Readers(RequesterBase):
         ``AuthenticationError`` when the client is not logged in.
         """
         timeout = checked_timeout(timeout)
-        server = self.server
+        deadline = self._start_deadline()
+        server = self._server_for("whoami", timeout, deadline)
         declared = declarations(server.follows)
         if WHOAMI in declared:
-            return _read(self, declared[WHOAMI].url, "whoami", None, timeout)
+            return _read(self, declared[WHOAMI].url, "whoami", None, timeout, deadline)
         user_id = self._auth.user_id
         if user_id is None:
             raise UnsupportedError(
@@ -60,7 +69,7 @@ class Readers(RequesterBase):
             )
         key = record_key(user_id, "whoami")
         users = BY_NAME["user"].path_in(declared)
-        return _read(self, f"{users}/{key}/", "user", None, timeout)
+        return _read(self, f"{users}/{key}/", "user", None, timeout, deadline)
 
     def config(self, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> dict[str, Any]:
         """The server's settings for clients (``GET config/``): upload limits, session times.
@@ -68,7 +77,8 @@ class Readers(RequesterBase):
         Keystone 0.9.5 and later; older releases have none (``UnsupportedError``).
         """
         timeout = checked_timeout(timeout)
-        server = self.server
+        deadline = self._start_deadline()
+        server = self._server_for("config", timeout, deadline)
         endpoint = declarations(server.follows).get(CONFIG)
         if endpoint is None:
             raise UnsupportedError(
@@ -76,7 +86,7 @@ class Readers(RequesterBase):
                 f"{releases_with([CONFIG])}). Nothing was sent.",
                 server=server,
             )
-        return _read(self, endpoint.url, "config", None, timeout)
+        return _read(self, endpoint.url, "config", None, timeout, deadline)
 
     def stats(
         self,
@@ -100,7 +110,8 @@ class Readers(RequesterBase):
         method = f"stats({name!r})"
         query = list_query(filters, method, search)
         timeout = checked_timeout(timeout)
-        server = self.server
+        deadline = self._start_deadline()
+        server = self._server_for(method, timeout, deadline)
         declared = declarations(server.follows)
         names = sorted(p[len(_STATS) :] for p in declared if p.startswith(_STATS))
         if not names:
@@ -124,7 +135,7 @@ class Readers(RequesterBase):
             method=method,
             check_filters=self._check_filters,
         )
-        return _read(self, endpoint.url, "stats", params, timeout)
+        return _read(self, endpoint.url, "stats", params, timeout, deadline)
 
     def choices(
         self, resource: str, field: str, timeout: TimeoutLike = DEFAULT_TIMEOUT
@@ -140,7 +151,8 @@ class Readers(RequesterBase):
             if not isinstance(value, str):
                 raise TypeError(f"choices: {what} must be a str such as 'request', not {value!r}")
         timeout = checked_timeout(timeout)
-        server = self.server
+        deadline = self._start_deadline()
+        server = self._server_for("choices", timeout, deadline)
         declared = declarations(server.follows)
         available = {
             key: declared[path]
@@ -169,5 +181,5 @@ class Readers(RequesterBase):
                 f"them for {listed}"
             )
         endpoint = available[resource, field]
-        body = _read(self, endpoint.url, f"{resource}-choices", None, timeout)
+        body = _read(self, endpoint.url, f"{resource}-choices", None, timeout, deadline)
         return {str(key): str(label) for key, label in body.items()}

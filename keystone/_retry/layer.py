@@ -6,10 +6,12 @@ another one (a transport error, a failed renewal, 429, 502, 503, 504) enters the
 :mod:`keystone._retry.loop`, imported then, so that importing the client does not import
 tenacity; the loop's rules decide whether it really is sent again.
 
-The call's deadline is set here and travels on ``request.call.deadline`` to the transport,
-which cuts the attempt in progress short when it passes. This layer sits inside the JSON layer:
-it sees 4xx/5xx as responses, resends the same body bytes, and returns the final response for
-the JSON layer to raise (with the attempts this layer noted on the call's state).
+The call's deadline is set here, unless the call set it before its first request (a resource
+method that first found out the server, a login), and travels on ``request.call.deadline`` to
+the transport, which cuts the attempt in progress short when it passes. This layer sits inside
+the JSON layer: it sees 4xx/5xx as responses, resends the same body bytes, and returns the
+final response for the JSON layer to raise (with the attempts this layer noted on the call's
+state).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class BackoffMiddleware:
         call = request.call
         policy = call.retry or self.policy
         started = self.clock.monotonic()
-        if policy.deadline is not None:
+        if policy.deadline is not None and call.deadline is None:  # else set by the caller
             now = started if self.clock is SYSTEM_CLOCK else time.monotonic()
             call.deadline = CallDeadline(now + policy.deadline, policy.deadline)
         first: Response | TransportError | TokenRefreshError

@@ -112,6 +112,9 @@ def outcome_unknown(request: Request, error: KeystoneError) -> OutcomeUnknownErr
     ):
         return None
     what = "no answer came within the read timeout"
+    deadline = request.call.deadline
+    if deadline is not None and deadline.left() <= 0.05:  # the deadline cut the read short
+        what = f"no answer came before the call's {deadline.seconds:g} s deadline"
     cls: type[OutcomeUnknownError] = TimeoutOutcomeUnknownError
     if not isinstance(error, ReadTimeout):
         cls = DroppedOutcomeUnknownError

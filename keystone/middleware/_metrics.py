@@ -3,7 +3,10 @@
 Each call is counted under its method, its path template (ids collapsed, so
 ``allocations/clusters/17/`` and ``allocations/clusters/18/`` are both
 ``allocations/clusters/{id}/``) and its status class: ``2xx``, ``3xx``, ``4xx``, ``5xx``, or
-``error`` when no answer came (connection refused, timeout...). Its duration goes into a
+``error`` when no answer came (connection refused, timeout...); the requests with which the
+client finds out which Keystone it talks to are its own bookkeeping, not calls of the
+application, and count under ``probe`` whatever they answered (a 404 or 401 is what they look
+for). Its duration goes into a
 histogram with fixed bounds under the same labels. :meth:`MetricsMiddleware.snapshot` returns
 all of it as plain data (dicts, lists, numbers), ready for JSON or any monitoring system.
 
@@ -122,6 +125,7 @@ class MetricsMiddleware:
 
     def __call__(self, request: Request, call_next: Handler) -> Response:
         path = path_template(request.url)
+        probe = request.call.kind == "probe"
         started = self._clock()
         try:
             response = call_next(request)
@@ -133,14 +137,20 @@ class MetricsMiddleware:
                 path,
                 status if isinstance(status, int) else None,
                 self._clock() - started,
+                probe=probe,
             )
             raise
-        self.observe(request.method, path, response.status_code, self._clock() - started)
+        self.observe(
+            request.method, path, response.status_code, self._clock() - started, probe=probe
+        )
         return response
 
-    def observe(self, method: str, path: str, status: int | None, seconds: float) -> None:
-        """Record one call (also usable directly, e.g. for calls made outside the chain)."""
-        label = status_class(status)
+    def observe(
+        self, method: str, path: str, status: int | None, seconds: float, *, probe: bool = False
+    ) -> None:
+        """Record one call (also usable directly, e.g. for calls made outside the chain);
+        ``probe`` counts it as the client's own bookkeeping, under ``probe``."""
+        label = "probe" if probe else status_class(status)
         key = (method, path, label)
         index = bisect_left(self.bounds, seconds)
         with self._lock:

@@ -35,7 +35,7 @@ def test_json_in_a_declared_charset_is_decoded_with_it() -> None:
     body = '{"name": "café"}'.encode("iso-8859-1")
     headers = {"Content-Type": "application/json; charset=iso-8859-1"}
     with WireServer(Reply(http_response("200 OK", body, headers))) as server:
-        client = KeystoneClient(server.url)
+        client = KeystoneClient(server.url, server="0.10.9")  # the same answer to everything
         assert client.http_get("allocations/clusters/1").json() == {"name": "café"}
         assert client.retrieve_cluster(pk=1) == {"name": "café"}
 
