@@ -52,8 +52,11 @@ def describe_body(response: Answer) -> str:
     if isinstance(body, dict):
         if isinstance(body.get("detail"), str) and len(body) <= 3:
             return redactor.text(str(body["detail"]))
-        return redactor.text(
-            "; ".join(f"{key}: {_join_messages(value)}" for key, value in body.items())
+        # Each field's messages are redacted on their own: they are the server's words about
+        # the field ("password: This field may not be blank."), not its value.
+        return "; ".join(
+            f"{redactor.text(str(key))}: {redactor.text(_join_messages(value))}"
+            for key, value in body.items()
         )
     if isinstance(body, list):
         return redactor.text(_join_messages(body))

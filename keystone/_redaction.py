@@ -46,6 +46,9 @@ SECRET_FIELDS = frozenset(
         "client_secret",
         "api_key",
         "key",
+        "sessionid",
+        "csrftoken",
+        "csrfmiddlewaretoken",
     }
 )
 
@@ -125,24 +128,34 @@ class Redactor:
 
     # -- bodies ---------------------------------------------------------------------------------
 
-    def value(self, data: Any, _depth: int = 0) -> Any:
-        """A copy of a decoded JSON value with secret fields hidden at any depth."""
+    def value(self, data: Any, _depth: int = 0, *, messages: bool = False) -> Any:
+        """A copy of a decoded JSON value with secret fields hidden at any depth.
+
+        With ``messages`` (the body of an error answer), a secret field holding a list of
+        texts is the server's words about the field (``"password": ["This field may not be
+        blank."]``, as Django REST framework reports it) and is shown, scrubbed as free text.
+        """
         if _depth > MAX_DEPTH:
             return REDACTED
         if isinstance(data, dict):
             return {
                 key: (
-                    REDACTED
+                    self._secret(item, messages)
                     if isinstance(key, str) and key.lower() in self.fields and item is not None
-                    else self.value(item, _depth + 1)
+                    else self.value(item, _depth + 1, messages=messages)
                 )
                 for key, item in data.items()
             }
         if isinstance(data, (list, tuple)):
-            return [self.value(item, _depth + 1) for item in data]
+            return [self.value(item, _depth + 1, messages=messages) for item in data]
         if isinstance(data, str):
             return self.text(data)
         return data
+
+    def _secret(self, item: Any, messages: bool) -> Any:
+        if messages and isinstance(item, list) and item and all(isinstance(m, str) for m in item):
+            return [self.text(message) for message in item]
+        return REDACTED
 
     def text(self, text: str) -> str:
         """Free text with ``name=value`` secrets, JWTs and ``Bearer ...`` credentials hidden."""
@@ -153,8 +166,39 @@ class Redactor:
         text = _CREDENTIAL.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
         return self._scrub_text.sub(_hide_value, text)
 
-    def body(self, body: bytes | None, content_type: str | None, limit: int = 4096) -> str:
+    def content(self, body: bytes, content_type: str | None) -> bytes:
+        """An error answer's body with its secrets hidden, still a body of the same kind.
+
+        What an error keeps when pickled: a page may echo the request's cookies or
+        ``Authorization``. JSON is redacted as :meth:`value` does with ``messages``; text as
+        :meth:`text`; a body that is neither (not decodable) is dropped: it cannot be checked.
+        """
+        if not body:
+            return body
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return b""
+        kind = (content_type or "").split(";", 1)[0].strip().lower()
+        if kind.endswith("json") or (not kind and text.lstrip()[:1] in ("{", "[")):
+            try:
+                decoded = json.loads(text)
+            except ValueError:
+                return self.text(text).encode("utf-8")
+            return json.dumps(self.value(decoded, messages=True), ensure_ascii=False).encode()
+        return self.text(text).encode("utf-8")
+
+    def body(
+        self,
+        body: bytes | None,
+        content_type: str | None,
+        limit: int = 4096,
+        *,
+        messages: bool = False,
+    ) -> str:
         """A printable, redacted form of a request or response body, cut to ``limit`` chars.
+
+        ``messages`` says the body is an error answer's: see :meth:`value`.
 
         JSON is decoded, redacted and re-encoded; form bodies are redacted field by field; other
         text goes through :meth:`text`; binary content and multipart uploads are shown by their
@@ -181,7 +225,9 @@ class Redactor:
                 decoded = json.loads(text)
             except ValueError:
                 return f"<{len(body)} bytes, not valid JSON: not shown>"
-            shown = json.dumps(self.value(decoded), ensure_ascii=False, separators=(",", ":"))
+            shown = json.dumps(
+                self.value(decoded, messages=messages), ensure_ascii=False, separators=(",", ":")
+            )
         else:
             shown = self.text(text)
         if len(shown) > limit:

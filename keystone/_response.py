@@ -19,6 +19,7 @@ from urllib3 import HTTPHeaderDict
 from keystone._bodies import decode_text, snippet
 from keystone._errors import ResponseDecodeError, shown_url
 from keystone._http_errors import error_for_response
+from keystone._redaction import DEFAULT_REDACTOR
 
 if TYPE_CHECKING:
     from keystone._request import Request
@@ -262,9 +263,23 @@ class Response:
         return f"<Response [{self.status_code}]>"
 
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
-        """Pickle every field, with the URL's credentials and secret parameters hidden."""
+        """Pickle every field, with the URL's credentials and secret parameters hidden, the
+        values of secret headers (``Set-Cookie`` of a session, ...) too, and, in an error
+        answer (which travels with its error), whatever of its body looks like a secret.
+
+        A success's body is the data asked for (a new API token's key among them) and stays.
+        """
         state = {name: getattr(self, name) for name in self.__slots__}
         state["url"] = shown_url(self.url, self.request)
+        redactor = DEFAULT_REDACTOR if self.request is None else self.request.call.redactor
+        if self.status_code >= 400:
+            state["content"] = redactor.content(self.content, self.headers.get("Content-Type"))
+            state["_text"], state["_json"] = None, _UNSET
+        headers = HTTPHeaderDict()
+        pairs = getattr(self.headers, "iteritems", self.headers.items)()  # each Set-Cookie
+        for name, value in pairs:
+            headers.add(name, redactor.header(name, value))
+        state["headers"] = headers
         return None, state
 
 

@@ -17,12 +17,17 @@ import enum
 import math
 import mimetypes
 import os
+import re
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
 from urllib3 import encode_multipart_formdata
 
+#: A MIME type as a header carries it: ``type/subtype``, maybe parameters, printable only.
+_MIME_TYPE = re.compile(
+    r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*;[ -~]*)?"
+)
 #: What urllib3 encodes: a text value, or ``(filename, data, content_type)``.
 _Part = str | tuple[str, bytes, str]
 
@@ -104,10 +109,11 @@ def _from_tuple(name: str, value: tuple[Any, ...], method: str) -> tuple[str, by
         )
     if len(value) == 3:
         content_type = value[2]
-        if not isinstance(content_type, str) or "/" not in content_type:
+        if not isinstance(content_type, str) or not _MIME_TYPE.fullmatch(content_type):
             raise ValueError(
                 f"{method}: the content type for {name!r} must be a MIME type such as "
-                f"'application/pdf', not {content_type!r}"
+                f"'application/pdf' (no line breaks or control characters: it becomes a "
+                f"header of the upload), not {content_type!r}"
             )
         return filename, content, content_type
     return _named(filename, content)

@@ -58,6 +58,7 @@ class SessionAuth(AuthStrategy):
         self._jar = CookieJar()
         self._api_root: str | None = None
         self._referer: str | None = None
+        self._had_session = False  # logged in, and not logged out since
         self.clock = clock
 
     def bind(self, api_root: str) -> None:
@@ -108,9 +109,23 @@ class SessionAuth(AuthStrategy):
                 f"a {SESSION_COOKIE!r} cookie, so there is no session; check that the URL points "
                 "at a Keystone 0.4 or later API server"
             )
+        if self._referer is None and any(
+            c.name == SESSION_COOKIE and c.secure for c in self._jar.cookies()
+        ):  # kept, it would never be sent over http: every later call would be refused
+            self._jar.clear()
+            raise AuthenticationError(
+                f"POST {shown_url(response.url, request)} logged in, but set its "
+                f"{SESSION_COOKIE!r} cookie Secure (for HTTPS only), and the client talks to the "
+                "server over http: the cookie would never be sent, and every later call would "
+                "be refused as not logged in. Give the client the server's https:// URL (the "
+                "server sends Secure cookies when its SECURE_SSL_TOKENS setting is on).",
+                response=response,
+            )
+        self._had_session = True
 
     def logout_flow(self) -> AuthFlow:
         """End the session on the server; the cookies are forgotten whatever the answer."""
+        self._had_session = False
         if self._jar.value(SESSION_COOKIE, self.clock.time()) is None:
             self._jar.clear()
             return
@@ -133,6 +148,10 @@ class SessionAuth(AuthStrategy):
             outgoing = self._attach(request)
             response = yield request
             sent = outgoing.sent.get(SESSION_COOKIE)
+            if sent is None and self._had_session and _session_refused(request, response):
+                # The session's cookie expired here (its Max-Age passed, as the server's did).
+                self._had_session = False
+                raise self._ended(request, response)
             if sent is None or not _session_refused(request, response):
                 lines = set_cookie_lines(response.headers)
                 if lines:  # most answers set none: nothing to take in
@@ -182,12 +201,13 @@ class SessionAuth(AuthStrategy):
     # -- pickling ---------------------------------------------------------------------------------
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"cookies": self._jar.cookies(), "clock": self.clock}
+        return {"cookies": self._jar.cookies(), "clock": self.clock, "had": self._had_session}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(clock=state.get("clock", SYSTEM_CLOCK))  # type: ignore[misc]
         cookies: list[Cookie] = state.get("cookies", [])
         self._jar = CookieJar(cookies)
+        self._had_session = bool(state.get("had", False))
 
     def __repr__(self) -> str:
         return f"<SessionAuth authenticated={self.is_authenticated} cookies={self._jar.names()!r}>"

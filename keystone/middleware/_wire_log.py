@@ -93,7 +93,7 @@ class WireLogMiddleware:
             raise
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         headers = redactor.headers_of(response.headers.items())
-        body = self._body(response.content, response.headers)
+        body = self._body(response.content, response.headers, response.status_code >= 400)
         fields = log_fields(
             request,
             redactor,
@@ -115,9 +115,10 @@ class WireLogMiddleware:
         )
         return response
 
-    def _body(self, body: bytes | None, headers: Mapping[str, str]) -> str:
+    def _body(self, body: bytes | None, headers: Mapping[str, str], error: bool = False) -> str:
+        """The body as the log shows it; an error answer's field messages stay readable."""
         content_type = headers.get("Content-Type") or headers.get("content-type")
-        return self.redactor.body(body, content_type, self.max_body)
+        return self.redactor.body(body, content_type, self.max_body, messages=error)
 
     def __repr__(self) -> str:
         return f"<WireLogMiddleware logger={self.logger.name!r}>"

@@ -72,6 +72,9 @@ def test_the_servers_file_type_refusal_is_a_validation_error_naming_it(
         (("", PDF), ValueError, "non-empty str"),
         (("doc.pdf", "text"), TypeError, "must be bytes"),
         (("doc.pdf", PDF, "pdf"), ValueError, "MIME type"),
+        (("doc.pdf", PDF, "application/pdf\r\nX-Evil: 1"), ValueError, "no line breaks"),
+        (("doc.pdf", PDF, "application/pdf\n"), ValueError, "no line breaks"),
+        (("doc.pdf", PDF, "application/pdf; x=\x00"), ValueError, "control characters"),
         (12, TypeError, "is a file field"),
     ],
 )
@@ -85,6 +88,16 @@ def test_a_file_the_server_could_not_judge_is_refused_before_any_request(
     if "name" in fragment:
         assert "file=('proposal.pdf', data)" in str(caught.value)
     assert emulator.stats.total == 0
+
+
+def test_a_content_type_with_parameters_is_accepted(
+    admin: KeystoneClient, graph: dict[str, Any]
+) -> None:
+    name = unique("table") + ".csv"
+    created = admin.create_attachment(
+        request=graph["request"]["id"], file=(name, b"a,b\n", "text/csv; charset=utf-8")
+    )
+    assert created["name"] == name
 
 
 def test_a_text_mode_file_is_refused(
