@@ -88,6 +88,7 @@ class SessionAuth(AuthStrategy):
             json={"username": username, "password": password},
             call=CallState("login", idempotent=True),
         )
+        self._had_session = False  # until this login succeeds
         try:
             response = yield request
         except ValidationError as exc:
@@ -109,16 +110,20 @@ class SessionAuth(AuthStrategy):
                 f"a {SESSION_COOKIE!r} cookie, so there is no session; check that the URL points "
                 "at a Keystone 0.4 or later API server"
             )
-        if self._referer is None and any(
-            c.name == SESSION_COOKIE and c.secure for c in self._jar.cookies()
-        ):  # kept, it would never be sent over http: every later call would be refused
+        secure = [
+            name
+            for name in (SESSION_COOKIE, CSRF_COOKIE)
+            if any(c.secure for c in self._jar.cookies() if c.name == name)
+        ]
+        if self._referer is None and secure:  # never sent over http: later calls refused
             self._jar.clear()
             raise AuthenticationError(
                 f"POST {shown_url(response.url, request)} logged in, but set its "
-                f"{SESSION_COOKIE!r} cookie Secure (for HTTPS only), and the client talks to the "
-                "server over http: the cookie would never be sent, and every later call would "
-                "be refused as not logged in. Give the client the server's https:// URL (the "
-                "server sends Secure cookies when its SECURE_SSL_TOKENS setting is on).",
+                f"{' and '.join(repr(n) for n in secure)} cookie Secure (for HTTPS only), and "
+                "the client talks to the server over http: the cookie would never be sent, and "
+                "later calls would be refused (as not logged in, or for a missing CSRF token). "
+                "Give the client the server's https:// URL (the server sends Secure cookies "
+                "when its SECURE_SSL_TOKENS setting is on).",
                 response=response,
             )
         self._had_session = True
@@ -150,7 +155,6 @@ class SessionAuth(AuthStrategy):
             sent = outgoing.sent.get(SESSION_COOKIE)
             if sent is None and self._had_session and _session_refused(request, response):
                 # The session's cookie expired here (its Max-Age passed, as the server's did).
-                self._had_session = False
                 raise self._ended(request, response)
             if sent is None or not _session_refused(request, response):
                 lines = set_cookie_lines(response.headers)
@@ -180,7 +184,11 @@ class SessionAuth(AuthStrategy):
         return outgoing
 
     def _ended(self, request: Request, response: Response) -> SessionExpiredError:
-        """The error (logged at WARNING) of a session the server no longer knows."""
+        """The error (logged at WARNING) of a session the server no longer knows.
+
+        Said once: the client is logged out from then on, and says so as any client would.
+        """
+        self._had_session = False
         detail = describe_body(response)
         where = f"{request.method} {shown_url(request.url, request)}"
         logger.warning(

@@ -44,15 +44,19 @@ def client_of(server: LocalServer, clock: FakeClock | None = None) -> KeystoneCl
     return KeystoneClient(server.url, auth=auth, server="0.10.9")
 
 
-def test_a_secure_cookie_over_http_is_refused_at_login(server: LocalServer) -> None:
-    server.route(
-        "POST", "/authentication/login/", Canned(200, WHOAMI, cookies=session_cookies("Secure"))
-    )
+@pytest.mark.parametrize("secure", ["both", "csrftoken"])
+def test_a_secure_cookie_over_http_is_refused_at_login(server: LocalServer, secure: str) -> None:
+    cookies = session_cookies("Secure")
+    if secure == "csrftoken":  # CSRF_COOKIE_SECURE alone: every unsafe call would be refused
+        cookies[0] = session_cookies()[0]
+    server.route("POST", "/authentication/login/", Canned(200, WHOAMI, cookies=cookies))
     client = client_of(server)
     with pytest.raises(keystone.AuthenticationError) as info:
         client.login("carol", "pw")
     message = str(info.value)
     assert "Secure" in message and "over http" in message and "https://" in message
+    assert ("'sessionid' and 'csrftoken' cookie" in message) == (secure == "both")
+    assert "'csrftoken' cookie" in message
     assert SESSION not in message
     assert not client.is_authenticated  # not logged in, rather than refused on every call
 
