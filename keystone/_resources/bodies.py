@@ -85,7 +85,10 @@ def _listed(response: Response, records: list[Any], paged: bool) -> Page:
     limit = _number(response.headers.get("X-Limit"))
     offset = offset if offset is not None else asked_offset
     limit = limit or asked_limit or len(records)
-    if not records or offset + len(records) >= total:
+    # A full page that reaches the total may not be the last: a total lower than the records
+    # there are (a stale count) looks the same. The next page, empty or not, tells; the list
+    # ends at a page that is not full.
+    if not records or (offset + len(records) >= total and len(records) < limit):
         return Page(records, None, total)
     return Page(records, page_url(response.url, offset + limit, limit), total)
 

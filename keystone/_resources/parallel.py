@@ -26,7 +26,7 @@ memory); a page is decoded only when the records before it have been consumed.
 from __future__ import annotations
 
 import contextvars
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -72,6 +72,52 @@ def note_delivered(error: KeystoneError, delivered: int) -> KeystoneError:
 def _key(record: Any) -> Any:
     """A record's ``id``, or ``None`` when it has none."""
     return record.get("id") if isinstance(record, dict) else None
+
+
+def _same(record: Any, other: Any) -> bool:
+    """Whether two records are the same one: by ``id`` where both have one, else whole."""
+    key, other_key = _key(record), _key(other)
+    if key is not None and other_key is not None:
+        return bool(key == other_key)
+    return bool(record == other)
+
+
+class _Ambiguous(Exception):
+    """The records that could mark the walk's place appear more than once in a page."""
+
+    def __init__(self, repeated: Any) -> None:
+        super().__init__(repeated)
+        self.repeated = repeated
+
+
+def _locate(records: list[dict[str, Any]], expected: int, tail: list[Any], last: Any) -> int | None:
+    """Where the walk stands in ``records``: the index of the last record delivered.
+
+    Where the collection kept its size, ``last`` is expected where it was (``expected``, its
+    index by the offsets; -1 when the size changed) and finding it there settles it, even in a list that repeats a record (a filter across
+    a relation may list one record twice) or holds records without ids. Elsewhere the records
+    are searched for (:func:`_resume_at`); a search that could match more than one place
+    raises :class:`_Ambiguous` rather than guess.
+    """
+    if 0 <= expected < len(records) and _same(records[expected], last):
+        return expected
+    found = _resume_at(records, tail, last)
+    if found is not None:
+        _check_unique(records, tail, last)
+    return found
+
+
+def _check_unique(records: list[dict[str, Any]], tail: list[Any], last: Any) -> None:
+    """Raise :class:`_Ambiguous` if what :func:`_resume_at` matches on is not unique."""
+    if tail and all(key is not None for key in tail):
+        marks = Counter(tail)
+        in_page = Counter(key for key in map(_key, records) if key in marks)
+        for key in marks:
+            if marks[key] > 1 or in_page[key] > 1:
+                raise _Ambiguous(key)
+        return
+    if sum(1 for record in records if _same(record, last)) > 1:
+        raise _Ambiguous(_key(last))
 
 
 def _resume_at(records: list[dict[str, Any]], tail: list[Any], last: Any) -> int | None:
@@ -126,6 +172,9 @@ class ParallelPages:
         self._start = 0 if announced is None else max(0, announced[0] - self._size)
         self.delivered = len(first.records)
         """How many records of the list have been handed out so far."""
+        self.handed_over: tuple[str, str] | None = None
+        """``(page URL, its next link)`` when a page said more records follow than its count
+        allowed: the walk goes on from that link, one page after another."""
 
     @staticmethod
     def possible(first: Page, link: str | None) -> bool:
@@ -161,14 +210,21 @@ class ParallelPages:
                     window.append((frontier, self._submit(pool, frontier)))
                     frontier += stride
                 asked, future = window.popleft()
-                page = self._page(future)
+                page, url = self._page(future)
                 offset, records = asked, page.records
-                found = _resume_at(records, self._tail, last)
-                if found is None:
-                    moved = (page.total or 0) - (last_total or 0)  # since ``last`` was read
-                    offset, page = self._resync(pool, (last_at + moved, last_at), asked, page, last)
-                    records, found = page.records, _resume_at(page.records, self._tail, last)
-                    assert found is not None
+                try:
+                    steady = page.total is not None and page.total == last_total
+                    expected = last_at - asked if steady else -1  # else it may have moved
+                    found = _locate(records, expected, self._tail, last)
+                    if found is None:
+                        moved = (page.total or 0) - (last_total or 0)  # since ``last`` was read
+                        near = (last_at + moved, last_at)
+                        offset, page, url = self._resync(pool, near, asked, page, last)
+                        records = page.records
+                        found = _locate(records, -1, self._tail, last)
+                        assert found is not None
+                except _Ambiguous as ambiguous:
+                    raise self._cannot_tell(asked, ambiguous.repeated) from None
                 fresh = len(records) - found - 1
                 at_end = page.total is not None and offset + size >= page.total
                 grew = (page.total or 0) > (last_total or 0)  # added in front, maybe
@@ -180,6 +236,8 @@ class ParallelPages:
                     self._tail = (self._tail + news)[-margin:]
                 yield from records[found + 1 :]
                 if len(records) < size or at_end:
+                    if page.next is not None:  # its count said the end, its link says more
+                        self.handed_over = (url, page.next)
                     return  # the end of the collection, when this page was read
                 last, last_at, last_total = records[-1], offset + size - 1, page.total
                 end = page.total if page.total is not None else offset + size + 1
@@ -200,12 +258,14 @@ class ParallelPages:
         context = contextvars.copy_context()  # the caller's, for your middleware
         return pool.submit(context.run, self._fetch, url)
 
-    def _page(self, future: Future[Response]) -> Page:
+    def _page(self, future: Future[Response]) -> tuple[Page, str]:
+        """The page a request answered, and its URL; an error answer, or an answer that is
+        no page of a list (a proxy's HTML page), raises saying what was delivered."""
         try:
             response = future.result()
+            return read_page(response), response.url  # the body is released as it is decoded
         except KeystoneError as error:
             raise note_delivered(error, self.delivered) from None
-        return read_page(response)  # the response's body is released as it is decoded
 
     def _resync(
         self,
@@ -214,7 +274,7 @@ class ParallelPages:
         offset: int,
         page: Page,
         last: Any,
-    ) -> tuple[int, Page]:
+    ) -> tuple[int, Page, str]:
         """Find ``last`` again after the records moved by more than the margin, or raise.
 
         ``near`` holds where ``last`` should be now: moved by how much the count changed
@@ -224,9 +284,9 @@ class ParallelPages:
         cannot tell what it would miss, and says so.
         """
         for guess in dict.fromkeys(max(0, n - self._size // 2) for n in near):
-            again = self._page(self._submit(pool, guess))
-            if _resume_at(again.records, self._tail, last) is not None:
-                return guess, again
+            again, url = self._page(self._submit(pool, guess))
+            if _locate(again.records, -1, self._tail, last) is not None:
+                return guess, again, url
         raise self._changed(offset, page)
 
     def _repeated(self, offset: int) -> PaginationError:
@@ -236,6 +296,18 @@ class ParallelPages:
             f"in front of it) seems to ignore {OFFSET_PARAM}. The first {self.delivered} "
             "records were delivered; read it in one page (page_size= its count, where the "
             "server allows that), or ask the server's administrators."
+        )
+        error.records_delivered = self.delivered
+        return error
+
+    def _cannot_tell(self, offset: int, repeated: Any) -> PaginationError:
+        what = "identical records without an id" if repeated is None else f"id {repeated!r}"
+        error = PaginationError(
+            f"GET {shown_url(self._first_url)}: the page at offset {offset} lists {what} more "
+            "than once where it meets the page before, and the collection moved while it was "
+            "read, so the walk cannot tell which of them it had delivered. The first "
+            f"{self.delivered} records were delivered; read the list one page after another "
+            "(workers=1), or narrow it with filters to records that do not change meanwhile."
         )
         error.records_delivered = self.delivered
         return error

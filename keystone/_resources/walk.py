@@ -33,8 +33,12 @@ def walk(
 ) -> Iterator[dict[str, Any]]:
     """Every record of the list whose first page ``first_page()`` gets; ``page(url)`` gets
     another page. ``paged`` says the release pages lists in headers (see ``read_page``)."""
-    response = first_page()
-    first = read_page(response, paged)
+    try:
+        response = first_page()
+        first = read_page(response, paged)
+    except KeystoneError as error:
+        error.records_delivered = 0
+        raise
     current_url = response.url
     del response  # hold the records, not the raw body too
     yield from first.records
@@ -44,19 +48,25 @@ def walk(
         return
     links = NextPages(client._base_url, current_url, client._redactor)
     link = links.resolve(current_url, first.next)
+    delivered = len(first.records)
     if ParallelPages.possible(first, link):
         pages = ParallelPages(first, current_url, link, page, workers)
         del first  # delivered: from here on only the pages ahead are held
         yield from pages.records()
-        return
-    delivered = len(first.records)
-    del first
+        if pages.handed_over is None:
+            return
+        # A page said more records follow than its count allowed: its links lead on.
+        current_url, onward = pages.handed_over
+        delivered = pages.delivered
+        link = links.resolve(current_url, onward)
+    else:
+        del first
     while True:
         try:
             response = page(link)
-        except KeystoneError as error:
+            records, following, _, unknown_end = read_page(response, paged)
+        except KeystoneError as error:  # an error answer, or one that is no page of the list
             raise note_delivered(error, delivered) from None
-        records, following, _, unknown_end = read_page(response, paged)
         current_url = response.url
         del response
         delivered += len(records)
