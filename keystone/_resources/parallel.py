@@ -94,10 +94,11 @@ def _locate(records: list[dict[str, Any]], expected: int, tail: list[Any], last:
     """Where the walk stands in ``records``: the index of the last record delivered.
 
     Where the collection kept its size, ``last`` is expected where it was (``expected``, its
-    index by the offsets; -1 when the size changed) and finding it there settles it, even in a list that repeats a record (a filter across
-    a relation may list one record twice) or holds records without ids. Elsewhere the records
-    are searched for (:func:`_resume_at`); a search that could match more than one place
-    raises :class:`_Ambiguous` rather than guess.
+    index by the offsets; -1 when the size changed), and finding it there settles it, even
+    in a list that repeats a record (a filter across a relation may list one record twice)
+    or holds records without ids. Elsewhere the records are searched for
+    (:func:`_resume_at`); a search that could match more than one place raises
+    :class:`_Ambiguous` rather than guess.
     """
     if 0 <= expected < len(records) and _same(records[expected], last):
         return expected
