@@ -16,7 +16,13 @@ records a page repeats are skipped; records removed move the rest forward, and t
 for its place one page further back. Only when the records moved so far that the last one is
 found in neither answer does the walk give up, with a :class:`~keystone.PaginationError`
 saying how many records it had delivered, rather than return a list that may miss some.
-Records added or removed during the walk may or may not be in it.
+Records added or removed during the walk may or may not be in it. A list that repeats a
+record (a filter across a relation may), or holds identical records without ids, is walked
+by position while its count stays put; if it also moved, the walk says it cannot tell.
+
+The count plans the pages; it does not end the walk on its own. A page that reaches the
+count but whose ``next`` link leads on (the count was stale) hands the walk over to those
+links, one page after another.
 
 Memory stays bounded: at most ``workers`` pages are requested ahead of the one being read, and
 their bodies are kept as bytes until their turn (bytes take a fraction of the decoded records'
