@@ -159,6 +159,20 @@ class UnexpectedResponseError(KeystoneError):
             response.request = detach(response.request)
 
 
+class AnsweredOutcomeUnknownError(OutcomeUnknownError, UnexpectedResponseError):
+    """A POST or PATCH was answered with a success status, but not in a form that says what
+    was done (a body that is no record, a job's results that do not match its steps).
+
+    The change was probably applied; which records it made cannot be read from the answer.
+    ``response`` is the answer; look on the server before sending it again.
+    """
+
+    def __init__(self, message: str, *, response: Answer, request: Request | None = None) -> None:
+        super().__init__(message, request=request)
+        self.response = response
+        response.request = detach(response.request)
+
+
 class ResponseDecodeError(UnexpectedResponseError, json.JSONDecodeError):
     """A response body that should be JSON is not; the message shows a snippet of it.
 

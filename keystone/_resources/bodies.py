@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from keystone._answer import Answer
-from keystone._errors import UnexpectedResponseError, shown_url
+from keystone._errors import AnsweredOutcomeUnknownError, UnexpectedResponseError, shown_url
 from keystone._resources.pages import asked_page, page_url
 from keystone._response import Response
 
@@ -25,6 +25,31 @@ def read_record(response: Response) -> dict[str, Any]:
         f"{_where(response)} returned {_shape(body)}; expected one record (a JSON object). "
         "Check that the URL is the Keystone API root.",
         response=response,
+    )
+
+
+def read_written(response: Response) -> dict[str, Any]:
+    """The record a create or update answered with.
+
+    A success answer that is not a record (a proxy's page, a cut body) leaves the write's
+    outcome unknown, and says so: the change was probably applied.
+    """
+    try:
+        return read_record(response)
+    except UnexpectedResponseError as error:
+        if not 200 <= response.status_code < 300:
+            raise  # a redirect: the client did not follow it, nothing was written there
+        raise unknown_outcome(str(error), response) from None
+
+
+def unknown_outcome(what: str, response: Response) -> AnsweredOutcomeUnknownError:
+    """The error of a write whose success answer does not say what it did."""
+    return AnsweredOutcomeUnknownError(
+        f"{what} It answered {response.status_code}, a success, so the change was probably "
+        "applied, but what it did cannot be read from the answer: look on the server (for "
+        "example with retrieve_...(filters=...)) before sending it again.",
+        response=response,
+        request=response.request,
     )
 
 

@@ -117,8 +117,15 @@ def job_failure(
     return error
 
 
-def committed_before(first: int, last: int) -> str:
-    """What was committed when the part of steps ``first + 1`` to ``last`` failed (a phrase)."""
+def committed_before(first: int, last: int, unknown: bool = False) -> str:
+    """What was committed when the part of steps ``first + 1`` to ``last`` failed (a phrase);
+    ``unknown``: whether that part was applied is not known (it was sent, the answer lost)."""
+    if unknown:
+        return (
+            f"The {first} steps before it were committed, in earlier parts (job.done); whether "
+            f"this part (steps {first + 1} to {last}) was is unknown: look on the server before "
+            "job.run() sends it again"
+        )
     if first == 0:
         return "Nothing was committed"
     return (

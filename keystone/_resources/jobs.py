@@ -11,7 +11,9 @@ parts of a multipart body, referred to as ``"@file{...}"``.
 What it means on failure. The job is one request: when its connection drops after it was
 sent, whether the server ran it is unknown (``OutcomeUnknownError``), and it is never sent
 again by itself. A failing step raises :class:`~keystone.JobError` naming the step; nothing
-was committed. Every step counts against the user's throttle, so a job whose step was
+was committed. A success answer that does not say what each step did (results missing, or
+fewer than the steps) leaves the outcome unknown too: ``OutcomeUnknownError``, never
+``JobError``. Every step counts against the user's throttle, so a job whose step was
 throttled (the server answers 422 with that step's 429) raises
 :class:`~keystone.JobThrottledError`; having been rolled back whole, it is sent again after
 the server's wait when the retry policy allows that wait, like any 429.
@@ -24,11 +26,16 @@ from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from keystone._errors import UnsupportedError, shown_url
+from keystone._errors import (
+    OutcomeUnknownError,
+    UnexpectedResponseError,
+    UnsupportedError,
+    shown_url,
+)
 from keystone._http_errors import JobError
 from keystone._layers.json import dumps
 from keystone._request import CallState
-from keystone._resources.bodies import read_record
+from keystone._resources.bodies import read_record, unknown_outcome
 from keystone._resources.endpoints import endpoint_at, endpoint_for, releases_with
 from keystone._resources.files import encode_file
 from keystone._resources.job_failures import committed_before, job_failure, job_throttled
@@ -211,7 +218,8 @@ class JobCore:
                 if isinstance(error, JobError):
                     error.results = list(self.done)
                 elif self.done and hasattr(error, "add_note"):  # Python 3.11 and later
-                    error.add_note(committed_before(first, last) + ".")
+                    unknown = isinstance(error, OutcomeUnknownError)
+                    error.add_note(committed_before(first, last, unknown) + ".")
                 raise
         self.results = list(self.done)
         self.committed = not self.dry_run
@@ -261,14 +269,19 @@ class JobCore:
             )
         if response.status_code >= 400:
             raise job_failure(response, self.steps, first, last, self.split, self._client.server)
-        answer = read_record(response)
-        answered = answer.get("results")
-        if not isinstance(answered, list) or len(answered) != len(actions):
-            raise JobError(
-                f"POST {shown_url(response.url)} answered {len(answered or [])} step results "
-                f"for a job of {len(actions)} steps; the client cannot tell which step did what.",
-                response=response,
-            )
+        try:
+            answered = read_record(response).get("results")
+            if not isinstance(answered, list) or len(answered) != len(actions):
+                count = len(answered) if isinstance(answered, list) else "no"
+                raise UnexpectedResponseError(
+                    f"POST {shown_url(response.url)} answered {count} step results for a job "
+                    f"of {len(actions)} steps; the client cannot tell which step did what.",
+                    response=response,
+                )
+        except UnexpectedResponseError as error:
+            if self.dry_run or not 200 <= response.status_code < 300:
+                raise  # a dry run keeps nothing; a redirect was not followed
+            raise unknown_outcome(str(error), response) from None
         return [
             StepResult(
                 first + n + 1,

@@ -19,7 +19,12 @@ from keystone._errors import shown_url
 from keystone._http_errors import HTTPError, error_for_response
 from keystone._request import CallState, Filters
 from keystone._requester import Requester
-from keystone._resources.bodies import is_missing_record, read_deleted, read_record
+from keystone._resources.bodies import (
+    is_missing_record,
+    read_deleted,
+    read_record,
+    read_written,
+)
 from keystone._resources.endpoints import (
     NO_QUERY,
     Order,
@@ -124,7 +129,7 @@ def create(
     except HTTPError as error:
         _explain(error, resource, server, endpoint)
         raise
-    return read_record(response)
+    return read_written(response)
 
 
 def retrieve_one(
@@ -284,7 +289,7 @@ def update(
     except HTTPError as error:
         _explain(error, resource, server, endpoint)
         raise
-    return read_record(response)
+    return read_written(response)
 
 
 def delete(
