@@ -14,6 +14,7 @@ from keystone._client import KeystoneClient
 from keystone._errors import (
     BatchDeadlineError,
     BatchError,
+    BatchNotStartedError,
     ConnectError,
     ConnectionDroppedError,
     ConnectTimeout,
@@ -30,6 +31,7 @@ from keystone._errors import (
     TransportTimeout,
     UnexpectedResponseError,
     UnsupportedError,
+    WorkerLostError,
 )
 from keystone._headers import Headers
 from keystone._http_errors import (
@@ -78,6 +80,7 @@ __all__ = [
     "BaseTransport",
     "BatchDeadlineError",
     "BatchError",
+    "BatchNotStartedError",
     "BatchResults",
     "CallState",
     "ClientError",
@@ -128,6 +131,7 @@ __all__ = [
     "UnexpectedResponseError",
     "UnsupportedError",
     "ValidationError",
+    "WorkerLostError",
     "__version__",
     "per_attempt",
 ]

@@ -235,10 +235,31 @@ class BatchError(KeystoneError):
         self.failed = failed
 
 
-class BatchDeadlineError(KeystoneError):
-    """A batch item was never started because the batch's deadline passed first."""
+class BatchNotStartedError(KeystoneError):
+    """A batch item was never started: nothing was sent for it, so running it again is safe.
+
+    For example, the executor broke (a worker process died) or was shut down before the
+    item's chunk could be handed to it.
+    """
 
     request_sent = False
+
+
+class BatchDeadlineError(BatchNotStartedError):
+    """A batch item was never started because the batch's deadline passed first."""
+
+
+class WorkerLostError(KeystoneError):
+    """A batch item's outcome was lost with the worker running it: it may or may not have run.
+
+    The worker process died (killed, out of memory) or the executor broke while the item's
+    chunk was running or waiting in it; or a distributed executor (Dask) started the chunk
+    again on another worker after the first one died, which the client does not let run, so
+    that no request is sent twice behind the caller's back. Look on the server before
+    running the item again. ``__cause__`` is the executor's error, when there is one.
+    """
+
+    request_sent = True
 
 
 class ResultTransferError(KeystoneError):

@@ -17,6 +17,15 @@ back by pickle too; one that cannot is replaced, for its item only, by a
 Executors that say how many workers they have (the standard library's pools) are given at most
 that many chunks and one more at a time, so an interrupted batch (Ctrl-C) leaves only those to
 finish; others (Dask) get every chunk at once, and an interruption cancels those not started.
+
+When a worker is lost, what is known is kept. The chunks that had finished keep their
+outcomes; the items of chunks that were running or waiting in the executor get
+``WorkerLostError`` (they may or may not have run); the items of chunks the executor would no
+longer take (a process pool breaks when one of its processes dies) get
+``BatchNotStartedError``. Dask starts a task again on another worker when the worker running
+it dies: each chunk marks itself started in the scheduler before its first item, and a chunk
+started again finds the mark and runs none of its items (each gets ``WorkerLostError``), so
+no request is sent twice behind the caller's back.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import os
 import pickle
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from typing import Any, Generic, TypeVar
@@ -40,7 +50,12 @@ from keystone._batch import (
     run_batch,
 )
 from keystone._clock import SYSTEM_CLOCK, Clock
-from keystone._errors import BatchDeadlineError, ResultTransferError
+from keystone._errors import (
+    BatchDeadlineError,
+    BatchNotStartedError,
+    ResultTransferError,
+    WorkerLostError,
+)
 
 C = TypeVar("C")
 
@@ -52,6 +67,12 @@ _CLIENTS_LOCK = threading.Lock()
 
 #: A chunk's outcome for each of its items: ``(value, error)``.
 Pairs = list[tuple[Any, BaseException | None]]
+
+#: Where chunks mark themselves started in a Dask scheduler's metadata: under this key, the
+#: batch's id, then the chunk's first index.
+_STARTED = "keystone-api-client.batch-started"
+#: A chunk's mark: ``(batch id, first index)``, for executors that may run a task again.
+Mark = tuple[str, int]
 
 
 class Bound(Generic[C, T, R]):
@@ -103,13 +124,17 @@ def run_chunk(
     ends_at: float | None,
     first: int = 0,
     deadline: float | None = None,
+    mark: Mark | None = None,
 ) -> Pairs:
     """One chunk, in a worker: its items on ``workers`` threads; ``(value, error)`` each.
 
     ``ends_at`` is the batch's deadline on the wall clock (the same in every process and on
     every machine whose clock is set), or ``None``; ``deadline`` its length in seconds and
-    ``first`` the batch index of the chunk's first item, for the messages.
+    ``first`` the batch index of the chunk's first item, for the messages. With ``mark``
+    (on Dask), a chunk that was started before, on a worker since lost, runs nothing.
     """
+    if mark is not None and not _first_start(mark):
+        return [(None, _started_again(first + n)) for n in range(len(items))]
     left = None if ends_at is None else ends_at - time.time()
     if left is not None and left <= 0:
         return [(None, _not_started(first + n, deadline, "its chunk")) for n in range(len(items))]
@@ -123,6 +148,51 @@ def run_chunk(
     if _why_stuck(pairs) is None:  # the usual case: one round trip for the chunk
         return pairs
     return [_returnable(first + n, value, error) for n, (value, error) in enumerate(pairs)]
+
+
+def _first_start(mark: Mark) -> bool:
+    """Mark the chunk started in the Dask scheduler; ``False`` if it had been already.
+
+    A second start can only follow the loss of the worker of the first (Dask does not run a
+    task twice at once), so reading the mark and then setting it does not race.
+    """
+    from distributed import get_client  # on a Dask worker: the extra is installed there
+
+    scheduler: Any = get_client()
+    keys = [_STARTED, mark[0], str(mark[1])]
+    if scheduler.get_metadata(keys, None) is not None:
+        return False
+    scheduler.set_metadata(keys, True)
+    return True
+
+
+def _started_again(index: int) -> WorkerLostError:
+    return WorkerLostError(
+        f"batch item #{index}: the worker running its chunk was lost after the chunk started, "
+        "and the executor started the chunk again on another worker; the client ran none of "
+        "it a second time, so that no request is sent twice. The item may or may not have "
+        "run: look on the server before running it again."
+    )
+
+
+def _lost(index: int, cause: BaseException) -> WorkerLostError:
+    error = WorkerLostError(
+        f"batch item #{index}: its chunk was running or waiting in the executor when the "
+        f"executor failed ({type(cause).__name__}: {cause}), e.g. a worker process died. The "
+        "item may or may not have run: look on the server before running it again."
+    )
+    error.__cause__ = cause
+    return error
+
+
+def _not_taken(index: int, cause: BaseException) -> BatchNotStartedError:
+    error = BatchNotStartedError(
+        f"batch item #{index} was not started: the executor no longer took work "
+        f"({type(cause).__name__}: {cause}), e.g. after a worker process died; nothing was "
+        "sent for it"
+    )
+    error.__cause__ = cause
+    return error
 
 
 def _why_stuck(what: object) -> Exception | None:
@@ -194,11 +264,27 @@ def run_on_executor(
     starts = iter(range(0, len(inputs), size))
     futures: dict[Future[Pairs], int] = {}
     ahead = _chunks_ahead(executor)
+    batch_id = uuid.uuid4().hex if _reruns_tasks(executor) else None
+
+    def record(start: int, pairs: Pairs) -> None:
+        for offset, (value, error) in enumerate(pairs):
+            index = start + offset
+            outcomes[index] = Outcome(index, inputs[index], value=value, error=error)
 
     def submit() -> None:
         for start in starts:
             part = inputs[start : start + size]
-            futures[executor.submit(run_chunk, fn, part, workers, ends_at, start, deadline)] = start
+            mark = None if batch_id is None else (batch_id, start)
+            try:
+                future = executor.submit(
+                    run_chunk, fn, part, workers, ends_at, start, deadline, mark
+                )
+            except Exception as exc:  # broken or shut down: this chunk and the rest never start
+                for rest in (start, *starts):
+                    count = len(inputs[rest : rest + size])
+                    record(rest, [(None, _not_taken(rest + n, exc)) for n in range(count)])
+                return
+            futures[future] = start
             if ahead is not None and len(futures) >= ahead:
                 return
 
@@ -209,10 +295,7 @@ def run_on_executor(
             future = next(as_completed(futures))
             start = futures.pop(future)
             part = inputs[start : start + size]
-            pairs = _pairs_of(future, fn, len(part))
-            for offset, (value, error) in enumerate(pairs):
-                index = start + offset
-                outcomes[index] = Outcome(index, inputs[index], value=value, error=error)
+            record(start, _pairs_of(future, fn, start, len(part)))
             done += len(part)
             if progress is not None:
                 progress(done, len(inputs))
@@ -226,7 +309,24 @@ def run_on_executor(
     finally:
         if bar is not None:
             bar.close()
+        if batch_id is not None:
+            _forget_marks(executor, batch_id)
     return BatchResults([o for o in outcomes if o is not None], clock.monotonic() - started)
+
+
+def _reruns_tasks(executor: Executor) -> bool:
+    """Whether ``executor`` may start a task again after its worker died (Dask's does)."""
+    return type(executor).__module__.split(".")[0] == "distributed"
+
+
+def _forget_marks(executor: Executor, batch_id: str) -> None:
+    """Drop the batch's marks from the scheduler (all but the batch's key, which stays)."""
+    scheduler = getattr(executor, "_client", None)
+    try:
+        if scheduler is not None:
+            scheduler.set_metadata([_STARTED, batch_id], None)
+    except Exception:  # the cluster went away: nothing left to tidy
+        pass
 
 
 def _chunks_ahead(executor: Executor) -> int | None:
@@ -235,8 +335,9 @@ def _chunks_ahead(executor: Executor) -> int | None:
     return count + 1 if isinstance(count, int) and count > 0 else None
 
 
-def _pairs_of(future: Future[Pairs], fn: Callable[..., Any], count: int) -> Pairs:
-    """A finished chunk's outcomes; a chunk that could not be sent or run fails each item."""
+def _pairs_of(future: Future[Pairs], fn: Callable[..., Any], start: int, count: int) -> Pairs:
+    """A finished chunk's outcomes; a chunk that could not be sent fails each item, and one
+    whose task failed (its worker lost) leaves each item's outcome unknown."""
     try:
         return future.result()
     except (pickle.PicklingError, AttributeError, TypeError) as exc:
@@ -253,4 +354,4 @@ def _pairs_of(future: Future[Pairs], fn: Callable[..., Any], count: int) -> Pair
         error = TypeError(f"batch: these items cannot be sent to the executor's workers ({exc})")
         return [(None, error)] * count
     except Exception as exc:  # the chunk's task itself failed (e.g. a worker died)
-        return [(None, exc)] * count
+        return [(None, _lost(start + n, exc)) for n in range(count)]

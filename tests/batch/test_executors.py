@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from keystone import BatchDeadlineError, KeystoneClient, NotFoundError, ResultTransferError
+from keystone import (
+    BatchDeadlineError,
+    BatchNotStartedError,
+    KeystoneClient,
+    NotFoundError,
+    ResultTransferError,
+    WorkerLostError,
+)
 from keystone.testing import KeystoneEmulator
 
 
@@ -60,6 +67,21 @@ def mark(task: tuple[str, int]) -> int:
 
 def whoami(client: KeystoneClient, n: int) -> str:
     return str(client.whoami()["username"])
+
+
+def create_or_die(client: KeystoneClient, task: tuple[str, str, int, int]) -> int:
+    """Create a cluster; at item ``die_at``, the first time, the worker process dies then."""
+    folder, prefix, n, die_at = task
+    record = client.create_cluster(name=f"{prefix}-{n:02}")
+    died = Path(folder) / "died"
+    if n == die_at and not died.exists():
+        died.touch()
+        os._exit(1)  # as a worker killed (out of memory) right after the create
+    return int(record["id"])
+
+
+def created(client: KeystoneClient, prefix: str) -> list[str]:
+    return sorted(c["name"] for c in client.retrieve_cluster(filters={"name__startswith": prefix}))
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +183,30 @@ def test_an_interrupted_batch_leaves_only_the_chunks_already_given_to_finish(
     assert 2 <= ran <= 2 * (2 + 1 + 1)  # the first chunk, and at most the pool's share more
 
 
+def test_a_worker_process_that_dies_leaves_the_known_outcomes_and_marks_the_rest(
+    client: KeystoneClient, emulator: KeystoneEmulator, tmp_path: Path
+) -> None:
+    tasks = [(str(tmp_path), "died", n, 9) for n in range(40)]
+    emulator.stats.reset()
+    with ProcessPoolExecutor(2) as pool:  # one of its own: it breaks
+        results = client.batch(client.bind(create_or_die), tasks, executor=pool, workers=1, chunk=2)
+    assert len(results) == 40 and [o.index for o in results] == list(range(40))
+    made = created(client, "died-")
+    ok = [o for o in results if o.ok]
+    lost = [o for o in results if isinstance(o.error, WorkerLostError)]
+    not_started = [o for o in results if isinstance(o.error, BatchNotStartedError)]
+    assert len(ok) + len(lost) + len(not_started) == 40
+    assert ok and results[9] in lost and not_started  # finished, lost with it, never started
+    assert "may or may not have run" in str(results[9].error)
+    assert type(results[9].error.__cause__).__name__ == "BrokenProcessPool"
+    assert not any(o.error.request_sent for o in not_started)  # type: ignore[union-attr]
+    names = {o.item[2]: f"died-{o.item[2]:02}" for o in results}
+    assert {names[o.index] for o in ok} <= set(made)
+    assert not {names[o.index] for o in not_started} & set(made)  # nothing sent for them
+    assert len(made) == len(set(made))  # none created twice
+    assert emulator.stats.count(method="POST", path="/allocations/clusters/") == len(made)
+
+
 def test_a_bound_function_takes_the_clients_session_as_it_is_now(
     emulator: KeystoneEmulator, processes: ProcessPoolExecutor
 ) -> None:
@@ -207,7 +253,7 @@ def test_a_thread_executor_shares_the_client_without_pickling(
 
 
 def test_dask_runs_the_batch_on_a_local_cluster(
-    client: KeystoneClient, clusters: list[int]
+    client: KeystoneClient, clusters: list[int], emulator: KeystoneEmulator, tmp_path: Path
 ) -> None:
     distributed: Any = pytest.importorskip("distributed")
     with (
@@ -228,6 +274,14 @@ def test_dask_runs_the_batch_on_a_local_cluster(
             chunk=2,
             deadline=0.5,
         )
+        # A worker dies right after the first create of the chunk of items 4 to 7: Dask
+        # starts that chunk again on the other worker, which runs none of it.
+        tasks = [(str(tmp_path), "dask-died", n, 4) for n in range(12)]
+        posts = emulator.stats.count(method="POST", path="/allocations/clusters/")
+        rerun = client.batch(
+            client.bind(create_or_die), tasks, executor=dask.get_executor(), workers=1, chunk=4
+        )
+        posts = emulator.stats.count(method="POST", path="/allocations/clusters/") - posts
     assert [o.value[0] for o in results] == [f"exec-{n:02}" for n in range(12)]  # type: ignore[index]
     assert os.getpid() not in {o.value[1] for o in results}  # type: ignore[index]
     assert {o.value[2] for o in results} == {"admin"}  # type: ignore[index]  # the session went
@@ -235,3 +289,9 @@ def test_dask_runs_the_batch_on_a_local_cluster(
     late = [o for o in timed if isinstance(o.error, BatchDeadlineError)]
     assert late and [o for o in timed if o.ok] and len(late) < 12
     assert all("nothing was sent" in str(o.error) for o in late)
+    assert [o.index for o in rerun if not o.ok] == [4, 5, 6, 7]
+    assert all(isinstance(o.error, WorkerLostError) for o in rerun if not o.ok)
+    assert "ran none of it a second time" in str(rerun[4].error)
+    made = created(client, "dask-died-")
+    assert made == [f"dask-died-{n:02}" for n in (0, 1, 2, 3, 4, 8, 9, 10, 11)]
+    assert posts == 9  # one per item that ran: none sent twice
