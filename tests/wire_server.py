@@ -17,11 +17,13 @@ from raw_http import read_message
 
 @dataclass
 class Reply:
-    """Bytes to send, and if ``drip`` is set, one byte every ``drip`` seconds after ``prefix``."""
+    """Bytes to send, and if ``drip`` is set, one byte every ``drip`` seconds after ``prefix``;
+    with ``close``, the connection is closed after them (a body that runs until the close)."""
 
     data: bytes
     drip: float = 0.0
     prefix: int = 0
+    close: bool = False
 
 
 def http_response(
@@ -70,6 +72,8 @@ class WireServer:
                 if not reply.drip:
                     conn.sendall(reply.data)
                     self._count(len(reply.data))
+                    if reply.close:
+                        return
                     continue
                 conn.sendall(reply.data[: reply.prefix])
                 self._count(reply.prefix)

@@ -43,20 +43,32 @@ def end_read_deadline(token: Token[float | None]) -> None:
 
 
 class _DeadlineReader(io.RawIOBase):
-    """Reads the socket directly, each read given at most the time left before a deadline."""
+    """Reads the socket, each read given at most the time left before a deadline.
+
+    It reads through the socket's own raw file (``makefile``), as ``http.client`` does: that
+    file holds the socket open until the response is read, so a response whose connection
+    the client closes at once (HTTP/1.0, ``Connection: close``: ``http.client`` closes the
+    connection as soon as the headers are in) still has its body to read.
+    """
 
     def __init__(self, sock: socket.socket, deadline: float) -> None:
         super().__init__()
         self._sock = sock
+        self._raw = sock.makefile("rb", buffering=0)
         self._deadline = deadline
 
     def readable(self) -> bool:
         return True
 
     def fileno(self) -> int:
-        return self._sock.fileno()
+        return self._raw.fileno()
 
-    def readinto(self, buffer: Any) -> int:
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()  # the last holder of a closed connection's socket releases it
+        super().close()
+
+    def readinto(self, buffer: Any) -> int | None:
         sock = self._sock
         left = self._deadline - time.monotonic()
         if left <= 0:
@@ -65,7 +77,7 @@ class _DeadlineReader(io.RawIOBase):
         if current is None or current > left:
             sock.settimeout(left)
         try:
-            return sock.recv_into(buffer)
+            return self._raw.readinto(buffer)
         except TimeoutError:
             if time.monotonic() >= self._deadline:
                 raise DeadlinePassed(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -81,3 +82,37 @@ def test_a_slow_but_timely_answer_is_not_cut() -> None:
     with WireServer(Reply(data, drip=0.005)) as server:
         client = KeystoneClient(server.url, timeout=1, retry=RetryPolicy(deadline=10))
         assert client.http_get("x").json() == {"a": 1}
+
+
+BIG = json.dumps([{"id": n, "name": "x" * 120} for n in range(1_500)]).encode()  # about 200 kB
+
+
+@pytest.mark.parametrize("deadline", [30.0, None], ids=["with a deadline", "without one"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + BIG,
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" + BIG,
+        http_response("200 OK", BIG, {**JSON, "Connection": "close"}),
+    ],
+    ids=["HTTP/1.0, body until the close", "body until the close", "Connection: close"],
+)
+def test_a_body_read_after_the_connection_is_given_up_arrives_whole(
+    answer: bytes, deadline: float | None
+) -> None:
+    """``http.client`` closes such a connection as soon as the headers are in; the body is
+    still read from the socket, whether or not the call has a deadline."""
+    with WireServer(Reply(answer, close=True)) as server:
+        client = KeystoneClient(server.url, server="0.3.26", retry=RetryPolicy(deadline=deadline))
+        for _ in range(2):  # each on a new connection
+            assert len(client.retrieve_cluster()) == 1_500
+        assert len(server.requests) == 2  # each sent once
+
+
+def test_a_create_answered_over_http_1_0_returns_its_record_once() -> None:
+    record = b'{"id": 9, "name": "old-proxy"}'
+    answer = b"HTTP/1.0 201 Created\r\nContent-Type: application/json\r\n\r\n" + record
+    with WireServer(Reply(answer, close=True)) as server:
+        created = KeystoneClient(server.url, server="0.3.26").create_cluster(name="old-proxy")
+        assert len(server.requests) == 1
+    assert created == {"id": 9, "name": "old-proxy"}
