@@ -26,6 +26,7 @@ from keystone._errors import (
     ResponseDecodeError,
     ResultTransferError,
     TimeoutError,  # noqa: F401 (the old name of TransportTimeout, kept for old imports)
+    TLSError,
     TokenRefreshError,
     TransportError,
     TransportTimeout,
@@ -124,6 +125,7 @@ __all__ = [
     "StaticTokenAuth",
     "Step",
     "StepResult",
+    "TLSError",
     "ThrottledError",
     "TokenRefreshError",
     "TransportError",

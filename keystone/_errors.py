@@ -96,6 +96,15 @@ class ConnectError(TransportError):
     request_sent = False
 
 
+class TLSError(ConnectError):
+    """No secure connection could be made, and trying again would fail the same way.
+
+    The server does not speak TLS where the ``https://`` URL points (a plain-HTTP port), or
+    its certificate is not trusted or not for that host name. Nothing was sent, and the call
+    is not retried: the URL, the port or the trusted certificates (``verify=``) must change.
+    """
+
+
 class TransportTimeout(TransportError):
     """The server did not answer in time (formerly ``keystone.TimeoutError``)."""
 

@@ -52,10 +52,12 @@ def translate_error(exc: u3.HTTPError, request: Request) -> errors.KeystoneError
             "still have processed the request. Raise timeout= if the server is slow.",
             request=request,
         )
-    if isinstance(exc, (u3.SSLError, u3.ProxyError)):
+    if isinstance(exc, u3.SSLError):
+        return _tls_failure(where, cause, request)
+    if isinstance(exc, u3.ProxyError):
         return errors.ConnectError(
-            f"{where} failed: could not establish a secure connection ({cause}); nothing was "
-            "sent. Check the certificate, or pass verify= with the server's CA bundle.",
+            f"{where} failed: could not connect through the proxy ({cause}); nothing was "
+            "sent. Check the proxy's address and that it is running.",
             request=request,
         )
     if nothing_sent(exc) is not None:
@@ -73,6 +75,51 @@ def translate_error(exc: u3.HTTPError, request: Request) -> errors.KeystoneError
     if isinstance(exc, u3.LocationValueError):
         return ValueError(f"{where}: the URL is not valid; give a path under the API root")
     return errors.TransportError(f"{where} failed: {cause}", request=request)
+
+
+#: What OpenSSL says when the other end answers a handshake in something else than TLS.
+_NOT_TLS = (
+    "wrong_version_number",
+    "wrong version number",
+    "packet length too long",
+    "record layer failure",
+    "unknown protocol",
+    "http request",
+)
+#: What it says of a certificate the client does not accept.
+_CERTIFICATE = (
+    "certificate_verify_failed",
+    "certificate verify failed",
+    "hostname mismatch",
+    "doesn't match",
+    "not valid for",
+)
+
+
+def _tls_failure(where: str, cause: str, request: Request) -> errors.ConnectError:
+    """The error of a failed TLS handshake: permanent (:class:`TLSError`) when the port does
+    not speak TLS or the certificate is refused, else a :class:`ConnectError` worth retrying
+    (a connection reset or cut during the handshake)."""
+    said = cause.lower()
+    if any(sign in said for sign in _NOT_TLS):
+        return errors.TLSError(
+            f"{where} failed: the server does not speak TLS (HTTPS) there ({cause}): it "
+            "answered the handshake in plain HTTP or another protocol. Nothing was sent. Use "
+            "http:// if that port serves plain HTTP, or the port where the server serves HTTPS.",
+            request=request,
+        )
+    if any(sign in said for sign in _CERTIFICATE):
+        return errors.TLSError(
+            f"{where} failed: the server's certificate was not accepted ({cause}); nothing was "
+            "sent. Check the certificate (and that the URL's host name is one it names), or "
+            "pass verify= with the CA bundle that signed it.",
+            request=request,
+        )
+    return errors.ConnectError(
+        f"{where} failed: could not establish a secure connection ({cause}); nothing was "
+        "sent. Check that the server serves HTTPS at that address.",
+        request=request,
+    )
 
 
 def unreadable_answer(request: Request, exc: BaseException) -> errors.ConnectionDroppedError:

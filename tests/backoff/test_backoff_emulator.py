@@ -10,6 +10,7 @@ import email.utils
 import itertools
 import logging
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -24,6 +25,7 @@ from keystone._errors import (
     DroppedOutcomeUnknownError,
     OutcomeUnknownError,
     TimeoutOutcomeUnknownError,
+    TLSError,
 )
 from keystone._http_errors import ServerError, ThrottledError
 from keystone.testing import KeystoneEmulator
@@ -129,14 +131,39 @@ def test_connection_refused_is_retried_for_every_method(method: str) -> None:
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
-def test_tls_handshake_failure_is_retried_and_never_reaches_the_server(
+def test_a_tls_handshake_cut_short_is_retried(method: str) -> None:
+    """A connection closed during the handshake (a balancer dropping it) may pass next time."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        accepted = []
+
+        def cut() -> None:
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    return
+                accepted.append(conn)
+                conn.close()
+
+        threading.Thread(target=cut, daemon=True).start()
+        port = listener.getsockname()[1]
+        tls = Chain(f"https://127.0.0.1:{port}/", RetryPolicy(3, 0.01, 0.02))
+        with pytest.raises(ConnectError) as info:
+            tls.send(method, CLUSTERS, {"name": "x"} if method in NON_IDEMPOTENT else None)
+    assert not isinstance(info.value, TLSError)
+    assert info.value.attempts == 3 and info.value.request_sent is False
+    assert len(accepted) == 3
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_https_at_a_plain_http_port_is_not_retried_and_never_reaches_the_server(
     method: str, chain: Chain, emulator: KeystoneEmulator
 ) -> None:
     target = Target(chain, emulator, method)
     tls = Chain(emulator.url.replace("http://", "https://"), RetryPolicy(3, 0.01, 0.02))
-    with pytest.raises(ConnectError) as info:
+    with pytest.raises(TLSError) as info:
         tls.send(method, target.endpoint, target.body)
-    assert info.value.attempts == 3
+    assert info.value.attempts == 1  # it would fail the same way every time
     assert emulator.stats.total == 0
 
 
