@@ -176,21 +176,32 @@ def _started_again(index: int) -> WorkerLostError:
 
 
 def _lost(index: int, cause: BaseException) -> WorkerLostError:
-    error = WorkerLostError(
-        f"batch item #{index}: its chunk was running or waiting in the executor when the "
-        f"executor failed ({type(cause).__name__}: {cause}), e.g. a worker process died. The "
-        "item may or may not have run: look on the server before running it again."
+    return _caused_by(
+        cause,
+        WorkerLostError(
+            f"batch item #{index}: its chunk was running or waiting in the executor when the "
+            f"executor failed ({type(cause).__name__}: {cause}), e.g. a worker process died. "
+            "The item may or may not have run: look on the server before running it again."
+        ),
     )
-    error.__cause__ = cause
-    return error
 
 
 def _not_taken(index: int, cause: BaseException) -> BatchNotStartedError:
-    error = BatchNotStartedError(
-        f"batch item #{index} was not started: the executor no longer took work "
-        f"({type(cause).__name__}: {cause}), e.g. after a worker process died; nothing was "
-        "sent for it"
+    return _caused_by(
+        cause,
+        BatchNotStartedError(
+            f"batch item #{index} was not started: the executor no longer took work "
+            f"({type(cause).__name__}: {cause}), e.g. after a worker process died; nothing "
+            "was sent for it"
+        ),
     )
+
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def _caused_by(cause: BaseException, error: _E) -> _E:
+    """``error``, with ``cause`` as its ``__cause__`` (it is returned to the caller, not raised)."""
     error.__cause__ = cause
     return error
 
