@@ -52,11 +52,11 @@ def describe_body(response: Answer) -> str:
     if isinstance(body, dict):
         if isinstance(body.get("detail"), str) and len(body) <= 3:
             return redactor.text(str(body["detail"]))
-        # Each field's messages are redacted on their own: they are the server's words about
-        # the field ("password: This field may not be blank."), not its value.
+        # Field by field: a secret field's value is hidden unless it is a list of messages,
+        # the server's words about the field ("password: This field may not be blank.").
+        shown = redactor.value(body, messages=True)
         return "; ".join(
-            f"{redactor.text(str(key))}: {redactor.text(_join_messages(value))}"
-            for key, value in body.items()
+            f"{redactor.text(str(key))}: {_join_messages(value)}" for key, value in shown.items()
         )
     if isinstance(body, list):
         return redactor.text(_join_messages(body))

@@ -36,8 +36,21 @@ class KeystoneError(Exception):
     records_delivered: int | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle by state, not by calling ``__init__`` (whose arguments are keyword-only)."""
-        return (_rebuild, (type(self), self.args), self.__dict__)
+        """Pickle by state, not by calling ``__init__`` (whose arguments are keyword-only).
+
+        The answers an error keeps go without their secrets (:meth:`Response.without_secrets`),
+        and so does the body a :class:`ResponseDecodeError` keeps as ``doc``.
+        """
+        state = dict(self.__dict__)
+        for name in ("response", "last_response"):
+            hide = getattr(state.get(name), "without_secrets", None)
+            if hide is not None:
+                state[name] = hide()
+        if isinstance(state.get("doc"), str):
+            request = getattr(getattr(self, "response", None), "request", None)
+            redactor = DEFAULT_REDACTOR if request is None else request.call.redactor
+            state["doc"] = redactor.text(state["doc"])
+        return (_rebuild, (type(self), self.args), state)
 
 
 def _rebuild(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
@@ -88,6 +101,15 @@ class TransportError(KeystoneError):
     def __init__(self, message: str, *, request: Request | None = None) -> None:
         super().__init__(message)
         self.request = detach(request)
+
+
+class LowerLevelError(Exception):
+    """What a lower layer (urllib3, the socket) raised: its type and text, secrets hidden.
+
+    The ``__cause__`` of a :class:`TransportError`. The original exception is not kept, as it
+    may hold what must not travel with the error when it is pickled (the request's URL, with
+    its secret parameters); its traceback is.
+    """
 
 
 class ConnectError(TransportError):

@@ -37,7 +37,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future, as_completed
 from typing import Any, Generic, TypeVar
 
 from keystone._batch import (
@@ -277,10 +277,18 @@ def run_on_executor(
     ahead = _chunks_ahead(executor)
     batch_id = uuid.uuid4().hex if _reruns_tasks(executor) else None
 
-    def record(start: int, pairs: Pairs) -> None:
+    done = 0
+
+    def finished(start: int, pairs: Pairs) -> None:
+        nonlocal done
         for offset, (value, error) in enumerate(pairs):
             index = start + offset
             outcomes[index] = Outcome(index, inputs[index], value=value, error=error)
+        done += len(pairs)
+        if progress is not None:
+            progress(done, len(inputs))
+        if bar is not None:
+            bar.update(len(pairs))
 
     def submit() -> None:
         for start in starts:
@@ -290,28 +298,27 @@ def run_on_executor(
                 future = executor.submit(
                     run_chunk, fn, part, workers, ends_at, start, deadline, mark
                 )
-            except Exception as exc:  # broken or shut down: this chunk and the rest never start
+            except (BrokenExecutor, RuntimeError) as exc:  # broken or shut down: none start
                 for rest in (start, *starts):
                     count = len(inputs[rest : rest + size])
-                    record(rest, [(None, _not_taken(rest + n, exc)) for n in range(count)])
+                    finished(rest, [(None, _not_taken(rest + n, exc)) for n in range(count)])
                 return
+            except Exception as exc:  # this chunk could not be handed over (it does not pickle)
+                refused: Future[Pairs] = Future()
+                refused.set_exception(exc)
+                finished(start, _pairs_of(refused, fn, start, len(part), handed=False))
+                continue
             futures[future] = start
             if ahead is not None and len(futures) >= ahead:
                 return
 
     try:
         submit()
-        done = 0
         while futures:
             future = next(as_completed(futures))
             start = futures.pop(future)
             part = inputs[start : start + size]
-            record(start, _pairs_of(future, fn, start, len(part)))
-            done += len(part)
-            if progress is not None:
-                progress(done, len(inputs))
-            if bar is not None:
-                bar.update(len(part))
+            finished(start, _pairs_of(future, fn, start, len(part)))
             submit()
     except BaseException:
         for pending in futures:
@@ -346,9 +353,12 @@ def _chunks_ahead(executor: Executor) -> int | None:
     return count + 1 if isinstance(count, int) and count > 0 else None
 
 
-def _pairs_of(future: Future[Pairs], fn: Callable[..., Any], start: int, count: int) -> Pairs:
+def _pairs_of(
+    future: Future[Pairs], fn: Callable[..., Any], start: int, count: int, handed: bool = True
+) -> Pairs:
     """A finished chunk's outcomes; a chunk that could not be sent fails each item, and one
-    whose task failed (its worker lost) leaves each item's outcome unknown."""
+    whose task failed (its worker lost) leaves each item's outcome unknown. ``handed``: the
+    executor took the chunk (else its ``submit`` refused it, and nothing ran)."""
     try:
         return future.result()
     except (pickle.PicklingError, AttributeError, TypeError) as exc:
@@ -364,5 +374,9 @@ def _pairs_of(future: Future[Pairs], fn: Callable[..., Any], start: int, count: 
             ) from exc
         error = TypeError(f"batch: these items cannot be sent to the executor's workers ({exc})")
         return [(None, error)] * count
+    except CancelledError as exc:  # cancelled before it started (the cluster shut down)
+        return [(None, _not_taken(start + n, exc)) for n in range(count)]
     except Exception as exc:  # the chunk's task itself failed (e.g. a worker died)
+        if not handed:
+            return [(None, _not_taken(start + n, exc)) for n in range(count)]
         return [(None, _lost(start + n, exc)) for n in range(count)]

@@ -183,7 +183,7 @@ class Redactor:
         if kind.endswith("json") or (not kind and text.lstrip()[:1] in ("{", "[")):
             try:
                 decoded = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return self.text(text).encode("utf-8")
             return json.dumps(self.value(decoded, messages=True), ensure_ascii=False).encode()
         return self.text(text).encode("utf-8")
@@ -223,7 +223,7 @@ class Redactor:
         elif kind.endswith("json") or (not kind and text.lstrip()[:1] in ("{", "[")):
             try:
                 decoded = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return f"<{len(body)} bytes, not valid JSON: not shown>"
             shown = json.dumps(
                 self.value(decoded, messages=messages), ensure_ascii=False, separators=(",", ":")

@@ -173,14 +173,15 @@ class Response:
         self.content = b""
         try:
             self._json = _json.loads(holder.pop())
+            return self._json
         except (ValueError, RecursionError) as exc:
             doc = getattr(exc, "doc", None)
             raw = getattr(exc, "object", None)
             self.content = raw if isinstance(raw, bytes) else str(doc or "").encode("utf-8")
-            if not self.content:
-                raise self._not_json(exc) from None
-            return self._decode()
-        return self._json
+            failure = None if self.content else self._not_json(exc)
+        if failure is not None:  # raised out of the handler, as in _decode
+            raise failure
+        return self._decode()  # the body back in place: decoded again, to say what is wrong
 
     def _declared_charset(self) -> str | None:
         """A charset the server declared that is not UTF-8 (JSON's own default), if any."""
@@ -197,7 +198,10 @@ class Response:
         try:
             return _json.loads(document, **kwargs)
         except (ValueError, RecursionError) as exc:
-            raise self._not_json(exc) from None
+            failure = self._not_json(exc)
+        # Raised here, not in the handler: json's error, which keeps the whole body as its
+        # ``doc``, is then no ``__context__`` of ours, which would travel with it.
+        raise failure
 
     def _not_json(self, exc: BaseException) -> ResponseDecodeError:
         text = self.text
@@ -265,14 +269,27 @@ class Response:
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
         """Pickle every field, with the URL's credentials and secret parameters hidden, the
         values of secret headers (``Set-Cookie`` of a session, ...) too, and, in an error
-        answer (which travels with its error), whatever of its body looks like a secret.
+        answer, whatever of its body looks like a secret.
 
-        A success's body is the data asked for (a new API token's key among them) and stays.
+        A success's body is the data asked for (a new API token's key among them) and stays,
+        unless the response travels with an error (see :meth:`without_secrets`).
         """
+        return None, self._state(body=self.status_code >= 400)
+
+    def without_secrets(self) -> Response:
+        """A copy with the URL's, the headers' and the body's secrets hidden, whatever the
+        status: what an error keeps of the answer it is about when it is pickled (a proxy's
+        page may echo the request's cookies with a 200)."""
+        copy = Response.__new__(Response)
+        for name, value in self._state(body=True).items():
+            object.__setattr__(copy, name, value)
+        return copy
+
+    def _state(self, body: bool) -> dict[str, Any]:
         state = {name: getattr(self, name) for name in self.__slots__}
         state["url"] = shown_url(self.url, self.request)
         redactor = DEFAULT_REDACTOR if self.request is None else self.request.call.redactor
-        if self.status_code >= 400:
+        if body:
             state["content"] = redactor.content(self.content, self.headers.get("Content-Type"))
             state["_text"], state["_json"] = None, _UNSET
         headers = HTTPHeaderDict()
@@ -280,7 +297,7 @@ class Response:
         for name, value in pairs:
             headers.add(name, redactor.header(name, value))
         state["headers"] = headers
-        return None, state
+        return state
 
 
 def _charset_of(content_type: str) -> str | None:

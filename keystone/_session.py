@@ -59,7 +59,7 @@ class Session(RequesterBase):
         ``HEAD`` requests: see docs/compatibility.md), once in the client's life, by
         whichever thread needs it first.
         """
-        return self._server_for("client.server", DEFAULT_TIMEOUT, None)
+        return self._server_for("client.server", DEFAULT_TIMEOUT, self._start_deadline())
 
     def _server_for(self, call: str, timeout: TimeoutLike, deadline: CallDeadline | None) -> Server:
         """The server, found out within the limits of ``call`` (its timeout and deadline) if it

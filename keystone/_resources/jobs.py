@@ -85,7 +85,7 @@ class JobCore:
         """The results of the parts the server has applied so far (with ``split=``)."""
         self.committed = False
         """Whether the server kept the job's changes (not for a dry run, nor a failure)."""
-        server = client._server_for("atomic", self._timeout, None)
+        server = client._server_for("atomic", self._timeout, client._start_deadline())
         if endpoint_at(server, JOB_ENDPOINT) is None:
             raise UnsupportedError(
                 f"atomic: {server.describe} has no atomic jobs (batch/ is on "
@@ -271,11 +271,16 @@ class JobCore:
             raise job_failure(response, self.steps, first, last, self.split, self._client.server)
         try:
             answered = read_record(response).get("results")
-            if not isinstance(answered, list) or len(answered) != len(actions):
+            if (
+                not isinstance(answered, list)
+                or len(answered) != len(actions)
+                or not all(isinstance(result, dict) for result in answered)
+            ):
                 count = len(answered) if isinstance(answered, list) else "no"
                 raise UnexpectedResponseError(
                     f"POST {shown_url(response.url)} answered {count} step results for a job "
-                    f"of {len(actions)} steps; the client cannot tell which step did what.",
+                    f"of {len(actions)} steps (one JSON object each, expected); the client "
+                    "cannot tell which step did what.",
                     response=response,
                 )
         except UnexpectedResponseError as error:

@@ -96,52 +96,61 @@ class _Ambiguous(Exception):
         self.repeated = repeated
 
 
-def _locate(records: list[dict[str, Any]], expected: int, tail: list[Any], last: Any) -> int | None:
+def _locate(records: list[dict[str, Any]], expected: int, tail: list[Any]) -> int | None:
     """Where the walk stands in ``records``: the index of the last record delivered.
 
-    Where the collection kept its size, ``last`` is expected where it was (``expected``, its
-    index by the offsets; -1 when the size changed), and finding it there settles it, even
-    in a list that repeats a record (a filter across a relation may list one record twice)
-    or holds records without ids. Elsewhere the records are searched for
-    (:func:`_resume_at`); a search that could match more than one place raises
-    :class:`_Ambiguous` rather than guess.
+    ``tail`` holds the last records delivered, oldest first. Where they all still stand as
+    they stood (``expected`` is the last one's index by the offsets; -1 when the page was
+    read elsewhere), that settles it, even in a list that repeats a record (a filter across
+    a relation may list one record twice) or holds records without ids. Elsewhere the
+    records are searched for (:func:`_resume_at`); a search that could match more than one
+    place raises :class:`_Ambiguous` rather than guess.
     """
-    if 0 <= expected < len(records) and _same(records[expected], last):
+    first = expected - len(tail) + 1
+    if (
+        first >= 0
+        and expected < len(records)
+        and all(_same(records[first + n], record) for n, record in enumerate(tail))
+    ):
         return expected
-    found = _resume_at(records, tail, last)
+    found = _resume_at(records, tail)
     if found is not None:
-        _check_unique(records, tail, last)
+        _check_unique(records, tail)
     return found
 
 
-def _check_unique(records: list[dict[str, Any]], tail: list[Any], last: Any) -> None:
-    """Raise :class:`_Ambiguous` if what :func:`_resume_at` matches on is not unique."""
-    if tail and all(key is not None for key in tail):
-        marks = Counter(tail)
+def _check_unique(records: list[dict[str, Any]], tail: list[Any]) -> None:
+    """Raise :class:`_Ambiguous` if what :func:`_resume_at` matches on is not unique: an id
+    the last records delivered share, or that the page lists twice (for records without
+    ids, the last record delivered, listed twice)."""
+    keys = [_key(record) for record in tail]
+    if keys and all(key is not None for key in keys):
+        marks = Counter(keys)
         in_page = Counter(key for key in map(_key, records) if key in marks)
         for key in marks:
             if marks[key] > 1 or in_page[key] > 1:
                 raise _Ambiguous(key)
         return
-    if sum(1 for record in records if _same(record, last)) > 1:
-        raise _Ambiguous(_key(last))
+    if sum(1 for record in records if _same(record, tail[-1])) > 1:
+        raise _Ambiguous(_key(tail[-1]))
 
 
-def _resume_at(records: list[dict[str, Any]], tail: list[Any], last: Any) -> int | None:
+def _resume_at(records: list[dict[str, Any]], tail: list[Any]) -> int | None:
     """Where the walk stands in ``records``: the newest delivered record that is still there.
 
-    ``tail`` holds the ids of the last records delivered, oldest first. Any of them found
+    ``tail`` holds the last records delivered, oldest first. Any of them found by id
     serves: records after the newest one present were not delivered (in a stable order, the
     delivered ones newer than it are gone), so one deletion at a page's edge costs nothing.
-    Records without ids are matched whole, on ``last`` only.
+    Records without ids are matched whole, on the last one only.
     """
-    if tail and all(key is not None for key in tail):
-        delivered = set(tail)
+    keys = [_key(record) for record in tail]
+    if keys and all(key is not None for key in keys):
+        delivered = set(keys)
         for index in range(len(records) - 1, -1, -1):
             if _key(records[index]) in delivered:
                 return index
         return None
-    return _position(records, last)
+    return _position(records, tail[-1])
 
 
 def _position(records: list[dict[str, Any]], record: Any) -> int | None:
@@ -166,9 +175,8 @@ class ParallelPages:
 
     def __init__(self, first: Page, first_url: str, link: str, fetch: Fetch, workers: int) -> None:
         self._total = first.total  # what is kept of the first page: not its records
-        self._last = first.records[-1]
         self._margin = max(1, min(50, len(first.records) // 10))
-        self._tail = [_key(record) for record in first.records[-self._margin :]]
+        self._tail = first.records[-self._margin :]  # the last records delivered
         self._first_url = first_url
         self._link = link
         self._fetch = fetch
@@ -207,7 +215,7 @@ class ParallelPages:
         margin = self._margin  # records each page repeats of the page before
         stride = size - margin
         end = self._total or 0  # the collection's size, as the last page read counted it
-        last, last_at, last_total = self._last, self._start + size - 1, self._total
+        last_at, last_total = self._start + size - 1, self._total  # where the last one stood
         window: deque[tuple[int, Future[Response]]] = deque()
         frontier = self._start + stride
         pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="keystone-pages")
@@ -220,15 +228,13 @@ class ParallelPages:
                 page, url = self._page(future)
                 offset, records = asked, page.records
                 try:
-                    steady = page.total is not None and page.total == last_total
-                    expected = last_at - asked if steady else -1  # else it may have moved
-                    found = _locate(records, expected, self._tail, last)
+                    found = _locate(records, last_at - asked, self._tail)
                     if found is None:
                         moved = (page.total or 0) - (last_total or 0)  # since ``last`` was read
                         near = (last_at + moved, last_at)
-                        offset, page, url = self._resync(pool, near, asked, page, last)
+                        offset, page, url = self._resync(pool, near, asked, page)
                         records = page.records
-                        found = _locate(records, -1, self._tail, last)
+                        found = _locate(records, -1, self._tail)
                         assert found is not None
                 except _Ambiguous as ambiguous:
                     raise self._cannot_tell(asked, ambiguous.repeated) from None
@@ -239,14 +245,13 @@ class ParallelPages:
                     raise self._repeated(offset)
                 self.delivered += fresh
                 if fresh:
-                    news = [_key(record) for record in records[found + 1 :]]
-                    self._tail = (self._tail + news)[-margin:]
+                    self._tail = (self._tail + records[found + 1 :])[-margin:]
                 yield from records[found + 1 :]
                 if len(records) < size or at_end:
                     if page.next is not None:  # its count said the end, its link says more
                         self.handed_over = (url, page.next)
                     return  # the end of the collection, when this page was read
-                last, last_at, last_total = records[-1], offset + size - 1, page.total
+                last_at, last_total = offset + size - 1, page.total
                 end = page.total if page.total is not None else offset + size + 1
                 following = window[0][0] if window else frontier
                 if last_at - following < margin - 1:  # the next page would start past ``last``
@@ -280,9 +285,9 @@ class ParallelPages:
         near: tuple[int, int],
         offset: int,
         page: Page,
-        last: Any,
     ) -> tuple[int, Page, str]:
-        """Find ``last`` again after the records moved by more than the margin, or raise.
+        """Find the last record delivered (``last``) again after the records moved by more
+        than the margin, or raise.
 
         ``near`` holds where ``last`` should be now: moved by how much the count changed
         between the two answers (records removed before it), or where it was (the answer
@@ -292,7 +297,7 @@ class ParallelPages:
         """
         for guess in dict.fromkeys(max(0, n - self._size // 2) for n in near):
             again, url = self._page(self._submit(pool, guess))
-            if _locate(again.records, -1, self._tail, last) is not None:
+            if _locate(again.records, -1, self._tail) is not None:
                 return guess, again, url
         raise self._changed(offset, page)
 
@@ -310,11 +315,11 @@ class ParallelPages:
     def _cannot_tell(self, offset: int, repeated: Any) -> PaginationError:
         what = "identical records without an id" if repeated is None else f"id {repeated!r}"
         error = PaginationError(
-            f"GET {shown_url(self._first_url)}: the page at offset {offset} lists {what} more "
-            "than once where it meets the page before, and the collection moved while it was "
-            "read, so the walk cannot tell which of them it had delivered. The first "
-            f"{self.delivered} records were delivered; read the list one page after another "
-            "(workers=1), or narrow it with filters to records that do not change meanwhile."
+            f"GET {shown_url(self._first_url)}: the list repeats {what} around offset "
+            f"{offset}, where two pages meet, and the records there moved while it was read, so "
+            "the walk cannot tell which of the repeats it had delivered. The first "
+            f"{self.delivered} records were delivered; read the list again, or narrow it with "
+            "filters to records that do not change meanwhile."
         )
         error.records_delivered = self.delivered
         return error

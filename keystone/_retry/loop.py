@@ -184,11 +184,18 @@ class RetryLoop:
         return response_is_retryable(self.policy, self.request, response)
 
     def time_left(self) -> float | None:
-        """Seconds left before the deadline, or ``None`` without one."""
-        deadline = self.policy.deadline
-        if deadline is None:
-            return None
-        return deadline - (self.clock.monotonic() - self.started)
+        """Seconds left before the deadline, or ``None`` without one.
+
+        The call's deadline may have started before this request (finding out the server
+        came first): what is left of it counts, as well as the policy's deadline on the loop's
+        clock (a test's fake clock moves only that one).
+        """
+        lefts = []
+        if self.policy.deadline is not None:
+            lefts.append(self.policy.deadline - (self.clock.monotonic() - self.started))
+        if self.call.deadline is not None:
+            lefts.append(self.call.deadline.left())
+        return min(lefts) if lefts else None
 
     def _log_retry(self, retry_state: RetryCallState) -> None:
         if not logger.isEnabledFor(logging.WARNING):
@@ -272,7 +279,9 @@ class RetryLoop:
                 "retry=RetryPolicy(max_retry_after=...)."
             )
         deadline = policy.deadline if policy.deadline is not None else 0.0
-        left = max(0.0, deadline - elapsed)
+        if self.call.deadline is not None:
+            deadline = self.call.deadline.seconds
+        left = max(0.0, self.time_left() or 0.0)
         if retry_after is not None:
             return (
                 f"Not sent again after {sent}: the server asked to wait {retry_after:g} s "

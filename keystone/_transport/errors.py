@@ -11,6 +11,7 @@ from urllib3 import exceptions as u3
 
 from keystone import _errors as errors
 from keystone._errors import shown_url
+from keystone._redaction import Redactor
 from keystone._request import Request
 from keystone._transport.connections import nothing_sent
 
@@ -86,6 +87,19 @@ _NOT_TLS = (
     "unknown protocol",
     "http request",
 )
+#: What it says when the server refuses the handshake for good: no protocol version or
+#: cipher in common, or a client certificate it requires or does not accept.
+_REFUSED = (
+    "protocol version",
+    "unsupported protocol",
+    "no protocols available",
+    "handshake failure",
+    "certificate required",
+    "alert unknown ca",
+    "alert bad certificate",
+    "alert certificate unknown",
+    "no shared cipher",
+)
 #: What it says of a certificate the client does not accept.
 _CERTIFICATE = (
     "certificate_verify_failed",
@@ -115,11 +129,28 @@ def _tls_failure(where: str, cause: str, request: Request) -> errors.ConnectErro
             "pass verify= with the CA bundle that signed it.",
             request=request,
         )
+    if any(sign in said for sign in _REFUSED):
+        return errors.TLSError(
+            f"{where} failed: the server refused the secure connection ({cause}); nothing was "
+            "sent. It wants another TLS version or cipher, or a client certificate this client "
+            "did not give (or one it does not accept): ask the server's administrators what "
+            "it requires.",
+            request=request,
+        )
     return errors.ConnectError(
         f"{where} failed: could not establish a secure connection ({cause}); nothing was "
         "sent. Check that the server serves HTTPS at that address.",
         request=request,
     )
+
+
+def shown_cause(exc: BaseException, redactor: Redactor) -> errors.LowerLevelError:
+    """``exc`` as the cause an error of ours keeps: its type and redacted text, its traceback."""
+    kind = type(exc)
+    cause = errors.LowerLevelError(
+        f"{kind.__module__}.{kind.__qualname__}: {redactor.text(str(exc))}"
+    )
+    return cause.with_traceback(exc.__traceback__)
 
 
 def unreadable_answer(request: Request, exc: BaseException) -> errors.ConnectionDroppedError:

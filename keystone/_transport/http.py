@@ -33,7 +33,7 @@ from keystone._timeouts import (
 )
 from keystone._transport.base import BaseTransport
 from keystone._transport.connections import POOL_CLASSES, nothing_sent
-from keystone._transport.errors import translate_error, unreadable_answer
+from keystone._transport.errors import shown_cause, translate_error, unreadable_answer
 from keystone._transport.wire_response import end_read_deadline, read_deadline
 from keystone._urls import BaseURL
 
@@ -137,14 +137,20 @@ class HTTPTransport(BaseTransport):
             timeout_obj = _within(timeout_obj, deadline, request)
         start = time.perf_counter()
         token = read_deadline(None if deadline is None else deadline.at)
+        outcome: urllib3.BaseHTTPResponse | Exception
         try:
-            raw = self._urlopen(request, timeout_obj)
+            outcome = self._urlopen(request, timeout_obj)
         except u3.HTTPError as exc:
-            raw = self._send_again_or_raise(exc, request, timeout_obj)
+            outcome = self._send_again_or_fail(exc, request, timeout_obj)
         except (OverflowError, MemoryError) as exc:  # the answer's framing: a size absurd
-            raise unreadable_answer(request, exc) from None
+            outcome = unreadable_answer(request, exc)
         finally:
             end_read_deadline(token)
+        if isinstance(outcome, Exception):
+            # Raised here, not in the handler: urllib3's error (whose URL may carry secret
+            # parameters) is then no ``__context__`` of ours, which would travel with it.
+            raise outcome
+        raw = outcome
         return Response(
             raw.status,
             content=raw.data,
@@ -180,14 +186,14 @@ class HTTPTransport(BaseTransport):
             preload_content=True,
         )
 
-    def _send_again_or_raise(
+    def _send_again_or_fail(
         self, exc: u3.HTTPError, request: Request, timeout: Timeout
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> urllib3.BaseHTTPResponse | Exception:
         """Resend a request that met a stale pooled connection before any byte went out.
 
         This is not a retry: the server never saw the request (see
         :mod:`keystone._transport.connections`). Each resend discards one dead connection, so it
-        is bounded by the pool size; any other failure is translated and raised.
+        is bounded by the pool size; any other failure is translated, and returned to be raised.
         """
         for _ in range(self.pool_maxsize + 1):
             stale = nothing_sent(exc)
@@ -198,9 +204,9 @@ class HTTPTransport(BaseTransport):
             except u3.HTTPError as again:
                 exc = again
         translated = translate_error(exc, request)
-        if isinstance(translated, ValueError):  # bad input: the urllib3 error would repeat it
-            raise translated from None
-        raise translated from exc
+        if not isinstance(translated, ValueError):  # bad input: the urllib3 error repeats it
+            translated.__cause__ = shown_cause(exc, request.call.redactor)
+        return translated
 
     def close(self) -> None:
         """Close every pooled connection; later requests open new ones."""

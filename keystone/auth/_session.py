@@ -149,12 +149,15 @@ class SessionAuth(AuthStrategy):
         if not request.call.credentials_attached and "Cookie" in request.headers:
             yield request  # the caller's own cookies: neither added to nor read back
             return
+        had_session = self._had_session  # when this call started: others may end it meanwhile
         for replay in (False, True):
             outgoing = self._attach(request)
             response = yield request
             sent = outgoing.sent.get(SESSION_COOKIE)
-            if sent is None and self._had_session and _session_refused(request, response):
+            if sent is None and had_session and _session_refused(request, response):
                 # The session's cookie expired here (its Max-Age passed, as the server's did).
+                if not replay and self.is_authenticated:
+                    continue  # another thread logged in meanwhile: once more, with its session
                 raise self._ended(request, response)
             if sent is None or not _session_refused(request, response):
                 lines = set_cookie_lines(response.headers)
@@ -186,9 +189,11 @@ class SessionAuth(AuthStrategy):
     def _ended(self, request: Request, response: Response) -> SessionExpiredError:
         """The error (logged at WARNING) of a session the server no longer knows.
 
-        Said once: the client is logged out from then on, and says so as any client would.
+        Calls already under way when it ended say so too; calls started later are those of
+        a client that is logged out, and say that instead (unless another login came since).
         """
-        self._had_session = False
+        if not self.is_authenticated:
+            self._had_session = False
         detail = describe_body(response)
         where = f"{request.method} {shown_url(request.url, request)}"
         logger.warning(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -134,6 +135,36 @@ def test_a_session_that_expired_raises_session_expired(server: LocalServer) -> N
     assert not isinstance(again.value, keystone.SessionExpiredError)
     client.login("carol", "pw")
     assert client.http_get("allocations/clusters").json() == []
+
+
+def test_every_call_under_way_when_the_cookie_expired_is_told_so(server: LocalServer) -> None:
+    server.route(
+        "POST", "/authentication/login/", Canned(200, WHOAMI, cookies=session_cookies("Max-Age=3"))
+    )
+    server.route(
+        "GET",
+        "/allocations/clusters/",
+        Canned(401, {"detail": "Authentication credentials were not provided."}, delay=0.5),
+    )
+    clock = FakeClock()
+    client = client_of(server, clock)
+    client.login("carol", "pw")
+    clock.advance_wall(4)
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            client.http_get("allocations/clusters")
+        except keystone.KeystoneError as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(errors) == 8
+    assert all(isinstance(e, keystone.SessionExpiredError) for e in errors), errors
 
 
 def test_a_client_never_logged_in_is_not_told_its_session_expired(server: LocalServer) -> None:

@@ -188,9 +188,18 @@ def test_a_worker_process_that_dies_leaves_the_known_outcomes_and_marks_the_rest
 ) -> None:
     tasks = [(str(tmp_path), "died", n, 9) for n in range(40)]
     emulator.stats.reset()
+    seen: list[tuple[int, int]] = []
     with ProcessPoolExecutor(2) as pool:  # one of its own: it breaks
-        results = client.batch(client.bind(create_or_die), tasks, executor=pool, workers=1, chunk=2)
+        results = client.batch(
+            client.bind(create_or_die),
+            tasks,
+            executor=pool,
+            workers=1,
+            chunk=2,
+            progress=lambda done, total: seen.append((done, total)),
+        )
     assert len(results) == 40 and [o.index for o in results] == list(range(40))
+    assert seen[-1] == (40, 40)  # every item accounted for, the ones never started too
     made = created(client, "died-")
     ok = [o for o in results if o.ok]
     lost = [o for o in results if isinstance(o.error, WorkerLostError)]

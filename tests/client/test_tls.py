@@ -85,3 +85,33 @@ def test_the_trusted_certificate_works(secure: LocalServer) -> None:
     assert secure.ca_path is not None
     client = KeystoneClient(secure.url, server="0.10.9", verify=secure.ca_path)
     assert client.retrieve_cluster() == []
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_server_that_requires_a_client_certificate_says_so_once(
+    tmp_path: Path, method: str
+) -> None:
+    trustme = pytest.importorskip("trustme")
+    authority = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    context.verify_mode = ssl.CERT_REQUIRED  # mutual TLS: the client must show a certificate
+    authority.configure_trust(context)
+    # TLS 1.2 refuses within the handshake; TLS 1.3 after the client's side of it is done,
+    # when the refusal races the close and may first read as a handshake cut short.
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    server = LocalServer()
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    server.start()
+    try:
+        client = KeystoneClient(
+            f"https://127.0.0.1:{server.port}/", server="0.10.9", verify=str(tmp_path / "ca.pem")
+        )
+        with pytest.raises(keystone.TLSError) as info:
+            client.request(method, "allocations/clusters")
+    finally:
+        server.stop()
+    assert "refused the secure connection" in str(info.value)
+    assert "client certificate" in str(info.value)
+    assert info.value.attempts == 1 and server.received == []

@@ -52,6 +52,24 @@ def test_a_calls_deadline_covers_finding_out_the_server_and_the_call(
     assert client.server.release == "0.10.9"  # found out: the next call starts afresh
 
 
+def test_the_retry_waits_keep_to_the_deadline_the_first_call_started(
+    local_server: LocalServer,
+) -> None:
+    # Finding out takes 1.5 s of the call's 2 s; the server then asks to come back in 1 s.
+    local_server.route("GET", VERSION, Canned(200, "0.10.9", delay=1.5))
+    busy = Canned(503, {"detail": "busy"}, headers={"Retry-After": "1"})
+    local_server.route("POST", "/allocations/clusters/", busy)
+    client = KeystoneClient(
+        local_server.url, auth=StaticTokenAuth("k3y"), retry=RetryPolicy(deadline=2.0)
+    )
+    with pytest.raises(ServerError) as stopped:
+        client.create_cluster(name="x")
+    message = str(stopped.value)
+    assert "Not sent again after 1 attempt" in message and "the call's 2 s deadline" in message
+    assert stopped.value.attempts == 1
+    assert [r.method for r in local_server.received].count("POST") == 1
+
+
 def test_when_finding_out_fails_the_error_names_the_call_and_the_way_out(
     local_server: LocalServer,
 ) -> None:

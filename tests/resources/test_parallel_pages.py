@@ -348,10 +348,35 @@ def test_a_repeated_record_in_a_list_that_moved_cannot_be_placed_and_says_so(
             del c.records[0]
 
     collection.on_request = shift
-    with pytest.raises(PaginationError, match="lists id 100 more than once") as caught:
+    with pytest.raises(PaginationError, match="repeats id 100 around offset 90") as caught:
         client.retrieve_cluster(filters={"_limit": 100}, workers=1)
     assert caught.value.records_delivered == 100
-    assert "workers=1" in str(caught.value)
+    assert "read the list again" in str(caught.value)
+
+
+@pytest.mark.parametrize("with_ids", [True, False], ids=["a repeated id", "identical records"])
+def test_a_repeat_that_moved_while_the_count_stayed_is_never_lost_silently(
+    serve: Any, with_ids: bool
+) -> None:
+    """One record gone in front and one added at the end: the count stays, the rows move."""
+    collection, client = serve(199)
+    if not with_ids:
+        collection.records = [{"name": f"r-{n}"} for n in range(199)]
+    collection.records.insert(100, dict(collection.records[99]))  # repeated at the edge
+
+    def churn(n: int, c: Collection) -> None:
+        if n == 2:
+            del c.records[0]
+            c.records.append({"id": 10_000, "name": "new"} if with_ids else {"name": "new"})
+
+    collection.on_request = churn
+    stayed = collection.records[1:]  # all but the first, which goes after it was read
+    try:
+        got = client.retrieve_cluster(filters={"_limit": 100}, workers=1)
+    except PaginationError as error:
+        assert "repeats" in str(error) and error.records_delivered == 100
+        return
+    assert got[1:200] == stayed  # had it gone on, nothing of what stayed is missing
 
 
 def test_worker_threads_carry_the_callers_context(serve: Any) -> None:

@@ -64,8 +64,9 @@ def _v010(local_server: LocalServer) -> KeystoneClient:
         Canned(200, {"results": [{"method": "POST", "path": TEAMS, "status": 201, "body": {}}]}),
         Canned(200, {"detail": "ok"}),
         Canned(200, "<html>Done</html>"),
+        Canned(200, {"results": ["ok", "ok", "ok"]}),
     ],
-    ids=["fewer results than steps", "no results", "an HTML page"],
+    ids=["fewer results than steps", "no results", "an HTML page", "results not objects"],
 )
 def test_a_job_answered_200_without_its_steps_results_has_an_unknown_outcome(
     local_server: LocalServer, answer: Canned
