@@ -25,6 +25,7 @@ from keystone._errors import (
     ReadTimeout,
     ResponseDecodeError,
     ResultTransferError,
+    ThrottleWaitError,
     TimeoutError,  # noqa: F401 (the old name of TransportTimeout, kept for old imports)
     TLSError,
     TokenRefreshError,
@@ -126,6 +127,7 @@ __all__ = [
     "Step",
     "StepResult",
     "TLSError",
+    "ThrottleWaitError",
     "ThrottledError",
     "TokenRefreshError",
     "TransportError",

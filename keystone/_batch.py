@@ -8,22 +8,23 @@ stop the other thousands; the caller decides what to do with them.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Generic, TypeVar, overload
 
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._errors import BatchDeadlineError, BatchError
+from keystone._item_context import item_context
+from keystone._progress import Progress, ProgressCallback
 from keystone._timeouts import LONGEST_WAIT, is_seconds
+
+if TYPE_CHECKING:
+    from keystone._retry.policy import RetryPolicy
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-#: ``progress(done, total)``, called from the calling thread after each item finishes.
-ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -119,18 +120,20 @@ def run_batch(
     progress: ProgressCallback | None = None,
     progress_bar: bool = False,
     clock: Clock = SYSTEM_CLOCK,
+    retry: RetryPolicy | None = None,
 ) -> BatchResults[T, R]:
     """Call ``fn(item)`` for every item on ``workers`` threads; see :class:`BatchResults`.
 
     ``deadline`` is seconds from now for the whole batch: items that have not started by then
     are not called and get a :class:`~keystone._errors.BatchDeadlineError`. Calls already running
-    finish under their own timeouts.
+    finish under their own timeouts, and the throttle holds none of their requests past it.
+    ``retry`` is the retry policy of the calls each item makes (those without their own).
     """
     check_batch(workers, deadline)
     if not callable(fn):
         raise TypeError(f"batch: fn must be a function of one item, not {fn!r}")
     inputs = list(items)
-    bar = progress_bar_for(len(inputs)) if progress_bar else None
+    shown = Progress(len(inputs), progress, progress_bar)
     started = clock.monotonic()
     ends_at = None if deadline is None else started + deadline
     outcomes: list[Outcome[T, R] | None] = [None] * len(inputs)
@@ -145,37 +148,21 @@ def run_batch(
             )
             return Outcome(index, item, error=error)
         try:
-            return Outcome(index, item, value=fn(item))
+            with item_context(retry, ends_at, deadline):
+                return Outcome(index, item, value=fn(item))
         except Exception as exc:
             return Outcome(index, item, error=exc)
 
-    done = 0
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="keystone-batch") as pool:
         futures = [pool.submit(call, index, item) for index, item in enumerate(inputs)]
         try:
             for future in as_completed(futures):
                 outcome = future.result()
                 outcomes[outcome.index] = outcome
-                done += 1
-                if progress is not None:
-                    progress(done, len(inputs))
-                if bar is not None:
-                    bar.update(1)
+                shown.advance(1)
         except BaseException:
             stop.set()
             raise
         finally:
-            if bar is not None:
-                bar.close()
+            shown.close()
     return BatchResults([o for o in outcomes if o is not None], clock.monotonic() - started)
-
-
-def progress_bar_for(total: int) -> Any:
-    """A tqdm bar of ``total`` items, or ``ImportError`` saying how to get tqdm."""
-    try:
-        tqdm = importlib.import_module("tqdm").tqdm
-    except ImportError:
-        raise ImportError(
-            "progress_bar=True needs tqdm: pip install tqdm (or pass progress=callback)"
-        ) from None
-    return tqdm(total=total, unit="item")

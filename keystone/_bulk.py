@@ -11,11 +11,14 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import TypeVar
 
-from keystone._batch import BatchResults, ProgressCallback, R, T, check_batch, run_batch
+from keystone._batch import BatchResults, R, T, check_batch, run_batch
 from keystone._clock import Clock
 from keystone._executors import Bound, run_on_executor
+from keystone._progress import ProgressCallback, check_progress
 from keystone._requester import RequesterBase
 from keystone._resources.job_methods import AtomicJob
+from keystone._retry.layer import check_policy
+from keystone._retry.policy import RetryPolicy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 
 C = TypeVar("C")
@@ -37,6 +40,7 @@ class BulkCalls(RequesterBase):
         progress_bar: bool = False,
         executor: Executor | None = None,
         chunk: int | None = None,
+        retry: RetryPolicy | None = None,
     ) -> BatchResults[T, R]:
         """Call ``fn(item)`` for every item on ``workers`` threads sharing this client.
 
@@ -51,8 +55,15 @@ class BulkCalls(RequesterBase):
         go to it in chunks of ``chunk`` items (default ``4 * workers``), each run there on
         ``workers`` threads; ``progress`` is then called after each chunk. ``fn`` travels by
         pickle: define it at module level, and pass :meth:`bind` to use the client in it.
+
+        ``retry`` is the retry policy of every call the items make that does not pass its own
+        (``retry=`` on a call wins). Under a throttle, the items' requests wait their turn for
+        the whole client (see ``rate_limit``), never past ``deadline``: an item whose request
+        would have to wait longer raises :class:`~keystone.ThrottleWaitError`, unsent.
         """
         check_batch(workers, deadline)
+        check_progress("batch", progress, progress_bar)
+        policy = None if retry is None else check_policy(retry)
         if executor is not None:
             if not isinstance(executor, Executor):
                 raise TypeError(
@@ -69,6 +80,7 @@ class BulkCalls(RequesterBase):
                 progress_bar=progress_bar,
                 chunk=chunk,
                 clock=self._clock,
+                retry=policy,
             )
         if chunk is not None:
             raise ValueError("batch: chunk= splits the items for an executor; give executor= too")
@@ -81,6 +93,7 @@ class BulkCalls(RequesterBase):
             progress=progress,
             progress_bar=progress_bar,
             clock=self._clock,
+            retry=policy,
         )
 
     def bind(self: C, fn: Callable[[C, T], R]) -> Bound[C, T, R]:
@@ -98,6 +111,9 @@ class BulkCalls(RequesterBase):
         dry_run: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         split: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> AtomicJob:
         """An atomic job: steps that the server applies all together, or not at all.
 
@@ -110,5 +126,17 @@ class BulkCalls(RequesterBase):
         sends the steps as jobs of at most ``n`` steps each, each atomic on its own (for jobs
         larger than the server's throttle allows in one). Checked before anything is sent:
         a server without atomic jobs raises :class:`~keystone.UnsupportedError`.
+
+        ``retry`` is the retry policy of the job's requests (``job.run(retry=...)`` can give
+        another). ``progress(done, total)`` is called with the steps applied after each part
+        of a split job, ``progress_bar=True`` shows a tqdm bar, as for :meth:`batch`.
         """
-        return AtomicJob(self, dry_run=dry_run, timeout=timeout, split=split)
+        return AtomicJob(
+            self,
+            dry_run=dry_run,
+            timeout=timeout,
+            split=split,
+            retry=retry,
+            progress=progress,
+            progress_bar=progress_bar,
+        )

@@ -22,6 +22,7 @@ from keystone._headers import Headers
 from keystone._layers.auth import AuthMiddleware
 from keystone._layers.base_url import BaseURLMiddleware
 from keystone._layers.json import JSONMiddleware
+from keystone._layers.throttle import ThrottleMiddleware
 from keystone._locks import ForkSafeLock
 from keystone._pipeline import Handler, Middleware, MiddlewareLike, compose, middleware_name
 from keystone._redaction import Redactor
@@ -33,6 +34,7 @@ from keystone._retry.layer import BackoffMiddleware
 from keystone._retry.policy import RetryPolicy
 from keystone._servers import Generation, Server
 from keystone._session import Session
+from keystone._throttle import Rate, Throttle
 from keystone._timeouts import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
@@ -78,6 +80,12 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
     logs must hide, besides passwords and tokens. Every request carries the client's
     correlation id :attr:`cid` as ``X-KEYSTONE-CID``.
 
+    Throttles are shared: when the server answers that the client must wait (a 429 with
+    ``Retry-After``), every request of the client waits until then, on every thread.
+    ``rate_limit`` (``"250/min"``, the server's syntax) also spaces the client's requests out so
+    that they stay under the server's throttle rather than learn it from refusals; pick it a
+    little below the server's rate for one user (see docs/batch_jobs.md).
+
     ``server`` says which Keystone the server is: a release (``"0.7.5"``) or a generation
     (``"0.3"``, ``"0.4+"``: its newest release), see :attr:`server`; without it the client
     finds out by itself, once. The resource methods refuse what the server's release would
@@ -109,8 +117,10 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
         server: Server | Generation | str | None = None,
         check_filters: bool = True,
         check_fields: bool = True,
+        rate_limit: str | None = None,
     ) -> None:
         self._base_url = BaseURL(url)
+        self._throttle = Throttle(None if rate_limit is None else Rate.parse(rate_limit))
         known = None if server is None else given(server)
         for name, flag in (("check_filters", check_filters), ("check_fields", check_fields)):
             if not isinstance(flag, bool):
@@ -169,6 +179,7 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
             "clock": clock,
             "check_filters": check_filters,
             "check_fields": check_fields,
+            "rate_limit": rate_limit,
         }
 
     def _compose(self, middleware: Sequence[MiddlewareLike]) -> list[Middleware]:
@@ -182,6 +193,7 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
             self._backoff,  # retries what is safe, within the call's deadline
             *per_attempt,  # your per_attempt(...) middleware: every attempt
             AuthMiddleware(self._auth, self._base_url),  # credentials, renewal, one replay
+            ThrottleMiddleware(self._throttle, self._backoff, self._clock),  # each waits its turn
             WireLogMiddleware(redactor=self._redactor),  # each exchange (keystone.wire, DEBUG)
         ]
 
@@ -196,6 +208,12 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
     def retry(self) -> RetryPolicy:
         """The retry policy of calls that do not pass their own ``retry=``."""
         return self._backoff.policy
+
+    @property
+    def rate_limit(self) -> str | None:
+        """The client's own rate (``"250/min"``), shared by all its threads, or ``None``."""
+        rate = self._throttle.rate
+        return None if rate is None else str(rate)
 
     @property
     def url(self) -> str:

@@ -118,6 +118,22 @@ class ConnectError(TransportError):
     request_sent = False
 
 
+class ThrottleWaitError(KeystoneError):
+    """A request was not sent: the throttle would hold it longer than the call may wait.
+
+    The server asked the client to wait (its last ``Retry-After``), or ``rate_limit=`` spaces
+    the requests out, for longer than the call has left to wait for throttles (its
+    policy's ``max_retry_after``, for all its waits together) or than its batch has left
+    before its deadline. Nothing was sent; ``retry_after`` is the seconds until it could go.
+    """
+
+    request_sent = False
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class TLSError(ConnectError):
     """No secure connection could be made, and trying again would fail the same way.
 

@@ -38,17 +38,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future, as_completed
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from keystone._batch import (
-    BatchResults,
-    Outcome,
-    ProgressCallback,
-    R,
-    T,
-    progress_bar_for,
-    run_batch,
-)
+from keystone._batch import BatchResults, Outcome, R, T, run_batch
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._errors import (
     BatchDeadlineError,
@@ -56,6 +48,10 @@ from keystone._errors import (
     ResultTransferError,
     WorkerLostError,
 )
+from keystone._progress import Progress, ProgressCallback
+
+if TYPE_CHECKING:
+    from keystone._retry.policy import RetryPolicy
 
 C = TypeVar("C")
 
@@ -125,6 +121,7 @@ def run_chunk(
     first: int = 0,
     deadline: float | None = None,
     mark: Mark | None = None,
+    retry: RetryPolicy | None = None,
 ) -> Pairs:
     """One chunk, in a worker: its items on ``workers`` threads; ``(value, error)`` each.
 
@@ -138,7 +135,9 @@ def run_chunk(
     left = None if ends_at is None else ends_at - time.time()
     if left is not None and left <= 0:
         return [(None, _not_started(first + n, deadline, "its chunk")) for n in range(len(items))]
-    results = run_batch(fn, items, workers=min(workers, max(1, len(items))), deadline=left)
+    results = run_batch(
+        fn, items, workers=min(workers, max(1, len(items))), deadline=left, retry=retry
+    )
     pairs: Pairs = [
         (o.value, _not_started(first + n, deadline, "it"))
         if isinstance(o.error, BatchDeadlineError)
@@ -260,6 +259,7 @@ def run_on_executor(
     progress_bar: bool = False,
     chunk: int | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    retry: RetryPolicy | None = None,
 ) -> BatchResults[T, R]:
     """``fn`` over ``items`` on ``executor``, in chunks of thread batches; see the module."""
     if not callable(fn):
@@ -268,7 +268,7 @@ def run_on_executor(
         raise ValueError(f"batch: chunk={chunk!r} must be a positive number of items, or None")
     inputs = list(items)
     size = _chunk_size(len(inputs), workers, chunk)
-    bar = progress_bar_for(len(inputs)) if progress_bar else None
+    shown = Progress(len(inputs), progress, progress_bar)
     started = clock.monotonic()
     ends_at = None if deadline is None else time.time() + deadline
     outcomes: list[Outcome[T, R] | None] = [None] * len(inputs)
@@ -277,18 +277,11 @@ def run_on_executor(
     ahead = _chunks_ahead(executor)
     batch_id = uuid.uuid4().hex if _reruns_tasks(executor) else None
 
-    done = 0
-
     def finished(start: int, pairs: Pairs) -> None:
-        nonlocal done
         for offset, (value, error) in enumerate(pairs):
             index = start + offset
             outcomes[index] = Outcome(index, inputs[index], value=value, error=error)
-        done += len(pairs)
-        if progress is not None:
-            progress(done, len(inputs))
-        if bar is not None:
-            bar.update(len(pairs))
+        shown.advance(len(pairs))
 
     def submit() -> None:
         for start in starts:
@@ -296,7 +289,7 @@ def run_on_executor(
             mark = None if batch_id is None else (batch_id, start)
             try:
                 future = executor.submit(
-                    run_chunk, fn, part, workers, ends_at, start, deadline, mark
+                    run_chunk, fn, part, workers, ends_at, start, deadline, mark, retry
                 )
             except (BrokenExecutor, RuntimeError) as exc:  # broken or shut down: none start
                 for rest in (start, *starts):
@@ -325,8 +318,7 @@ def run_on_executor(
             pending.cancel()
         raise
     finally:
-        if bar is not None:
-            bar.close()
+        shown.close()
         if batch_id is not None:
             _forget_marks(executor, batch_id)
     return BatchResults([o for o in outcomes if o is not None], clock.monotonic() - started)

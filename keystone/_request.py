@@ -43,6 +43,8 @@ class CallState:
       being a 429 (an atomic job whose step was throttled answers 422): a function of the
       answer's status and body giving the seconds to wait when it means that (0 when it does
       not say), else ``None``. The backoff layer then treats that answer as a 429.
+    - ``cost``: how many of the server's throttled requests the call counts for (an atomic
+      job of *n* steps: *n* + 1), for the client's ``rate_limit``.
 
     Filled in on the way, read by the layers that need it:
 
@@ -56,6 +58,7 @@ class CallState:
       (as opposed to the caller, whose own ``Authorization`` header is left alone).
     - ``redactor``: how messages and logs about the call hide secrets (the client's, with its
       ``redact_fields``).
+    - ``throttle_waited``: seconds the call's requests waited for the throttle, in all.
 
     Defaults live on the class, so a call pays only for what differs from them.
     """
@@ -75,6 +78,8 @@ class CallState:
     credentials_attached: bool = False
     redactor: Redactor = DEFAULT_REDACTOR
     throttled: Callable[[int, bytes], float | None] | None = None
+    cost: int = 1
+    throttle_waited: float = 0.0
 
     def __init__(
         self,

@@ -16,6 +16,7 @@ from keystone._detection import detection_flow, redirect_note
 from keystone._errors import KeystoneError, UnexpectedResponseError, shown_url
 from keystone._headers import Headers
 from keystone._http_errors import NotFoundError
+from keystone._item_context import item_policy
 from keystone._locks import ForkSafeLock
 from keystone._pipeline import Handler
 from keystone._redaction import Redactor
@@ -23,7 +24,8 @@ from keystone._request import Request
 from keystone._requester import RequesterBase
 from keystone._resources.bodies import is_missing_record
 from keystone._response import Response
-from keystone._retry.layer import BackoffMiddleware
+from keystone._retry.layer import BackoffMiddleware, given_policy
+from keystone._retry.policy import RetryPolicy
 from keystone._servers import Server
 from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, checked_timeout
 from keystone.auth import AuthStrategy
@@ -73,10 +75,11 @@ class Session(RequesterBase):
             assert server is not None
         return server
 
-    def _start_deadline(self) -> CallDeadline | None:
-        """The deadline of a call starting now, by the client's retry policy: set before the
-        call's first request, so that finding out the server counts against it too."""
-        seconds = self._backoff.policy.deadline
+    def _start_deadline(self, retry: RetryPolicy | None = None) -> CallDeadline | None:
+        """The deadline of a call starting now, by its retry policy (``retry``, else the one
+        of the batch it runs in, else the client's): set before the call's first request, so
+        that finding out the server counts against it too."""
+        seconds = (retry or item_policy() or self._backoff.policy).deadline
         return None if seconds is None else CallDeadline(time.monotonic() + seconds, seconds)
 
     def _detect(self, call: str, timeout: TimeoutLike, deadline: CallDeadline | None) -> Server:
@@ -116,23 +119,33 @@ class Session(RequesterBase):
 
     # -- session ------------------------------------------------------------------------------
 
-    def login(self, username: str, password: str, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:
+    def login(
+        self,
+        username: str,
+        password: str,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         """Log in and keep what the server gives back (the password is not kept).
 
         Raises :class:`~keystone.AuthenticationError` with the server's detail for bad
         credentials and :class:`~keystone.ValidationError` for a missing field. A second login
-        replaces the session; a failed one leaves the client logged out.
+        replaces the session; a failed one leaves the client logged out. ``retry`` is the
+        retry policy of its requests (``None``: the client's).
         """
         for name, value in (("username", username), ("password", password)):
             if not isinstance(value, str):
                 raise TypeError(f"login: {name} must be a str, not {type(value).__name__}")
         checked = checked_timeout(timeout)
+        policy = given_policy(retry)
         if type(self._auth).login_flow is AuthStrategy.login_flow:  # a strategy without one
             next(self._auth.login_flow(username, password))  # refused before anything is sent
-        deadline = self._start_deadline()
+        deadline = self._start_deadline(policy)
         server = self._server_for("login", checked, deadline)  # then log in as it does
         try:
-            self._run_session_flow(self._auth.login_flow(username, password), checked, deadline)
+            flow = self._auth.login_flow(username, password)
+            self._run_session_flow(flow, checked, deadline, policy)
         except NotFoundError as error:
             if is_missing_record(error.response):  # the API's own 404: its words say why
                 raise
@@ -146,23 +159,34 @@ class Session(RequesterBase):
                 response=error.response,
             ) from None
 
-    def logout(self, raise_blacklist: bool = False, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> None:
+    def logout(
+        self,
+        raise_blacklist: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         """End the session on the server and forget it here, whatever the server answers.
 
         The local session ends even when the server refuses (e.g. the refresh token already
         expired); that refusal is raised only with ``raise_blacklist=True``. Logging out when
-        not logged in does nothing.
+        not logged in does nothing. ``retry`` is as for :meth:`login`.
         """
         checked = checked_timeout(timeout)
+        policy = given_policy(retry)
         try:
-            self._run_session_flow(self._auth.logout_flow(), checked)
+            self._run_session_flow(self._auth.logout_flow(), checked, None, policy)
         except KeystoneError as exc:
             if raise_blacklist:
                 raise
             logger.warning("logged out locally; the server did not end the session: %s", exc)
 
     def _run_session_flow(
-        self, flow: Any, timeout: TimeoutLike, deadline: CallDeadline | None = None
+        self,
+        flow: Any,
+        timeout: TimeoutLike,
+        deadline: CallDeadline | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         def send(request: Request) -> Response:
             for name, value in self._headers.items():
@@ -170,6 +194,8 @@ class Session(RequesterBase):
             request.timeout = timeout
             request.call.redactor = self._redactor
             request.call.deadline = deadline
+            if retry is not None:
+                request.call.retry = retry
             response = self._handler(request)
             if 300 <= response.status_code < 400:  # a login or logout is never redirected
                 raise UnexpectedResponseError(

@@ -115,5 +115,10 @@ class CallDeadline:
         """Seconds left before the deadline (negative once it has passed)."""
         return self.at - time.monotonic()
 
+    def pause(self, seconds: float) -> None:
+        """Move the deadline on by ``seconds`` the call spent waiting for a throttle: the
+        server's time, which the call's own does not count."""
+        self.at += seconds
+
     def __repr__(self) -> str:
         return f"CallDeadline({self.seconds:g} s, {self.left():.3f} s left)"

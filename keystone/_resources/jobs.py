@@ -34,6 +34,7 @@ from keystone._errors import (
 )
 from keystone._http_errors import JobError
 from keystone._layers.json import dumps
+from keystone._progress import Progress, ProgressCallback, check_progress
 from keystone._request import CallState
 from keystone._resources.bodies import read_record, unknown_outcome
 from keystone._resources.endpoints import endpoint_at, endpoint_for, releases_with
@@ -42,10 +43,12 @@ from keystone._resources.job_failures import committed_before, job_failure, job_
 from keystone._resources.job_steps import Ref, Step, StepResult, without_refs
 from keystone._resources.keys import record_key
 from keystone._resources.spec import Operation, Resource
+from keystone._retry.layer import check_policy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
 
 if TYPE_CHECKING:
     from keystone._requester import Requester
+    from keystone._retry.policy import RetryPolicy
 
 JOB_ENDPOINT = "batch"
 _Job = TypeVar("_Job", bound="JobCore")
@@ -65,6 +68,9 @@ class JobCore:
         dry_run: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         split: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> None:
         if not isinstance(dry_run, bool):
             raise TypeError(f"atomic: dry_run={dry_run!r} must be True or False")
@@ -72,8 +78,12 @@ class JobCore:
             isinstance(split, bool) or not isinstance(split, int) or split < 1
         ):
             raise ValueError(f"atomic: split={split!r} must be a positive number of steps, or None")
+        check_progress("atomic", progress, progress_bar)
         self._client = client
         self._timeout = checked_timeout(timeout)
+        self._retry = None if retry is None else check_policy(retry)
+        self._progress = progress
+        self._progress_bar = progress_bar
         self.dry_run = dry_run
         self.split = split
         self.steps: list[Step] = []
@@ -85,7 +95,7 @@ class JobCore:
         """The results of the parts the server has applied so far (with ``split=``)."""
         self.committed = False
         """Whether the server kept the job's changes (not for a dry run, nor a failure)."""
-        server = client._server_for("atomic", self._timeout, client._start_deadline())
+        server = client._server_for("atomic", self._timeout, client._start_deadline(self._retry))
         if endpoint_at(server, JOB_ENDPOINT) is None:
             raise UnsupportedError(
                 f"atomic: {server.describe} has no atomic jobs (batch/ is on "
@@ -198,22 +208,34 @@ class JobCore:
         if kind is None and self.results is None:
             self.run()
 
-    def run(self) -> list[StepResult]:
+    def run(self, *, retry: RetryPolicy | None = None) -> list[StepResult]:
         """Send the job (one request, or one per part with ``split=``); the steps' results.
 
         With ``split=``, a part that fails leaves the parts before it applied (``done``);
-        calling ``run()`` again sends only the steps after them.
+        calling ``run()`` again sends only the steps after them. ``retry`` replaces the
+        policy given to :meth:`~keystone.KeystoneClient.atomic` for this run.
         """
         if self.results is not None:
             raise RuntimeError("this job has run already; start a new one with client.atomic()")
+        policy = self._retry if retry is None else check_policy(retry)
         if not self._actions:  # e.g. a loop over nothing: nothing to send
             self.results = []
             return self.results
+        with Progress(len(self._actions), self._progress, self._progress_bar, "step") as shown:
+            shown.advance(len(self.done))
+            self._run_parts(policy, shown)
+        self.results = list(self.done)
+        self.committed = not self.dry_run
+        return self.results
+
+    def _run_parts(self, policy: RetryPolicy | None, shown: Progress) -> None:
         for first, last in self._parts():
             if last <= len(self.done):
                 continue  # applied by an earlier run()
             try:
-                self.done += self._send(first, last)
+                applied = self._send(first, last, policy)
+                self.done += applied
+                shown.advance(len(applied))
             except Exception as error:
                 if isinstance(error, JobError):
                     error.results = list(self.done)
@@ -221,9 +243,6 @@ class JobCore:
                     unknown = isinstance(error, OutcomeUnknownError)
                     error.add_note(committed_before(first, last, unknown) + ".")
                 raise
-        self.results = list(self.done)
-        self.committed = not self.dry_run
-        return self.results
 
     def _parts(self) -> Iterator[tuple[int, int]]:
         size = self.split or len(self._actions)
@@ -239,7 +258,7 @@ class JobCore:
                         )
         return iter(parts)
 
-    def _send(self, first: int, last: int) -> list[StepResult]:
+    def _send(self, first: int, last: int, policy: RetryPolicy | None) -> list[StepResult]:
         actions = self._actions[first:last]
         job = {"actions": actions, "dry_run": self.dry_run}
         parts = [
@@ -249,6 +268,7 @@ class JobCore:
         ]
         call = CallState(resource="batch", operation="create", raise_for_status=False)
         call.throttled = job_throttled
+        call.cost = len(actions) + 1  # the server's throttle counts the job and each step
         if self.dry_run:
             call.idempotent = True  # nothing is kept, so sending it twice changes nothing
         if parts:
@@ -261,11 +281,17 @@ class JobCore:
                 data=body,
                 headers={"Content-Type": content_type},
                 timeout=self._timeout,
+                retry=policy,
                 call=call,
             )
         else:
             response = self._client.request(
-                "POST", JOB_ENDPOINT + "/", json={"job": job}, timeout=self._timeout, call=call
+                "POST",
+                JOB_ENDPOINT + "/",
+                json={"job": job},
+                timeout=self._timeout,
+                retry=policy,
+                call=call,
             )
         if response.status_code >= 400:
             raise job_failure(response, self.steps, first, last, self.split, self._client.server)

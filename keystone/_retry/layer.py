@@ -20,6 +20,7 @@ import time
 
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._errors import TokenRefreshError, TransportError
+from keystone._item_context import item_policy
 from keystone._pipeline import Handler
 from keystone._request import Request
 from keystone._response import Response
@@ -49,7 +50,7 @@ class BackoffMiddleware:
 
     def __call__(self, request: Request, call_next: Handler) -> Response:
         call = request.call
-        policy = call.retry or self.policy
+        policy = call.retry or item_policy() or self.policy
         started = self.clock.monotonic()
         if policy.deadline is not None and call.deadline is None:  # else set by the caller
             now = started if self.clock is SYSTEM_CLOCK else time.monotonic()
@@ -80,3 +81,9 @@ def check_policy(value: object) -> RetryPolicy:
             "retry=RetryPolicy.disabled(), or None for the client's default"
         )
     return value
+
+
+def given_policy(value: object) -> RetryPolicy | None:
+    """A call's ``retry=``: ``None`` (the batch's policy, else the client's) or a checked
+    :class:`RetryPolicy`."""
+    return None if value is None else check_policy(value)

@@ -4,9 +4,15 @@ The loop reads top to bottom: the first attempt's outcome is recorded as tenacit
 attempt, then tenacity decides, outcome after outcome, whether to stop, wait or send again:
 
 - retry what :mod:`keystone._retry.rules` allows (what is safe for this method and answer);
-- wait the server's ``Retry-After`` when the answer carried one, else full jitter;
+- after a throttle's answer (a 429 with ``Retry-After``, a throttled job), send again at
+  once: the throttle layer below holds the request (and every other of the client) until
+  then, and that wait is the server's time, not the call's; such a refusal is not a failed
+  attempt (the server did nothing with the request);
+- else wait the server's ``Retry-After`` when the answer carried one (a 503), else full
+  jitter;
 - stop after the policy's attempts, before a wait that would pass the call's deadline, or
-  before a ``Retry-After`` longer than the policy's ``max_retry_after``.
+  before a ``Retry-After`` longer than the call may still wait for throttles (the policy's
+  ``max_retry_after``, for all the call's waits together).
 
 Its result is the final response (which the JSON layer raises if it is a 4xx/5xx, with the
 note left here on ``request.call.retry_note``) or the final transport error, annotated with the
@@ -26,7 +32,6 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     retry_if_result,
-    stop_after_attempt,
     wait_full_jitter,
 )
 from tenacity.stop import stop_base
@@ -44,6 +49,7 @@ from keystone._retry.rules import (
     outcome_unknown,
     response_is_retryable,
     retry_after_of,
+    throttle_wait,
 )
 
 if TYPE_CHECKING:
@@ -63,30 +69,57 @@ class _GaveUp:
         self.upcoming_sleep = retry_state.upcoming_sleep
 
 
-class _WaitRetryAfterOr(wait_base):
-    """The server's ``Retry-After`` when the last answer carried one, else ``fallback``."""
+class _Wait(wait_base):
+    """No wait after a throttle's answer (the throttle layer holds the next attempt until
+    then); the server's ``Retry-After`` after another answer with one; else ``fallback``."""
 
     def __init__(self, fallback: wait_base, request: Request) -> None:
         self.fallback = fallback
         self.request = request
 
     def __call__(self, retry_state: RetryCallState) -> float:
+        if _throttle_wait(retry_state, self.request):
+            return 0.0
         retry_after = _retry_after(retry_state, self.request)
         return retry_after if retry_after is not None else float(self.fallback(retry_state))
 
 
-class _StopBeforeLimits(stop_base):
-    """Stop before a wait past the call's deadline or a ``Retry-After`` beyond the policy's cap."""
+class _StopAfterFailures(stop_base):
+    """Stop after the policy's attempts, not counting the answers that only said "later"."""
 
     def __init__(self, loop: RetryLoop) -> None:
         self.loop = loop
 
     def __call__(self, retry_state: RetryCallState) -> bool:
+        if not self.loop.policy.enabled:
+            return True  # retries disabled: nothing is sent twice, not even after a "later"
+        failures = retry_state.attempt_number - self.loop.refusals
+        return failures >= self.loop.policy.max_attempts
+
+
+class _StopBeforeLimits(stop_base):
+    """Stop before a wait past the call's deadline or a ``Retry-After`` beyond what the call
+    may still wait for throttles."""
+
+    def __init__(self, loop: RetryLoop) -> None:
+        self.loop = loop
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        throttled = _throttle_wait(retry_state, self.loop.request)
+        if throttled and throttled > self.loop.throttle_budget():
+            return True
         retry_after = _retry_after(retry_state, self.loop.request)
-        if retry_after is not None and retry_after > self.loop.policy.max_retry_after:
+        if not throttled and retry_after and retry_after > self.loop.policy.max_retry_after:
             return True
         left = self.loop.time_left()
         return left is not None and retry_state.upcoming_sleep >= left
+
+
+def _throttle_wait(retry_state: RetryCallState, request: Request) -> float | None:
+    outcome = retry_state.outcome
+    if outcome is None or outcome.failed:
+        return None
+    return throttle_wait(outcome.result(), request)
 
 
 def _retry_after(retry_state: RetryCallState, request: Request) -> float | None:
@@ -114,18 +147,17 @@ class RetryLoop:
         self.clock = clock
         self.started = started
         self.last_response: Response | None = None
+        self.refusals = 0  # answers that only asked to come back later
 
     def run(self, first: Outcome) -> Response:
         policy = self.policy
         retrying = Retrying(
-            stop=stop_after_attempt(policy.max_attempts) | _StopBeforeLimits(self),
-            wait=_WaitRetryAfterOr(
-                wait_full_jitter(policy.backoff_base, policy.backoff_cap), self.request
-            ),
+            stop=_StopAfterFailures(self) | _StopBeforeLimits(self),
+            wait=_Wait(wait_full_jitter(policy.backoff_base, policy.backoff_cap), self.request),
             retry=retry_if_exception(self._error_retryable) | retry_if_result(self._retryable),
             before_sleep=self._log_retry,
             retry_error_callback=_GaveUp,
-            sleep=self.clock.sleep,
+            sleep=self._sleep,
             reraise=True,
         )
         retrying.begin()
@@ -164,6 +196,8 @@ class RetryLoop:
         self.call.elapsed = self.clock.monotonic() - self.started
         if isinstance(outcome, Response):
             self.last_response = outcome
+            if throttle_wait(outcome, self.request):
+                self.refusals += 1
             retry_state.set_result(outcome)
         else:
             retry_state.set_exception((type(outcome), outcome, outcome.__traceback__))
@@ -192,19 +226,40 @@ class RetryLoop:
         """
         lefts = []
         if self.policy.deadline is not None:
-            lefts.append(self.policy.deadline - (self.clock.monotonic() - self.started))
+            worked = self.clock.monotonic() - self.started - self.call.throttle_waited
+            lefts.append(self.policy.deadline - worked)
         if self.call.deadline is not None:
             lefts.append(self.call.deadline.left())
         return min(lefts) if lefts else None
 
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0:  # none after a throttle's answer: the throttle layer waits
+            self.clock.sleep(seconds)
+
+    def throttle_budget(self) -> float:
+        """Seconds the call may still wait for throttles (its policy's ``max_retry_after``,
+        less what it waited already)."""
+        return self.policy.max_retry_after - self.call.throttle_waited
+
     def _log_retry(self, retry_state: RetryCallState) -> None:
-        if not logger.isEnabledFor(logging.WARNING):
-            return
         outcome = retry_state.outcome
         assert outcome is not None
-        reason = _describe(
-            outcome.exception() if outcome.failed else outcome.result(), self.request
-        )
+        answer = None if outcome.failed else outcome.result()
+        if answer is not None and throttle_wait(answer, self.request):
+            # Not a failure: the server asked for later, and the throttle layer waits for it.
+            if logger.isEnabledFor(logging.INFO):
+                fields = log_fields(self.request, self.call.redactor)
+                logger.info(
+                    "%s %s: %s; sent again when the throttle lets it",
+                    self.request.method,
+                    fields["url"],
+                    _describe(answer, self.request),
+                    extra=fields,
+                )
+            return
+        if not logger.isEnabledFor(logging.WARNING):
+            return
+        reason = _describe(answer if answer is not None else outcome.exception(), self.request)
         wait = retry_state.upcoming_sleep
         fields = log_fields(
             self.request, self.call.redactor, reason=reason, retry_in=round(wait, 3)
@@ -213,7 +268,7 @@ class RetryLoop:
             "%s %s: attempt %d of %d failed (%s); retrying in %.2f s",
             self.request.method,
             fields["url"],
-            self.call.attempt,
+            self.call.attempt - self.refusals,  # a throttle's "later" is no failed attempt
             self.policy.max_attempts,
             reason,
             wait,
@@ -268,9 +323,19 @@ class RetryLoop:
         sent = f"{attempts} attempt{'s' if attempts != 1 else ''} in {elapsed:.1f} s"
         if not policy.enabled:
             return "Not sent again: retries are disabled for this call."
-        if attempts >= policy.max_attempts:
+        if attempts - self.refusals >= policy.max_attempts:
             return f"Gave up after {sent} ({policy.describe()})."
+        throttled = throttle_wait(response, self.request) if response is not None else None
         retry_after = retry_after_of(response, self.request) if response is not None else None
+        if throttled:
+            waited = self.call.throttle_waited
+            already = f", after {waited:.0f} s waited already" if waited >= 1 else ""
+            return (
+                f"Not sent again after {sent}: the server asked to wait {throttled:g} s "
+                f"(Retry-After), longer than the call may wait for throttles "
+                f"({policy.max_retry_after:g} s in all{already}). Try again after that wait, "
+                "or allow a longer one with retry=RetryPolicy(max_retry_after=...)."
+            )
         if retry_after is not None and retry_after > policy.max_retry_after:
             return (
                 f"Not sent again after {sent}: the server asked to wait {retry_after:g} s "

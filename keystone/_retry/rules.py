@@ -80,6 +80,19 @@ def retry_after_of(response: Response, request: Request | None = None) -> float 
     return parse_retry_after(response.headers.get("Retry-After"))
 
 
+def throttle_wait(response: Response, request: Request) -> float | None:
+    """The seconds a throttle asked the client to wait: a 429's ``Retry-After``, or what an
+    answer the call reads as a throttle says (an atomic job's throttled step); ``None`` when
+    the answer is no throttle or gives no wait.
+
+    A 503's ``Retry-After`` is not one: a server that is down says when to come back, and the
+    call's own retries wait for it (within its deadline).
+    """
+    if response.status_code == 429 or throttled_for(request, response) is not None:
+        return retry_after_of(response, request) or None
+    return None
+
+
 def response_is_retryable(policy: RetryPolicy, request: Request, response: Response) -> bool:
     """Whether an attempt that got ``response`` may be sent again under ``policy``."""
     status = response.status_code

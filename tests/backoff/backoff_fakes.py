@@ -1,6 +1,7 @@
-"""Test doubles for unit tests of the backoff layer: a scripted next handler over the layer (with
-the JSON layer above it, which raises the final 4xx/5xx as in the client), and the client's
-``FakeClock``, which advances only when the layer sleeps (so no test waits)."""
+"""Test doubles for unit tests of the backoff layer: a scripted next handler under the layer
+(with the JSON layer above it, which raises the final 4xx/5xx as in the client, and the
+throttle layer below it, which waits for a ``Retry-After`` as in the client), and the client's
+``FakeClock``, which advances only when a layer sleeps (so no test waits)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from keystone import (
     TransportError,
 )
 from keystone._layers.json import JSONMiddleware
+from keystone._layers.throttle import ThrottleMiddleware
 from keystone._pipeline import compose
 from keystone._retry.layer import BackoffMiddleware
+from keystone._throttle import Throttle
 from keystone.testing import FakeClock
 
 Step = int | KeystoneError | tuple[int, Mapping[str, str]] | type[TransportError]
@@ -69,12 +72,14 @@ def run(
     call: CallState | None = None,
     cost: float = 0.0,
 ) -> tuple[Response | BaseException, Script, FakeClock]:
-    """Send one request through the JSON and backoff layers over ``steps``; never raises."""
+    """Send one request through the JSON, backoff and throttle layers over ``steps``; never
+    raises."""
     clock = FakeClock()
     script = Script(*steps, clock=clock, cost=cost)
     policy = policy or RetryPolicy(backoff_base=0.01, backoff_cap=0.05)
     backoff = BackoffMiddleware(policy, clock=clock)
-    handler = compose([JSONMiddleware(), backoff], script)
+    throttle = ThrottleMiddleware(Throttle(), backoff, clock)
+    handler = compose([JSONMiddleware(), backoff, throttle], script)
     request = Request(
         method,
         "http://keystone.test/allocations/clusters/",

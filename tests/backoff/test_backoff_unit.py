@@ -224,20 +224,55 @@ def test_retry_after_http_date_is_the_wait() -> None:
     assert 3.0 <= clock.sleeps[0] <= 5.0
 
 
+def test_a_throttles_wait_past_the_deadline_is_waited_for_the_deadline_counts_none_of_it() -> None:
+    """A throttle's wait is the server's time: the deadline (30 s) moves on by it."""
+    call = CallState()
+    result, script, clock = run("POST", (429, {"Retry-After": "60"}), 201, call=call)
+    assert isinstance(result, Response) and result.status_code == 201
+    assert script.calls == 2 and clock.sleeps == [60.0]
+    assert call.throttle_waited == 60.0
+    assert call.deadline is not None and call.deadline.left() > 29  # moved on by the wait
+
+
 @pytest.mark.parametrize(
     ("status", "error"), [(429, ThrottledError), (503, ServerError)], ids=["429", "503"]
 )
-def test_retry_after_past_the_deadline_raises_at_once(
+def test_a_retry_after_past_max_retry_after_raises_at_once(
     status: int, error: type[ThrottledError | ServerError]
 ) -> None:
-    result, script, clock = run("POST", (status, {"Retry-After": "60"}), 201)
+    result, script, clock = run("POST", (status, {"Retry-After": "400"}), 201)
     assert script.calls == 1 and clock.sleeps == []
     assert isinstance(result, error)
-    assert result.retry_after == 60.0
+    assert result.retry_after == 400.0
     assert result.attempts == 1
     assert result.last_response is not None and result.last_response.status_code == status
     message = str(result)
-    assert "asked to wait 60 s" in message and "deadline" in message
+    assert "asked to wait 400 s" in message and "max_retry_after" in message
+
+
+def test_a_503_retry_after_past_the_deadline_raises_at_once() -> None:
+    """A server that is down says when to come back: within the call's deadline, or not."""
+    result, script, clock = run("POST", (503, {"Retry-After": "60"}), 201)
+    assert script.calls == 1 and clock.sleeps == []
+    assert isinstance(result, ServerError) and result.retry_after == 60.0
+    assert "asked to wait 60 s" in str(result) and "30 s deadline" in str(result)
+
+
+def test_a_throttles_refusals_are_no_failed_attempts() -> None:
+    refusal = (429, {"Retry-After": "5"})
+    result, script, clock = run("GET", *[refusal] * 6, 200)
+    assert isinstance(result, Response) and result.status_code == 200
+    assert script.calls == 7 and clock.sleeps == [5.0] * 6  # four attempts would not do
+
+
+def test_the_waits_for_a_throttle_are_bounded_in_all_by_max_retry_after() -> None:
+    policy = RetryPolicy(max_retry_after=20, backoff_base=0.01, backoff_cap=0.05)
+    refusal = (429, {"Retry-After": "8"})
+    result, script, clock = run("GET", *[refusal] * 6, 200, policy=policy)
+    assert isinstance(result, ThrottledError)
+    assert clock.sleeps == [8.0, 8.0]  # a third wait would pass 20 s in all
+    assert script.calls == 3
+    assert "20 s in all, after 16 s waited already" in str(result)
 
 
 def test_waits_never_run_past_the_deadline() -> None:
@@ -321,17 +356,16 @@ def test_a_bad_per_call_policy_is_refused() -> None:
 
 
 def test_each_retry_is_logged_with_attempt_and_reason(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="keystone.backoff")
+    caplog.set_level(logging.INFO, logger="keystone.backoff")
     run("GET", (429, {"Retry-After": "1"}), ConnectError, ReadTimeout, 200)
     records = [r for r in caplog.records if r.name == "keystone.backoff"]
-    assert len(records) == 3
-    assert all(r.levelno == logging.WARNING for r in records)
+    assert [r.levelno for r in records] == [logging.INFO, logging.WARNING, logging.WARNING]
     messages = [r.getMessage() for r in records]
-    assert "GET http://keystone.test/allocations/clusters/: attempt 1 of 4" in messages[0]
-    assert "429 Too Many Requests, Retry-After 1 s" in messages[0]
-    assert "retrying in 1.00 s" in messages[0]
-    assert "attempt 2 of 4 failed (ConnectError, nothing was sent)" in messages[1]
-    assert "attempt 3 of 4 failed (ReadTimeout, sent, no answer)" in messages[2]
+    assert "GET http://keystone.test/allocations/clusters/: 429 Too Many" in messages[0]
+    assert "Retry-After 1 s; sent again when the throttle lets it" in messages[0]
+    # The throttle's "later" is no failed attempt: the failures are numbered on their own.
+    assert "attempt 1 of 4 failed (ConnectError, nothing was sent)" in messages[1]
+    assert "attempt 2 of 4 failed (ReadTimeout, sent, no answer)" in messages[2]
 
 
 def test_the_middleware_is_safe_to_share() -> None:

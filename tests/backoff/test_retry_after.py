@@ -79,7 +79,7 @@ def test_an_endless_retry_after_without_a_deadline_raises_at_once(
         client.http_get("allocations/clusters")
     error = info.value
     assert error.retry_after == LONGEST_RETRY_AFTER and error.attempts == 1
-    assert "longer than the 300 s the client waits at most" in str(error)
+    assert "longer than the call may wait for throttles (300 s in all)" in str(error)
     assert server.stats.count(method="GET", path=CLUSTERS) == 1
 
 

@@ -25,7 +25,7 @@ from keystone import (
     UnexpectedResponseError,
 )
 
-QUICK = RetryPolicy(max_attempts=2, backoff_base=0.01, backoff_cap=0.01)
+QUICK = RetryPolicy(max_attempts=2, backoff_base=0.01, backoff_cap=0.01, max_retry_after=30)
 
 
 def _raised(call: Any) -> BaseException:
@@ -68,11 +68,15 @@ def test_http_errors_pickle_with_their_details(client: KeystoneClient) -> None:
     assert not_found.response.json() == {"detail": "No Cluster matches the given query."}
     invalid = _same(_raised(lambda: client.http_post("invalid", {})))
     assert invalid.errors == {"name": ["This field is required."]}  # type: ignore[attr-defined]
-    throttled = _same(_raised(lambda: client.http_get("throttled")))
-    assert throttled.retry_after == 60  # type: ignore[attr-defined]
     down = _same(_raised(lambda: client.http_get("down")))
     assert down.attempts == 2 and down.elapsed is not None  # type: ignore[attr-defined]
     assert isinstance(_same(_raised(lambda: client.http_get("teapot"))), keystone.ClientError)
+    throttled = _same(_raised(lambda: client.http_get("throttled")))
+    assert throttled.retry_after == 60  # type: ignore[attr-defined]
+    # The client now holds its requests for 60 s: more than QUICK lets a call wait.
+    held = _same(_raised(lambda: client.http_get("teapot")))
+    assert isinstance(held, keystone.ThrottleWaitError) and held.request_sent is False
+    assert 59 < held.retry_after <= 60
 
 
 def test_decode_and_shape_errors_pickle(client: KeystoneClient) -> None:

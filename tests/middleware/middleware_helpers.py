@@ -3,7 +3,7 @@
 The chain under test is the one ``docs/middleware.md`` describes:
 
     user middleware -> log -> base_url -> json -> backoff -> per-attempt middleware -> auth
-    -> wire_log -> transport
+    -> throttle -> wire_log -> transport
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ USERNAME = "mw-operator"
 PASSWORD = "Pw-9f3c1e77-never-in-logs"
 
 #: The documented order of the built-in layers, outermost first.
-BUILT_IN = ["log", "base_url", "json", "backoff", "auth", "wire_log", "transport"]
+BUILT_IN = ["log", "base_url", "json", "backoff", "auth", "throttle", "wire_log", "transport"]
 
 #: Retries in tests wait at most this long.
 FAST_RETRIES = RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.02)

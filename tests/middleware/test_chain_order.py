@@ -103,6 +103,7 @@ def test_chain_order_and_per_attempt_placement(emulator: KeystoneEmulator) -> No
         "backoff",
         "each",
         "auth",
+        "throttle",
         "wire_log",
         "transport",
     ]

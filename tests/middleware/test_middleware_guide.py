@@ -42,7 +42,7 @@ def test_the_guide_covers_the_extension_story() -> None:
         "class CircuitBreaker",
         "per_attempt(",
         "client.middleware",
-        '"log", "base_url", "json", "backoff", "auth", "wire_log", "transport"',
+        '"log", "base_url", "json", "backoff", "auth", "throttle", "wire_log", "transport"',
         "keystone.http",
         "keystone.wire",
         "redact_fields",

@@ -1,0 +1,48 @@
+"""What a batch tells the calls its items make: their retry policy and the batch's deadline.
+
+``client.batch(fn, items, retry=..., deadline=...)`` runs ``fn`` on other threads (or other
+processes), where the calls ``fn`` makes cannot be given arguments by the batch. The batch
+sets these context variables around each item instead: the calls read them where a call of
+their own would have said otherwise (``retry=`` on the call itself wins), and the throttle
+does not hold a request past the batch's deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from keystone._retry.policy import RetryPolicy
+
+_POLICY: ContextVar[RetryPolicy | None] = ContextVar("keystone_item_retry", default=None)
+_ENDS_AT: ContextVar[tuple[float, float] | None] = ContextVar(
+    "keystone_item_batch_deadline", default=None
+)
+
+
+@contextmanager
+def item_context(
+    policy: RetryPolicy | None, ends_at: float | None, seconds: float | None
+) -> Iterator[None]:
+    """Within it, calls use ``policy`` unless they give their own, and the throttle holds no
+    request past ``ends_at`` (the batch's ``seconds`` s deadline, on the batch's clock)."""
+    policy_token = _POLICY.set(policy)
+    ends_token = _ENDS_AT.set(None if ends_at is None or seconds is None else (ends_at, seconds))
+    try:
+        yield
+    finally:
+        _ENDS_AT.reset(ends_token)
+        _POLICY.reset(policy_token)
+
+
+def item_policy() -> RetryPolicy | None:
+    """The retry policy the batch running this item gave its calls, if any."""
+    return _POLICY.get()
+
+
+def batch_deadline() -> tuple[float, float] | None:
+    """``(ends_at, seconds)`` of the batch running this item, if it has a deadline."""
+    return _ENDS_AT.get()

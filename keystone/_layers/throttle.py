@@ -1,0 +1,122 @@
+"""The throttle layer: every request waits its turn, and answers that say "later" set it.
+
+Just before the wire, below the auth layer (so the requests a renewal or a login adds wait
+too), each request takes its moment from the client's :class:`~keystone._throttle.Throttle`
+and waits for it on the client's clock. After the answer, a throttle's (a 429 with ``Retry-After``,
+or what the call reads as a throttle: an atomic job's throttled step) holds every request of
+the client until then.
+
+The waiting is the server's time, not the call's: it is not counted against the call's
+deadline (which moves on by what was waited), but against ``max_retry_after`` of the call's
+retry policy, for all the call's waits together, and against the deadline of the batch the
+call is made in. A wait longer than either raises :class:`~keystone.ThrottleWaitError` and
+the request is not sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from keystone._clock import Clock
+from keystone._errors import ThrottleWaitError, shown_url
+from keystone._item_context import batch_deadline, item_policy
+from keystone._log_fields import log_fields
+from keystone._pipeline import Handler
+from keystone._request import Request
+from keystone._response import Response
+from keystone._retry.rules import throttle_wait
+from keystone._throttle import Throttle
+
+if TYPE_CHECKING:
+    from keystone._retry.layer import BackoffMiddleware
+
+logger = logging.getLogger("keystone.throttle")
+
+
+class ThrottleMiddleware:
+    """Applies a :class:`~keystone._throttle.Throttle`; see the module docstring."""
+
+    name = "throttle"
+
+    def __init__(self, throttle: Throttle, backoff: BackoffMiddleware, clock: Clock) -> None:
+        self.throttle = throttle
+        self._backoff = backoff  # for the client's retry policy
+        self.clock = clock
+
+    def __call__(self, request: Request, call_next: Handler) -> Response:
+        self._wait_turn(request)
+        response = call_next(request)
+        wait = throttle_wait(response, request)
+        if wait:
+            self._hold(request, response, wait)
+        return response
+
+    def _wait_turn(self, request: Request) -> None:
+        call, throttle, clock = request.call, self.throttle, self.clock
+        while True:
+            now = clock.monotonic()
+            at = throttle.reserve(now, call.cost)
+            wait = at - now
+            if wait <= 0:
+                return
+            refused = self._too_long(request, wait)
+            if refused is not None:
+                throttle.release(at, call.cost)
+                raise refused
+            logger.debug(
+                "%s %s waits %.2f s for the throttle",
+                request.method,
+                shown_url(request.url, request),
+                wait,
+                extra=log_fields(request, call.redactor, throttle_wait=round(wait, 3)),
+            )
+            clock.sleep(wait)
+            call.throttle_waited += wait
+            if call.deadline is not None:
+                call.deadline.pause(wait)  # the server's time, not the call's
+            if not throttle.holds(at):
+                return  # else the server asked for a longer wait meanwhile: take a new moment
+
+    def _too_long(self, request: Request, wait: float) -> ThrottleWaitError | None:
+        """The error for a wait longer than the call, or its batch, may wait; else ``None``."""
+        call = request.call
+        policy = call.retry or item_policy() or self._backoff.policy
+        left = policy.max_retry_after - call.throttle_waited
+        where = f"{request.method} {shown_url(request.url, request)}"
+        why = self._why_held()
+        if wait > left:
+            return ThrottleWaitError(
+                f"{where} was not sent: {why}, {wait:.1f} s more, and the call may wait for "
+                f"throttles only {max(left, 0.0):.1f} s more ({policy.max_retry_after:g} s in "
+                "all: its retry policy's max_retry_after). Nothing was sent. Send it again "
+                "later, or allow longer waits with retry=RetryPolicy(max_retry_after=...).",
+                retry_after=wait,
+            )
+        batch = batch_deadline()
+        if batch is not None and wait > batch[0] - self.clock.monotonic():
+            return ThrottleWaitError(
+                f"{where} was not sent: {why}, {wait:.1f} s more, past the {batch[1]:g} s "
+                "deadline of the batch it is in. Nothing was sent.",
+                retry_after=wait,
+            )
+        return None
+
+    def _why_held(self) -> str:
+        if self.throttle.held_until > self.clock.monotonic():
+            return "the server throttles this client's requests (it asked to wait)"
+        return f"the client's rate_limit ({self.throttle.rate}) holds it"
+
+    def _hold(self, request: Request, response: Response, wait: float) -> None:
+        if self.throttle.hold(self.clock.monotonic() + wait) and logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "%s %s answered %d: the server throttles this client; its requests wait %.0f s",
+                request.method,
+                shown_url(request.url, request),
+                response.status_code,
+                wait,
+                extra=log_fields(request, request.call.redactor, throttle_hold=wait),
+            )
+
+    def __repr__(self) -> str:
+        return f"<ThrottleMiddleware {self.throttle!r}>"
