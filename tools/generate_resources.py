@@ -68,11 +68,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, overload
 
+from keystone._progress import ProgressCallback
 from keystone._request import Filters
 from keystone._requester import RequesterBase
 from keystone._resources import operations as _ops
 from keystone._resources.catalog import BY_NAME
 from keystone._resources.operations import Order
+from keystone._retry.policy import RetryPolicy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 
 '''
@@ -85,10 +87,12 @@ class ResourceMethods(RequesterBase):
 @RESOURCE_LIST@
 
     Every method accepts ``timeout=`` (seconds, a ``(connect, read)`` pair, or ``None``), which
-    applies to each request it makes. A ``pk`` must be a positive integer or a string of digits;
-    anything else raises ``ValueError`` before a request is made. A method of a resource, an
-    operation or an option the server's release lacks raises ``UnsupportedError`` before
-    sending anything.
+    applies to each request it makes, and ``retry=``, a :class:`~keystone.RetryPolicy` for its
+    requests (``None``: the one of the batch it runs in, else the client's). List reads take
+    ``progress=`` and ``progress_bar=`` as ``batch`` does. A ``pk`` must be a positive integer
+    or a string of digits; anything else raises ``ValueError`` before a request is made. A
+    method of a resource, an operation or an option the server's release lacks raises
+    ``UnsupportedError`` before sending anything.
     """
 '''
 
@@ -99,18 +103,19 @@ _CREATE = '''
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create @A_TITLE@ and return the new record.
 
 @WHERE@
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, @CONST@, fields, more_fields, timeout)
+        return _ops.create(self, @CONST@, fields, more_fields, timeout, retry)
 '''
 
 _LIST_ARGS = (
@@ -125,7 +130,9 @@ _LIST_ARGS = (
     "paged list that announces its count has its pages read ``workers`` at a time (default "
     "8; 1 reads them one after another), in order, each checked against the one before: if "
     "the collection shifted under the walk, or the server's answers do not say where the list "
-    "ends, ``PaginationError`` says so instead of records going missing."
+    "ends, ``PaginationError`` says so instead of records going missing. "
+    "``progress(done, total)`` is called as the pages arrive, ``total`` the list's count where "
+    "the server gives one; ``progress_bar=True`` shows a tqdm bar."
 )
 
 _RETRIEVE = '''
@@ -139,6 +146,9 @@ _RETRIEVE = '''
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -147,6 +157,8 @@ _RETRIEVE = '''
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_@NAME@(
@@ -158,6 +170,9 @@ _RETRIEVE = '''
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One @TITLE@ by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -176,6 +191,9 @@ _RETRIEVE = '''
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -186,6 +204,9 @@ _RETRIEVE = '''
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 '''
 
@@ -198,6 +219,9 @@ _LIST = '''
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]:
         """Every matching @TITLE@ (a list: these records have no ``pk``).
 
@@ -215,6 +239,9 @@ _LIST = '''
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 '''
 
@@ -228,6 +255,9 @@ _ITER = '''
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching @TITLE@, fetching one page at a time.
 
@@ -237,7 +267,7 @@ _ITER = '''
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_@NAME@`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -250,6 +280,9 @@ _ITER = '''
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 '''
 
@@ -259,6 +292,8 @@ _UPDATE = '''
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of @A_TITLE@ and return the updated record.
 
@@ -267,7 +302,7 @@ _UPDATE = '''
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, @CONST@, pk, data, timeout)
+        return _ops.update(self, @CONST@, pk, data, timeout, retry)
 '''
 
 _DELETE = '''
@@ -276,6 +311,8 @@ _DELETE = '''
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete @A_TITLE@; a record that does not exist is ignored.
 
@@ -283,7 +320,7 @@ _DELETE = '''
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, @CONST@, pk, raise_not_exists, timeout)
+        _ops.delete(self, @CONST@, pk, raise_not_exists, timeout, retry)
 '''
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, overload
 
+from keystone._progress import ProgressCallback
 from keystone._request import Filters
 from keystone._requester import RequesterBase
 from keystone._resources import operations as _ops
 from keystone._resources.catalog import BY_NAME
 from keystone._resources.operations import Order
+from keystone._retry.policy import RetryPolicy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 
 _ALLOCATION = BY_NAME["allocation"]
@@ -48,10 +50,12 @@ class ResourceMethods(RequesterBase):
     ``feed_entry``.
 
     Every method accepts ``timeout=`` (seconds, a ``(connect, read)`` pair, or ``None``), which
-    applies to each request it makes. A ``pk`` must be a positive integer or a string of digits;
-    anything else raises ``ValueError`` before a request is made. A method of a resource, an
-    operation or an option the server's release lacks raises ``UnsupportedError`` before
-    sending anything.
+    applies to each request it makes, and ``retry=``, a :class:`~keystone.RetryPolicy` for its
+    requests (``None``: the one of the batch it runs in, else the client's). List reads take
+    ``progress=`` and ``progress_bar=`` as ``batch`` does. A ``pk`` must be a positive integer
+    or a string of digits; anything else raises ``ValueError`` before a request is made. A
+    method of a resource, an operation or an option the server's release lacks raises
+    ``UnsupportedError`` before sending anything.
     """
 
     # -- allocation: allocations/allocations/ ------------------------------------------------------
@@ -62,6 +66,7 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create an allocation and return the new record.
@@ -69,12 +74,12 @@ class ResourceMethods(RequesterBase):
         ``POST allocations/allocations/``. Keystone 0.10.9 requires ``cluster``, ``request``,
         ``requested``.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _ALLOCATION, fields, more_fields, timeout)
+        return _ops.create(self, _ALLOCATION, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_allocation(
@@ -86,6 +91,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -94,6 +102,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_allocation(
@@ -105,6 +115,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One allocation by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -121,7 +134,8 @@ class ResourceMethods(RequesterBase):
         count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
         in order, each checked against the one before: if the collection shifted under the walk, or
         the server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_allocation`` holds one page at a time
         instead.
@@ -135,6 +149,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -145,6 +162,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_allocation(
@@ -156,6 +176,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching allocation, fetching one page at a time.
 
@@ -165,7 +188,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_allocation`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -178,6 +201,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_allocation(
@@ -185,6 +211,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of an allocation and return the updated record.
 
@@ -193,13 +221,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _ALLOCATION, pk, data, timeout)
+        return _ops.update(self, _ALLOCATION, pk, data, timeout, retry)
 
     def delete_allocation(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete an allocation; a record that does not exist is ignored.
 
@@ -207,7 +237,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _ALLOCATION, pk, raise_not_exists, timeout)
+        _ops.delete(self, _ALLOCATION, pk, raise_not_exists, timeout, retry)
 
     # -- cluster: allocations/clusters/ ------------------------------------------------------------
 
@@ -217,18 +247,19 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create a cluster and return the new record.
 
         ``POST allocations/clusters/``. Keystone 0.10.9 requires ``name``.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _CLUSTER, fields, more_fields, timeout)
+        return _ops.create(self, _CLUSTER, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_cluster(
@@ -240,6 +271,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -248,6 +282,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_cluster(
@@ -259,6 +295,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One cluster by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -275,7 +314,8 @@ class ResourceMethods(RequesterBase):
         count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
         in order, each checked against the one before: if the collection shifted under the walk, or
         the server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_cluster`` holds one page at a time
         instead.
@@ -289,6 +329,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -299,6 +342,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_cluster(
@@ -310,6 +356,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching cluster, fetching one page at a time.
 
@@ -319,7 +368,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_cluster`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -332,6 +381,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_cluster(
@@ -339,6 +391,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of a cluster and return the updated record.
 
@@ -347,13 +401,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _CLUSTER, pk, data, timeout)
+        return _ops.update(self, _CLUSTER, pk, data, timeout, retry)
 
     def delete_cluster(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete a cluster; a record that does not exist is ignored.
 
@@ -361,7 +417,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _CLUSTER, pk, raise_not_exists, timeout)
+        _ops.delete(self, _CLUSTER, pk, raise_not_exists, timeout, retry)
 
     # -- request: allocations/requests/ ------------------------------------------------------------
 
@@ -371,6 +427,7 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create an allocation request and return the new record.
@@ -378,12 +435,12 @@ class ResourceMethods(RequesterBase):
         ``POST allocations/requests/``. Keystone 0.10.9 requires ``description``, ``submitter``,
         ``team``, ``title`` (earlier releases differ: see docs/compatibility.md).
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _REQUEST, fields, more_fields, timeout)
+        return _ops.create(self, _REQUEST, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_request(
@@ -395,6 +452,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -403,6 +463,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_request(
@@ -414,6 +476,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One allocation request by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -430,7 +495,8 @@ class ResourceMethods(RequesterBase):
         count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
         in order, each checked against the one before: if the collection shifted under the walk, or
         the server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_request`` holds one page at a time
         instead.
@@ -444,6 +510,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -454,6 +523,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_request(
@@ -465,6 +537,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching allocation request, fetching one page at a time.
 
@@ -474,7 +549,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_request`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -487,6 +562,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_request(
@@ -494,6 +572,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of an allocation request and return the updated record.
 
@@ -502,13 +582,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _REQUEST, pk, data, timeout)
+        return _ops.update(self, _REQUEST, pk, data, timeout, retry)
 
     def delete_request(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete an allocation request; a record that does not exist is ignored.
 
@@ -516,7 +598,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _REQUEST, pk, raise_not_exists, timeout)
+        _ops.delete(self, _REQUEST, pk, raise_not_exists, timeout, retry)
 
     # -- review: allocations/reviews/ --------------------------------------------------------------
 
@@ -526,18 +608,19 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create an allocation request review and return the new record.
 
         ``POST allocations/reviews/``. Keystone 0.10.9 requires ``request``, ``status``.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _REVIEW, fields, more_fields, timeout)
+        return _ops.create(self, _REVIEW, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_review(
@@ -549,6 +632,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -557,6 +643,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_review(
@@ -568,6 +656,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One allocation request review by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -584,7 +675,9 @@ class ResourceMethods(RequesterBase):
         paged list that announces its count has its pages read ``workers`` at a time (default 8; 1
         reads them one after another), in order, each checked against the one before: if the
         collection shifted under the walk, or the server's answers do not say where the list ends,
-        ``PaginationError`` says so instead of records going missing.
+        ``PaginationError`` says so instead of records going missing. ``progress(done, total)`` is
+        called as the pages arrive, ``total`` the list's count where the server gives one;
+        ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_review`` holds one page at a time
         instead.
@@ -598,6 +691,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -608,6 +704,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_review(
@@ -619,6 +718,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching allocation request review, fetching one page at a time.
 
@@ -628,7 +730,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_review`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -641,6 +743,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_review(
@@ -648,6 +753,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of an allocation request review and return the updated record.
 
@@ -656,13 +763,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _REVIEW, pk, data, timeout)
+        return _ops.update(self, _REVIEW, pk, data, timeout, retry)
 
     def delete_review(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete an allocation request review; a record that does not exist is ignored.
 
@@ -670,7 +779,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _REVIEW, pk, raise_not_exists, timeout)
+        _ops.delete(self, _REVIEW, pk, raise_not_exists, timeout, retry)
 
     # -- attachment: allocations/attachments/ ------------------------------------------------------
 
@@ -680,6 +789,7 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create an attachment and return the new record.
@@ -691,12 +801,12 @@ class ResourceMethods(RequesterBase):
         server judges the file's type by its name. Other releases have no attachments, and the
         method raises ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _ATTACHMENT, fields, more_fields, timeout)
+        return _ops.create(self, _ATTACHMENT, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_attachment(
@@ -708,6 +818,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -716,6 +829,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_attachment(
@@ -727,6 +842,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One attachment by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -745,7 +863,8 @@ class ResourceMethods(RequesterBase):
         count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
         in order, each checked against the one before: if the collection shifted under the walk, or
         the server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_attachment`` holds one page at a time
         instead.
@@ -759,6 +878,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -769,6 +891,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_attachment(
@@ -780,6 +905,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching attachment, fetching one page at a time.
 
@@ -790,7 +918,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_attachment`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -803,6 +931,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_attachment(
@@ -810,6 +941,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of an attachment and return the updated record.
 
@@ -819,13 +952,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _ATTACHMENT, pk, data, timeout)
+        return _ops.update(self, _ATTACHMENT, pk, data, timeout, retry)
 
     def delete_attachment(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete an attachment; a record that does not exist is ignored.
 
@@ -834,7 +969,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _ATTACHMENT, pk, raise_not_exists, timeout)
+        _ops.delete(self, _ATTACHMENT, pk, raise_not_exists, timeout, retry)
 
     # -- comment: allocations/comments/ ------------------------------------------------------------
 
@@ -844,6 +979,7 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create a comment and return the new record.
@@ -852,12 +988,12 @@ class ResourceMethods(RequesterBase):
         ``content``, ``request``. Other releases have no comments, and the method raises
         ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _COMMENT, fields, more_fields, timeout)
+        return _ops.create(self, _COMMENT, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_comment(
@@ -869,6 +1005,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -877,6 +1016,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_comment(
@@ -888,6 +1029,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One comment by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -905,7 +1049,8 @@ class ResourceMethods(RequesterBase):
         count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
         in order, each checked against the one before: if the collection shifted under the walk, or
         the server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_comment`` holds one page at a time
         instead.
@@ -919,6 +1064,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -929,6 +1077,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_comment(
@@ -940,6 +1091,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching comment, fetching one page at a time.
 
@@ -950,7 +1104,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_comment`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -963,6 +1117,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_comment(
@@ -970,6 +1127,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of a comment and return the updated record.
 
@@ -979,13 +1138,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _COMMENT, pk, data, timeout)
+        return _ops.update(self, _COMMENT, pk, data, timeout, retry)
 
     def delete_comment(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete a comment; a record that does not exist is ignored.
 
@@ -994,7 +1155,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _COMMENT, pk, raise_not_exists, timeout)
+        _ops.delete(self, _COMMENT, pk, raise_not_exists, timeout, retry)
 
     # -- research_group: users/researchgroups/ -----------------------------------------------------
 
@@ -1004,6 +1165,7 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create a research group and return the new record.
@@ -1012,12 +1174,12 @@ class ResourceMethods(RequesterBase):
         ``name``, ``pi``. Other releases have no research groups (use the ``team`` methods there),
         and the method raises ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _RESEARCH_GROUP, fields, more_fields, timeout)
+        return _ops.create(self, _RESEARCH_GROUP, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_research_group(
@@ -1029,6 +1191,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1037,6 +1202,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_research_group(
@@ -1048,6 +1215,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One research group by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1066,7 +1236,8 @@ class ResourceMethods(RequesterBase):
         count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
         in order, each checked against the one before: if the collection shifted under the walk, or
         the server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_research_group`` holds one page at a
         time instead.
@@ -1080,6 +1251,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -1090,6 +1264,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_research_group(
@@ -1101,6 +1278,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching research group, fetching one page at a time.
 
@@ -1112,7 +1292,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_research_group`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -1125,6 +1305,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_research_group(
@@ -1132,6 +1315,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of a research group and return the updated record.
 
@@ -1142,13 +1327,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _RESEARCH_GROUP, pk, data, timeout)
+        return _ops.update(self, _RESEARCH_GROUP, pk, data, timeout, retry)
 
     def delete_research_group(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete a research group; a record that does not exist is ignored.
 
@@ -1158,7 +1345,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _RESEARCH_GROUP, pk, raise_not_exists, timeout)
+        _ops.delete(self, _RESEARCH_GROUP, pk, raise_not_exists, timeout, retry)
 
     # -- team: users/teams/ ------------------------------------------------------------------------
 
@@ -1168,6 +1355,7 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create a team and return the new record.
@@ -1176,12 +1364,12 @@ class ResourceMethods(RequesterBase):
         releases have no teams (use the ``research_group`` methods there), and the method raises
         ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _TEAM, fields, more_fields, timeout)
+        return _ops.create(self, _TEAM, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_team(
@@ -1193,6 +1381,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1201,6 +1392,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_team(
@@ -1212,6 +1405,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One team by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1230,7 +1426,8 @@ class ResourceMethods(RequesterBase):
         its pages read ``workers`` at a time (default 8; 1 reads them one after another), in order,
         each checked against the one before: if the collection shifted under the walk, or the
         server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_team`` holds one page at a time instead.
         """
@@ -1243,6 +1440,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -1253,6 +1453,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_team(
@@ -1264,6 +1467,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching team, fetching one page at a time.
 
@@ -1275,7 +1481,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_team`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -1288,6 +1494,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_team(
@@ -1295,6 +1504,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of a team and return the updated record.
 
@@ -1305,13 +1516,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _TEAM, pk, data, timeout)
+        return _ops.update(self, _TEAM, pk, data, timeout, retry)
 
     def delete_team(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete a team; a record that does not exist is ignored.
 
@@ -1320,7 +1533,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _TEAM, pk, raise_not_exists, timeout)
+        _ops.delete(self, _TEAM, pk, raise_not_exists, timeout, retry)
 
     # -- membership: users/memberships/, users/membership/ -----------------------------------------
 
@@ -1330,6 +1543,7 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create a team membership and return the new record.
@@ -1338,12 +1552,12 @@ class ResourceMethods(RequesterBase):
         Keystone 0.7.4 and later. Keystone 0.10.9 requires ``role``, ``team``, ``user``. Other
         releases have no team memberships, and the method raises ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _MEMBERSHIP, fields, more_fields, timeout)
+        return _ops.create(self, _MEMBERSHIP, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_membership(
@@ -1355,6 +1569,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1363,6 +1580,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_membership(
@@ -1374,6 +1593,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One team membership by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1392,7 +1614,8 @@ class ResourceMethods(RequesterBase):
         count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
         in order, each checked against the one before: if the collection shifted under the walk, or
         the server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_membership`` holds one page at a time
         instead.
@@ -1406,6 +1629,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -1416,6 +1642,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_membership(
@@ -1427,6 +1656,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching team membership, fetching one page at a time.
 
@@ -1438,7 +1670,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_membership`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -1451,6 +1683,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_membership(
@@ -1458,6 +1693,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of a team membership and return the updated record.
 
@@ -1468,13 +1705,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _MEMBERSHIP, pk, data, timeout)
+        return _ops.update(self, _MEMBERSHIP, pk, data, timeout, retry)
 
     def delete_membership(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete a team membership; a record that does not exist is ignored.
 
@@ -1484,7 +1723,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _MEMBERSHIP, pk, raise_not_exists, timeout)
+        _ops.delete(self, _MEMBERSHIP, pk, raise_not_exists, timeout, retry)
 
     # -- user: users/users/ ------------------------------------------------------------------------
 
@@ -1494,18 +1733,19 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create a user and return the new record.
 
         ``POST users/users/``. Keystone 0.10.9 requires ``password``, ``username``.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _USER, fields, more_fields, timeout)
+        return _ops.create(self, _USER, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_user(
@@ -1517,6 +1757,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1525,6 +1768,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_user(
@@ -1536,6 +1781,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One user by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1552,7 +1800,8 @@ class ResourceMethods(RequesterBase):
         its pages read ``workers`` at a time (default 8; 1 reads them one after another), in order,
         each checked against the one before: if the collection shifted under the walk, or the
         server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_user`` holds one page at a time instead.
         """
@@ -1565,6 +1814,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -1575,6 +1827,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_user(
@@ -1586,6 +1841,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching user, fetching one page at a time.
 
@@ -1595,7 +1853,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_user`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -1608,6 +1866,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_user(
@@ -1615,6 +1876,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of a user and return the updated record.
 
@@ -1623,13 +1886,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _USER, pk, data, timeout)
+        return _ops.update(self, _USER, pk, data, timeout, retry)
 
     def delete_user(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete a user; a record that does not exist is ignored.
 
@@ -1637,7 +1902,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _USER, pk, raise_not_exists, timeout)
+        _ops.delete(self, _USER, pk, raise_not_exists, timeout, retry)
 
     # -- grant: research/grants/ -------------------------------------------------------------------
 
@@ -1647,6 +1912,7 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create a grant and return the new record.
@@ -1654,12 +1920,12 @@ class ResourceMethods(RequesterBase):
         ``POST research/grants/``. Keystone 0.10.9 requires ``agency``, ``amount``, ``start_date``,
         ``team``, ``title`` (earlier releases differ: see docs/compatibility.md).
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _GRANT, fields, more_fields, timeout)
+        return _ops.create(self, _GRANT, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_grant(
@@ -1671,6 +1937,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1679,6 +1948,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_grant(
@@ -1690,6 +1961,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One grant by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1706,7 +1980,8 @@ class ResourceMethods(RequesterBase):
         its pages read ``workers`` at a time (default 8; 1 reads them one after another), in order,
         each checked against the one before: if the collection shifted under the walk, or the
         server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_grant`` holds one page at a time
         instead.
@@ -1720,6 +1995,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -1730,6 +2008,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_grant(
@@ -1741,6 +2022,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching grant, fetching one page at a time.
 
@@ -1750,7 +2034,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_grant`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -1763,6 +2047,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_grant(
@@ -1770,6 +2057,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of a grant and return the updated record.
 
@@ -1778,13 +2067,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _GRANT, pk, data, timeout)
+        return _ops.update(self, _GRANT, pk, data, timeout, retry)
 
     def delete_grant(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete a grant; a record that does not exist is ignored.
 
@@ -1792,7 +2083,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _GRANT, pk, raise_not_exists, timeout)
+        _ops.delete(self, _GRANT, pk, raise_not_exists, timeout, retry)
 
     # -- publication: research/publications/ -------------------------------------------------------
 
@@ -1802,6 +2093,7 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create a publication and return the new record.
@@ -1809,12 +2101,12 @@ class ResourceMethods(RequesterBase):
         ``POST research/publications/``. Keystone 0.10.9 requires ``team``, ``title`` (earlier
         releases differ: see docs/compatibility.md).
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _PUBLICATION, fields, more_fields, timeout)
+        return _ops.create(self, _PUBLICATION, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_publication(
@@ -1826,6 +2118,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1834,6 +2129,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_publication(
@@ -1845,6 +2142,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One publication by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1861,7 +2161,8 @@ class ResourceMethods(RequesterBase):
         count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
         in order, each checked against the one before: if the collection shifted under the walk, or
         the server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_publication`` holds one page at a time
         instead.
@@ -1875,6 +2176,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -1885,6 +2189,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_publication(
@@ -1896,6 +2203,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching publication, fetching one page at a time.
 
@@ -1905,7 +2215,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_publication`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -1918,6 +2228,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_publication(
@@ -1925,6 +2238,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of a publication and return the updated record.
 
@@ -1933,13 +2248,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _PUBLICATION, pk, data, timeout)
+        return _ops.update(self, _PUBLICATION, pk, data, timeout, retry)
 
     def delete_publication(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete a publication; a record that does not exist is ignored.
 
@@ -1947,7 +2264,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _PUBLICATION, pk, raise_not_exists, timeout)
+        _ops.delete(self, _PUBLICATION, pk, raise_not_exists, timeout, retry)
 
     # -- notification: notifications/notifications/ ------------------------------------------------
 
@@ -1961,6 +2278,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -1969,6 +2289,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_notification(
@@ -1980,6 +2302,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One notification by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -1998,7 +2323,8 @@ class ResourceMethods(RequesterBase):
         count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
         in order, each checked against the one before: if the collection shifted under the walk, or
         the server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_notification`` holds one page at a time
         instead.
@@ -2012,6 +2338,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -2022,6 +2351,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_notification(
@@ -2033,6 +2365,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching notification, fetching one page at a time.
 
@@ -2044,7 +2379,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_notification`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -2057,6 +2392,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_notification(
@@ -2064,6 +2402,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of a notification and return the updated record.
 
@@ -2074,7 +2414,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _NOTIFICATION, pk, data, timeout)
+        return _ops.update(self, _NOTIFICATION, pk, data, timeout, retry)
 
     # -- preference: notifications/preferences/ ----------------------------------------------------
 
@@ -2084,6 +2424,7 @@ class ResourceMethods(RequesterBase):
         /,
         *,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
         **more_fields: Any,
     ) -> dict[str, Any]:
         """Create a notification preference and return the new record.
@@ -2092,12 +2433,12 @@ class ResourceMethods(RequesterBase):
         which fields are required. Other releases have no notification preferences, and the method
         raises ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` is the request's
-        timeout, so a field named ``timeout`` has to go in the mapping. Raises
+        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
+        the request's, so a field of either name has to go in the mapping. Raises
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _PREFERENCE, fields, more_fields, timeout)
+        return _ops.create(self, _PREFERENCE, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_preference(
@@ -2109,6 +2450,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -2117,6 +2461,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_preference(
@@ -2128,6 +2474,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One notification preference by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -2146,7 +2495,9 @@ class ResourceMethods(RequesterBase):
         paged list that announces its count has its pages read ``workers`` at a time (default 8; 1
         reads them one after another), in order, each checked against the one before: if the
         collection shifted under the walk, or the server's answers do not say where the list ends,
-        ``PaginationError`` says so instead of records going missing.
+        ``PaginationError`` says so instead of records going missing. ``progress(done, total)`` is
+        called as the pages arrive, ``total`` the list's count where the server gives one;
+        ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_preference`` holds one page at a time
         instead.
@@ -2160,6 +2511,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -2170,6 +2524,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_preference(
@@ -2181,6 +2538,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching notification preference, fetching one page at a time.
 
@@ -2192,7 +2552,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_preference`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -2205,6 +2565,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def update_preference(
@@ -2212,6 +2575,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         data: Mapping[str, Any],
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Change the given fields of a notification preference and return the updated record.
 
@@ -2222,13 +2587,15 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _PREFERENCE, pk, data, timeout)
+        return _ops.update(self, _PREFERENCE, pk, data, timeout, retry)
 
     def delete_preference(
         self,
         pk: int | str,
         raise_not_exists: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         """Delete a notification preference; a record that does not exist is ignored.
 
@@ -2237,7 +2604,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _PREFERENCE, pk, raise_not_exists, timeout)
+        _ops.delete(self, _PREFERENCE, pk, raise_not_exists, timeout, retry)
 
     # -- app_log: logs/apps/ -----------------------------------------------------------------------
 
@@ -2251,6 +2618,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -2259,6 +2629,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_app_log(
@@ -2270,6 +2642,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One application log record by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -2288,7 +2663,9 @@ class ResourceMethods(RequesterBase):
         paged list that announces its count has its pages read ``workers`` at a time (default 8; 1
         reads them one after another), in order, each checked against the one before: if the
         collection shifted under the walk, or the server's answers do not say where the list ends,
-        ``PaginationError`` says so instead of records going missing.
+        ``PaginationError`` says so instead of records going missing. ``progress(done, total)`` is
+        called as the pages arrive, ``total`` the list's count where the server gives one;
+        ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_app_log`` holds one page at a time
         instead.
@@ -2302,6 +2679,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -2312,6 +2692,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_app_log(
@@ -2323,6 +2706,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching application log record, fetching one page at a time.
 
@@ -2334,7 +2720,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_app_log`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -2347,6 +2733,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     # -- audit_log: logs/audit/ --------------------------------------------------------------------
@@ -2361,6 +2750,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -2369,6 +2761,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_audit_log(
@@ -2380,6 +2774,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One audit log record by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -2398,7 +2795,8 @@ class ResourceMethods(RequesterBase):
         count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
         in order, each checked against the one before: if the collection shifted under the walk, or
         the server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_audit_log`` holds one page at a time
         instead.
@@ -2412,6 +2810,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -2422,6 +2823,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_audit_log(
@@ -2433,6 +2837,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching audit log record, fetching one page at a time.
 
@@ -2444,7 +2851,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_audit_log`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -2457,6 +2864,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     # -- request_log: logs/requests/ ---------------------------------------------------------------
@@ -2471,6 +2881,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -2479,6 +2892,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_request_log(
@@ -2490,6 +2905,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One request log record by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -2506,7 +2924,8 @@ class ResourceMethods(RequesterBase):
         count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
         in order, each checked against the one before: if the collection shifted under the walk, or
         the server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_request_log`` holds one page at a time
         instead.
@@ -2520,6 +2939,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -2530,6 +2952,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_request_log(
@@ -2541,6 +2966,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching request log record, fetching one page at a time.
 
@@ -2550,7 +2978,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_request_log`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -2563,6 +2991,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     # -- task_result: logs/tasks/ ------------------------------------------------------------------
@@ -2577,6 +3008,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     @overload
@@ -2585,6 +3019,8 @@ class ResourceMethods(RequesterBase):
         pk: int | str,
         filters: Filters | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any] | None: ...
 
     def retrieve_task_result(
@@ -2596,6 +3032,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """One background task result by ``pk`` (``None`` if absent), or a list of all matching.
 
@@ -2612,7 +3051,9 @@ class ResourceMethods(RequesterBase):
         paged list that announces its count has its pages read ``workers`` at a time (default 8; 1
         reads them one after another), in order, each checked against the one before: if the
         collection shifted under the walk, or the server's answers do not say where the list ends,
-        ``PaginationError`` says so instead of records going missing.
+        ``PaginationError`` says so instead of records going missing. ``progress(done, total)`` is
+        called as the pages arrive, ``total`` the list's count where the server gives one;
+        ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_task_result`` holds one page at a time
         instead.
@@ -2626,6 +3067,9 @@ class ResourceMethods(RequesterBase):
                 search,
                 order,
                 workers,
+                retry,
+                progress,
+                progress_bar,
             )
         return _ops.retrieve_one(
             self,
@@ -2636,6 +3080,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_task_result(
@@ -2647,6 +3094,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching background task result, fetching one page at a time.
 
@@ -2656,7 +3106,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_task_result`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -2669,6 +3119,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     # -- feed_entry: logs/feed/ --------------------------------------------------------------------
@@ -2681,6 +3134,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> list[dict[str, Any]]:
         """Every matching activity feed entry (a list: these records have no ``pk``).
 
@@ -2698,7 +3154,8 @@ class ResourceMethods(RequesterBase):
         count has its pages read ``workers`` at a time (default 8; 1 reads them one after another),
         in order, each checked against the one before: if the collection shifted under the walk, or
         the server's answers do not say where the list ends, ``PaginationError`` says so instead of
-        records going missing.
+        records going missing. ``progress(done, total)`` is called as the pages arrive, ``total``
+        the list's count where the server gives one; ``progress_bar=True`` shows a tqdm bar.
 
         Every page of a paginated answer is fetched; ``iter_feed_entry`` holds one page at a time
         instead.
@@ -2711,6 +3168,9 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )
 
     def iter_feed_entry(
@@ -2722,6 +3182,9 @@ class ResourceMethods(RequesterBase):
         search: str | None = None,
         order: Order | None = None,
         workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every matching activity feed entry, fetching one page at a time.
 
@@ -2732,7 +3195,7 @@ class ResourceMethods(RequesterBase):
         are read ahead of the records being consumed. ``page_size`` is sent as ``_limit`` (by
         default, the largest page the server serves) where the release pages its lists (0.7.4
         and later); older releases send every record at once. ``filters``, ``search``,
-        ``order`` and ``workers`` are as for
+        ``order``, ``workers``, ``progress`` and ``progress_bar`` are as for
         ``retrieve_feed_entry`` and are checked when this is called, before the first
         request (which may first find out the server's release).
         """
@@ -2745,4 +3208,7 @@ class ResourceMethods(RequesterBase):
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
         )

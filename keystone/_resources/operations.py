@@ -17,6 +17,7 @@ from typing import Any
 
 from keystone._errors import shown_url
 from keystone._http_errors import HTTPError, error_for_response
+from keystone._progress import ProgressCallback, check_progress
 from keystone._request import CallState, Filters
 from keystone._requester import Requester
 from keystone._resources.bodies import (
@@ -41,6 +42,8 @@ from keystone._resources.parallel import DEFAULT_WORKERS, ITER_WORKERS, check_wo
 from keystone._resources.spec import Endpoint, Operation, Resource, record_endpoint
 from keystone._resources.walk import walk
 from keystone._response import Response
+from keystone._retry.layer import given_policy
+from keystone._retry.policy import RetryPolicy
 from keystone._servers import Paging, Server
 from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, checked_timeout
 
@@ -56,16 +59,19 @@ def _call(
     resource: Resource,
     operation: str,
     deadline: CallDeadline | None = None,
+    retry: RetryPolicy | None = None,
     *,
     raise_for_status: bool = True,
 ) -> CallState:
     """The call state that tells middleware which resource method sent the request; its
-    ``deadline`` (started before the server was found out, if it had to be) is the call's."""
+    ``deadline`` (started before the server was found out, if it had to be) is the call's,
+    ``retry`` its policy (``None``: the batch's, else the client's)."""
     return CallState(
         resource=resource.name,
         operation=operation,
         raise_for_status=raise_for_status,
         deadline=deadline,
+        retry=retry,
     )
 
 
@@ -109,22 +115,24 @@ def create(
     fields: Mapping[str, Any] | None,
     more_fields: Mapping[str, Any],
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
+    retry: RetryPolicy | None = None,
 ) -> dict[str, Any]:
     """POST the fields as JSON, or as multipart when they include a file; the created record."""
     method = f"create_{resource.name}"
     timeout = checked_timeout(timeout)  # before the request that may find the release
+    retry = given_policy(retry)
     data = record_fields(fields, more_fields, method)
     body: dict[str, Any] = {"json": data}
     files = file_fields(resource)
     if has_files(data, files):  # read now: a file that cannot be read stops the call here
         content, content_type = multipart(data, files, method)
         body = {"data": content, "headers": {"Content-Type": content_type}}
-    deadline = client._start_deadline()
+    deadline = client._start_deadline(retry)
     server, endpoint = endpoint_for(client, resource, Operation.CREATE, method, timeout, deadline)
     if client._check_fields:
         check_fields(data, endpoint, server, subject=resource.plural, method=method)
     try:
-        call = _call(resource, "create", deadline)
+        call = _call(resource, "create", deadline, retry)
         response = client.request("POST", endpoint.url, timeout=timeout, call=call, **body)
     except HTTPError as error:
         _explain(error, resource, server, endpoint)
@@ -141,17 +149,23 @@ def retrieve_one(
     search: str | None = None,
     order: Order | None = None,
     workers: int | None = None,
+    retry: RetryPolicy | None = None,
+    progress: ProgressCallback | None = None,
+    progress_bar: bool = False,
 ) -> dict[str, Any] | None:
     """GET one record; ``None`` when the server says it does not exist."""
     method = f"retrieve_{resource.name}"
     key = record_key(pk, method)
     timeout = checked_timeout(timeout)
+    retry = given_policy(retry)
     if search is not None or order is not None or workers is not None:
         raise TypeError(
             f"{method}: search=, order= and workers= apply to lists; leave them out with pk="
         )
+    if progress is not None or progress_bar:
+        raise TypeError(f"{method}: progress= and progress_bar= apply to lists; leave them out")
     query = list_query(filters, method)
-    deadline = client._start_deadline()
+    deadline = client._start_deadline(retry)
     server, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method, timeout, deadline)
     params = None
     if query is not NO_QUERY:
@@ -161,7 +175,7 @@ def retrieve_one(
         record_endpoint(endpoint.path, key),
         params=params,
         timeout=timeout,
-        call=_call(resource, "retrieve", deadline, raise_for_status=False),
+        call=_call(resource, "retrieve", deadline, retry, raise_for_status=False),
     )
     if response.status_code >= 400:
         if response.status_code == 404 and is_missing_record(response):
@@ -181,6 +195,9 @@ def iterate(
     search: str | None = None,
     order: Order | None = None,
     workers: int | None = None,
+    retry: RetryPolicy | None = None,
+    progress: ProgressCallback | None = None,
+    progress_bar: bool = False,
     *,
     method: str | None = None,
     default_workers: int = ITER_WORKERS,
@@ -193,13 +210,17 @@ def iterate(
     sent as ``_limit`` where the release pages its lists (it is not sent to the others, which
     answer every record at once); without it, paged lists are read in the largest pages the
     server serves. ``workers`` pages are read at once where the list allows it (see
-    :mod:`keystone._resources.parallel`).
+    :mod:`keystone._resources.parallel`). ``retry`` is every page's retry policy;
+    ``progress`` and ``progress_bar`` are told the records as the pages arrive (see
+    :mod:`keystone._progress`).
     """
     method = method or f"iter_{resource.name}"
     timeout = checked_timeout(timeout)
+    retry = given_policy(retry)
+    check_progress(method, progress, progress_bar)
     workers = default_workers if workers is None else check_workers(workers, method)
     query = list_query(filters, method, search, order, page_size)
-    deadline = client._start_deadline()
+    deadline = client._start_deadline(retry)
     server, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method, timeout, deadline)
     params = bind(
         query, endpoint, server, page_size=MAX_PAGE_SIZE, **_checks(client, resource, method)
@@ -216,18 +237,20 @@ def iterate(
                 endpoint.url,
                 params=params,
                 timeout=timeout,
-                call=_call(resource, "retrieve", first_deadline),
+                call=_call(resource, "retrieve", first_deadline, retry),
             )
         except HTTPError as error:
             _explain(error, resource, server, endpoint, search is not None)
             raise
 
     def page(url: str) -> Response:
-        return client.request("GET", url, timeout=timeout, call=_call(resource, "retrieve"))
+        call = _call(resource, "retrieve", None, retry)
+        return client.request("GET", url, timeout=timeout, call=call)
 
     if workers > 1:
         client._transport.reserve(workers)
-    return walk(client, first_page, page, workers, paged=server.paging is Paging.HEADERS)
+    shown = (progress, progress_bar) if progress is not None or progress_bar else None
+    return walk(client, first_page, page, workers, server.paging is Paging.HEADERS, shown)
 
 
 def retrieve_all(
@@ -238,6 +261,9 @@ def retrieve_all(
     search: str | None = None,
     order: Order | None = None,
     workers: int | None = None,
+    retry: RetryPolicy | None = None,
+    progress: ProgressCallback | None = None,
+    progress_bar: bool = False,
 ) -> list[dict[str, Any]]:
     """Every matching record, all pages read (``workers`` at once where the list allows it)."""
     method = f"retrieve_{resource.name}"
@@ -251,6 +277,9 @@ def retrieve_all(
             search,
             order,
             workers,
+            retry,
+            progress,
+            progress_bar,
             method=method,
             default_workers=DEFAULT_WORKERS,
             eager=True,
@@ -264,17 +293,19 @@ def update(
     pk: Any,
     data: Mapping[str, Any],
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
+    retry: RetryPolicy | None = None,
 ) -> dict[str, Any]:
     """PATCH the given fields; the updated record."""
     method = f"update_{resource.name}"
     key = record_key(pk, method)
     timeout = checked_timeout(timeout)
+    retry = given_policy(retry)
     if not isinstance(data, Mapping):
         raise TypeError(
             f"{method}: data must be a mapping of the fields to change, such as "
             f"{{'description': 'Updated'}}, not {type(data).__name__}"
         )
-    deadline = client._start_deadline()
+    deadline = client._start_deadline(retry)
     server, endpoint = endpoint_for(client, resource, Operation.UPDATE, method, timeout, deadline)
     if client._check_fields:
         check_fields(data, endpoint, server, subject=resource.plural, method=method, update=True)
@@ -284,7 +315,7 @@ def update(
             record_endpoint(endpoint.path, key),
             json=dict(data),
             timeout=timeout,
-            call=_call(resource, "update", deadline),
+            call=_call(resource, "update", deadline, retry),
         )
     except HTTPError as error:
         _explain(error, resource, server, endpoint)
@@ -298,18 +329,20 @@ def delete(
     pk: Any,
     raise_not_exists: bool = False,
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
+    retry: RetryPolicy | None = None,
 ) -> None:
     """DELETE one record; a missing record is ignored unless ``raise_not_exists``."""
     method = f"delete_{resource.name}"
     key = record_key(pk, method)
     timeout = checked_timeout(timeout)
-    deadline = client._start_deadline()
+    retry = given_policy(retry)
+    deadline = client._start_deadline(retry)
     server, endpoint = endpoint_for(client, resource, Operation.DELETE, method, timeout, deadline)
     response = client.request(
         "DELETE",
         record_endpoint(endpoint.path, key),
         timeout=timeout,
-        call=_call(resource, "delete", deadline, raise_for_status=False),
+        call=_call(resource, "delete", deadline, retry, raise_for_status=False),
     )
     if response.status_code >= 400:
         if response.status_code == 404 and is_missing_record(response) and not raise_not_exists:

@@ -170,10 +170,19 @@ class ParallelPages:
 
     ``first`` is the first page (already delivered by the caller, ``first_url`` its URL),
     ``link`` its next-page link made absolute and checked to stay inside the API, ``fetch``
-    gets one page. Use :meth:`plan` to know whether the list can be read this way.
+    gets one page, ``tell(new records, count)`` is told of each page (for progress). Use
+    :meth:`possible` to know whether the list can be read this way.
     """
 
-    def __init__(self, first: Page, first_url: str, link: str, fetch: Fetch, workers: int) -> None:
+    def __init__(
+        self,
+        first: Page,
+        first_url: str,
+        link: str,
+        fetch: Fetch,
+        workers: int,
+        tell: Callable[[int, int | None], None] | None = None,
+    ) -> None:
         self._total = first.total  # what is kept of the first page: not its records
         self._margin = max(1, min(50, len(first.records) // 10))
         self._tail = first.records[-self._margin :]  # the last records delivered
@@ -181,6 +190,7 @@ class ParallelPages:
         self._link = link
         self._fetch = fetch
         self._workers = workers
+        self._tell = tell  # told of each page's new records, and the count it gave
         self._size = len(first.records)
         announced = offset_pages(link)
         # Where the first page started: 0, or the ``_offset`` the caller gave.
@@ -244,6 +254,8 @@ class ParallelPages:
                 if fresh == 0 and len(records) == size and not at_end and not grew:
                     raise self._repeated(offset)
                 self.delivered += fresh
+                if self._tell is not None:
+                    self._tell(fresh, page.total)
                 if fresh:
                     self._tail = (self._tail + records[found + 1 :])[-margin:]
                 yield from records[found + 1 :]

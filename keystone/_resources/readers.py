@@ -17,6 +17,8 @@ from keystone._resources.catalog import BY_NAME, CHOICES
 from keystone._resources.declared import RELEASES
 from keystone._resources.endpoints import bind, declarations, list_query, releases_with
 from keystone._resources.keys import record_key
+from keystone._retry.layer import given_policy
+from keystone._retry.policy import RetryPolicy
 from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, checked_timeout
 from keystone.auth import AuthStrategy
 
@@ -32,20 +34,24 @@ def _read(
     params: Any,
     timeout: TimeoutLike,
     deadline: CallDeadline | None,
+    retry: RetryPolicy | None,
 ) -> dict[str, Any]:
     """GET ``url`` as a call of the application's (``what`` tells middleware which one), within
-    the ``deadline`` of the call, which may have found out the server first."""
-    call = CallState(resource=what, operation="retrieve", deadline=deadline)
+    the ``deadline`` of the call, which may have found out the server first, under ``retry``."""
+    call = CallState(resource=what, operation="retrieve", deadline=deadline, retry=retry)
     response = client.request("GET", url, params=params, timeout=timeout, call=call)
     return read_record(response)
 
 
 class Readers(RequesterBase):
-    """``whoami()``, ``config()``, ``stats()`` and ``choices()``."""
+    """``whoami()``, ``config()``, ``stats()`` and ``choices()``; each takes ``retry=``, a
+    :class:`~keystone.RetryPolicy` for its request (``None``: the batch's, else the client's)."""
 
     _auth: AuthStrategy
 
-    def whoami(self, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    def whoami(
+        self, timeout: TimeoutLike = DEFAULT_TIMEOUT, *, retry: RetryPolicy | None = None
+    ) -> dict[str, Any]:
         """The record of the user the client acts as.
 
         ``GET authentication/whoami/`` on Keystone 0.4 and later (the user, with their team
@@ -54,11 +60,12 @@ class Readers(RequesterBase):
         ``AuthenticationError`` when the client is not logged in.
         """
         timeout = checked_timeout(timeout)
-        deadline = self._start_deadline()
+        retry = given_policy(retry)
+        deadline = self._start_deadline(retry)
         server = self._server_for("whoami", timeout, deadline)
         declared = declarations(server.follows)
         if WHOAMI in declared:
-            return _read(self, declared[WHOAMI].url, "whoami", None, timeout, deadline)
+            return _read(self, declared[WHOAMI].url, "whoami", None, timeout, deadline, retry)
         user_id = self._auth.user_id
         if user_id is None:
             raise UnsupportedError(
@@ -69,15 +76,18 @@ class Readers(RequesterBase):
             )
         key = record_key(user_id, "whoami")
         users = BY_NAME["user"].path_in(declared)
-        return _read(self, f"{users}/{key}/", "user", None, timeout, deadline)
+        return _read(self, f"{users}/{key}/", "user", None, timeout, deadline, retry)
 
-    def config(self, timeout: TimeoutLike = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    def config(
+        self, timeout: TimeoutLike = DEFAULT_TIMEOUT, *, retry: RetryPolicy | None = None
+    ) -> dict[str, Any]:
         """The server's settings for clients (``GET config/``): upload limits, session times.
 
         Keystone 0.9.5 and later; older releases have none (``UnsupportedError``).
         """
         timeout = checked_timeout(timeout)
-        deadline = self._start_deadline()
+        retry = given_policy(retry)
+        deadline = self._start_deadline(retry)
         server = self._server_for("config", timeout, deadline)
         endpoint = declarations(server.follows).get(CONFIG)
         if endpoint is None:
@@ -86,7 +96,7 @@ class Readers(RequesterBase):
                 f"{releases_with([CONFIG])}). Nothing was sent.",
                 server=server,
             )
-        return _read(self, endpoint.url, "config", None, timeout, deadline)
+        return _read(self, endpoint.url, "config", None, timeout, deadline, retry)
 
     def stats(
         self,
@@ -95,6 +105,7 @@ class Readers(RequesterBase):
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         search: str | None = None,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """Totals over ``name`` (``"grants"``, ``"notifications"``, ``"publications"``,
         ``"requests"``): ``GET stats/<name>/``, for the records ``filters`` and ``search``
@@ -110,7 +121,8 @@ class Readers(RequesterBase):
         method = f"stats({name!r})"
         query = list_query(filters, method, search)
         timeout = checked_timeout(timeout)
-        deadline = self._start_deadline()
+        retry = given_policy(retry)
+        deadline = self._start_deadline(retry)
         server = self._server_for(method, timeout, deadline)
         declared = declarations(server.follows)
         names = sorted(p[len(_STATS) :] for p in declared if p.startswith(_STATS))
@@ -135,10 +147,15 @@ class Readers(RequesterBase):
             method=method,
             check_filters=self._check_filters,
         )
-        return _read(self, endpoint.url, "stats", params, timeout, deadline)
+        return _read(self, endpoint.url, "stats", params, timeout, deadline, retry)
 
     def choices(
-        self, resource: str, field: str, timeout: TimeoutLike = DEFAULT_TIMEOUT
+        self,
+        resource: str,
+        field: str,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> dict[str, str]:
         """The values ``field`` of ``resource`` may take, each with its label.
 
@@ -151,7 +168,8 @@ class Readers(RequesterBase):
             if not isinstance(value, str):
                 raise TypeError(f"choices: {what} must be a str such as 'request', not {value!r}")
         timeout = checked_timeout(timeout)
-        deadline = self._start_deadline()
+        retry = given_policy(retry)
+        deadline = self._start_deadline(retry)
         server = self._server_for("choices", timeout, deadline)
         declared = declarations(server.follows)
         available = {
@@ -181,5 +199,5 @@ class Readers(RequesterBase):
                 f"them for {listed}"
             )
         endpoint = available[resource, field]
-        body = _read(self, endpoint.url, f"{resource}-choices", None, timeout, deadline)
+        body = _read(self, endpoint.url, f"{resource}-choices", None, timeout, deadline, retry)
         return {str(key): str(label) for key, label in body.items()}

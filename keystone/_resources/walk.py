@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from keystone._errors import KeystoneError, PaginationError, shown_url
+from keystone._progress import Progress, ProgressCallback
 from keystone._requester import Requester
 from keystone._resources.bodies import read_page
 from keystone._resources.pages import NextPages
@@ -30,9 +31,28 @@ def walk(
     page: Callable[[str], Response],
     workers: int,
     paged: bool = False,
+    shown: tuple[ProgressCallback | None, bool] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every record of the list whose first page ``first_page()`` gets; ``page(url)`` gets
-    another page. ``paged`` says the release pages lists in headers (see ``read_page``)."""
+    another page. ``paged`` says the release pages lists in headers (see ``read_page``).
+    ``shown``: the ``(progress, progress_bar)`` told of the records as each page arrives, with
+    the list's count as the total where the server gives one."""
+    if shown is None:
+        yield from _walk(client, first_page, page, workers, paged, None)
+        return
+    with Progress(None, shown[0], shown[1], "record") as progress:
+        yield from _walk(client, first_page, page, workers, paged, progress)
+
+
+def _walk(
+    client: Requester,
+    first_page: Callable[[], Response],
+    page: Callable[[str], Response],
+    workers: int,
+    paged: bool,
+    progress: Progress | None,
+) -> Iterator[dict[str, Any]]:
+    tell = progress.advance if progress is not None else None
     try:
         response = first_page()
         first = read_page(response, paged)
@@ -41,6 +61,8 @@ def walk(
         raise
     current_url = response.url
     del response  # hold the records, not the raw body too
+    if tell is not None:
+        tell(len(first.records), first.total)
     yield from first.records
     if first.unknown_end:
         raise _unknown_end(current_url, len(first.records))
@@ -50,7 +72,7 @@ def walk(
     link = links.resolve(current_url, first.next)
     delivered = len(first.records)
     if ParallelPages.possible(first, link):
-        pages = ParallelPages(first, current_url, link, page, workers)
+        pages = ParallelPages(first, current_url, link, page, workers, tell)
         del first  # delivered: from here on only the pages ahead are held
         yield from pages.records()
         if pages.handed_over is None:
@@ -64,12 +86,14 @@ def walk(
     while True:
         try:
             response = page(link)
-            records, following, _, unknown_end = read_page(response, paged)
+            records, following, total, unknown_end = read_page(response, paged)
         except KeystoneError as error:  # an error answer, or one that is no page of the list
             raise note_delivered(error, delivered) from None
         current_url = response.url
         del response
         delivered += len(records)
+        if tell is not None:
+            tell(len(records), total)
         yield from records
         if unknown_end:
             raise _unknown_end(current_url, delivered)

@@ -310,14 +310,15 @@ def test_help_shows_the_signature_and_what_each_release_wants() -> None:
     assert "POST users/membership/`` on Keystone 0.5.0 to 0.7.3" in membership
     assert "multipart/form-data" in pydoc_text(KeystoneClient.create_attachment)
     signature = inspect.signature(KeystoneClient.retrieve_cluster)
-    listing = ["search", "order", "workers"]
+    listing = ["search", "order", "workers", "retry", "progress", "progress_bar"]
     assert list(signature.parameters) == ["self", "pk", "filters", "timeout", *listing]
     assert signature.parameters["search"].kind is inspect.Parameter.KEYWORD_ONLY
     signature = inspect.signature(KeystoneClient.retrieve_feed_entry)
     assert list(signature.parameters) == ["self", "filters", "timeout", *listing]
     signature = inspect.signature(KeystoneClient.delete_cluster)
-    assert list(signature.parameters) == ["self", "pk", "raise_not_exists", "timeout"]
+    assert list(signature.parameters) == ["self", "pk", "raise_not_exists", "timeout", "retry"]
     assert signature.parameters["raise_not_exists"].default is False
+    assert signature.parameters["retry"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def pydoc_text(obj: Any) -> str:
