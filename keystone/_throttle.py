@@ -69,7 +69,7 @@ class Throttle:
         self.rate = rate
         self._lock = threading.Lock()
         self._held_until = float("-inf")
-        self._sends: list[float] = []  # the latest reserved send times, ascending
+        self._sends: list[float] = []  # the reserved send times still in a window, ascending
 
     @property
     def held_until(self) -> float:
@@ -97,6 +97,7 @@ class Throttle:
                 return at
             cost = min(max(cost, 1), rate.requests)
             sends = self._sends
+            del sends[: bisect.bisect_right(sends, now - rate.period)]  # in no window from now
             if sends:  # never before one reserved earlier: first come, first served
                 at = max(at, sends[-1])
             room = rate.requests - cost  # sends that may stand in the window beside this one
@@ -104,7 +105,6 @@ class Throttle:
                 at = max(at, sends[len(sends) - room - 1] + rate.period)
             for _ in range(cost):
                 bisect.insort(sends, at)
-            del sends[: max(0, len(sends) - rate.requests)]
             return at
 
     def release(self, at: float, cost: int = 1) -> None:
