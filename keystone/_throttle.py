@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import bisect
 import re
-import threading
 from dataclasses import dataclass
+
+from keystone._locks import ForkSafeLock
 
 #: DRF's rate periods (it reads the first letter: ``"m"``, ``"min"`` and ``"minute"`` alike).
 _PERIODS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -67,7 +68,7 @@ class Throttle:
 
     def __init__(self, rate: Rate | None = None) -> None:
         self.rate = rate
-        self._lock = threading.Lock()
+        self._lock = ForkSafeLock()  # a child forked mid-reservation can still reserve
         self._held_until = float("-inf")
         self._sends: list[float] = []  # the reserved send times still in a window, ascending
 

@@ -8,6 +8,7 @@ sockets, against the emulator's throttle, is in ``tests/batch/test_throttled_wor
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -71,6 +72,7 @@ def test_a_rate_is_read_as_the_servers_settings_write_it(text: str, rate: Rate) 
     assert Rate.parse(text) == rate
     client = KeystoneClient(URL, rate_limit=text, server="0.10.9")
     assert client.rate_limit == str(rate)
+    assert pickle.loads(pickle.dumps(client)).rate_limit == str(rate)  # in other processes too
 
 
 @pytest.mark.parametrize("bad", ["250", "0/min", "10/week", "-1/s", 250, None, "ten/s"])
