@@ -76,7 +76,8 @@ class ThrottleMiddleware:
             if call.deadline is not None:
                 call.deadline.pause(wait)  # the server's time, not the call's
             if not throttle.holds(at):
-                return  # else the server asked for a longer wait meanwhile: take a new moment
+                return
+            throttle.release(at, call.cost)  # the server asked for longer meanwhile: go again
 
     def _too_long(self, request: Request, wait: float) -> ThrottleWaitError | None:
         """The error for a wait longer than the call, or its batch, may wait; else ``None``."""

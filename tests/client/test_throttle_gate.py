@@ -8,6 +8,7 @@ sockets, against the emulator's throttle, is in ``tests/batch/test_throttled_wor
 from __future__ import annotations
 
 import json
+import math
 import pickle
 from collections.abc import Callable
 from typing import Any
@@ -331,3 +332,79 @@ def test_a_split_job_tells_its_progress_in_steps() -> None:
         job.create_team(name=f"t{n}")
     job.run()
     assert seen == [(2, 5), (4, 5), (5, 5)]
+
+
+# -- long work under Keystone's throttle, on the fake clock ----------------------------------------
+
+
+class DRFThrottle:
+    """Keystone's throttle as Django REST framework keeps it, on the fake clock: at most
+    ``requests`` counted in any ``period`` seconds; a refused request does not count, and each
+    step of a job counts as one request. ``answer`` answers what passes."""
+
+    def __init__(self, clock: FakeClock, rate: str, answer: Callable[[Request], Response]):
+        parsed = Rate.parse(rate)
+        self.clock, self.requests, self.period = clock, parsed.requests, parsed.period
+        self.answer = answer
+        self.history: list[float] = []  # newest first, as DRF keeps it
+        self.refused = 0
+
+    def _wait(self) -> int | None:
+        """None when one more request may go now (it is counted), else DRF's Retry-After."""
+        now = self.clock.monotonic()
+        while self.history and self.history[-1] <= now - self.period:
+            self.history.pop()
+        if len(self.history) < self.requests:
+            self.history.insert(0, now)
+            return None
+        self.refused += 1
+        remaining = self.period - (now - self.history[-1])
+        return math.ceil(remaining / (self.requests - len(self.history) + 1))
+
+    def __call__(self, request: Request) -> Response:
+        wait = self._wait()
+        if wait is not None:
+            detail = f"Request was throttled. Expected available in {wait} seconds."
+            return Response(429, json={"detail": detail}, headers={"Retry-After": str(wait)})
+        if request.url.endswith("/batch/"):
+            assert request.body is not None
+            for step, _ in enumerate(json.loads(request.body)["job"]["actions"], 1):
+                wait = self._wait()
+                if wait is not None:  # the job is rolled back; the steps before it counted
+                    detail = f"Request was throttled. Expected available in {wait} seconds."
+                    body = {"step": step, "status": 429, "body": {"detail": detail}}
+                    return Response(422, json=body)
+        return self.answer(request)
+
+    def least(self, counted: int) -> float:
+        """The least time ``counted`` requests take from an empty window: the k-th cannot go
+        before ``floor((k - 1) / requests)`` windows."""
+        return ((counted - 1) // self.requests) * self.period
+
+
+def test_a_page_walk_under_60_a_minute_takes_about_the_least_time() -> None:
+    clock = FakeClock()
+    server = DRFThrottle(clock, "60/min", paged(150))
+    client = client_for(Server(clock, server))
+    records = list(client.iter_cluster(page_size=1, workers=1))  # 150 pages, one at a time
+    elapsed = clock.monotonic() - 1000.0
+    assert [r["id"] for r in records] == list(range(1, 151))
+    least = server.least(150)  # 120 s
+    assert least <= elapsed <= 1.5 * least, (elapsed, least)
+
+
+@pytest.mark.parametrize("rate_limit", [None, "60/min"], ids=["429s", "rate_limit"])
+def test_a_split_job_under_60_a_minute_takes_about_the_least_time(rate_limit: str | None) -> None:
+    clock = FakeClock()
+    server = DRFThrottle(clock, "60/min", job_answer)
+    client = client_for(Server(clock, server), rate_limit=rate_limit)
+    job = client.atomic(split=10)
+    for n in range(150):
+        job.create_team(name=f"t{n}")
+    results = job.run()  # 15 jobs of 10 steps: each counts 11, 165 in all
+    elapsed = clock.monotonic() - 1000.0
+    assert len(results) == 150 and job.committed
+    least = server.least(165)  # 120 s
+    assert least <= elapsed <= 1.5 * least, (elapsed, least)
+    if rate_limit is not None:
+        assert server.refused == 0  # the client kept under the rate: the server refused none
