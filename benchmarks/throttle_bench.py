@@ -40,11 +40,14 @@ throttle, not how fast a production server is.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import logging
 import math
 import os
 import platform
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,7 +68,7 @@ RESULTS = HERE / "results"
 API = "0.10.9"
 PASSWORD = "Bench-pw-123"
 SEED_PREFIX = "seed-"
-SPLIT = 10
+DEFAULT_SPLIT = 10
 GOAL = 1.5  # the issue's goal: every item done, at most 1.5x the least time
 
 #: Requests a login makes (the client finds out the server first): anonymous, so DRF counts
@@ -132,6 +135,8 @@ class Outcome:
     ok: int = 0
     failed: int = 0
     refused_429: int = 0
+    refused_by_path: dict[str, int] = field(default_factory=dict)
+    holds: list[float] = field(default_factory=list)
     throttled_jobs: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     login_requests: int = 0
@@ -146,6 +151,19 @@ class Outcome:
     @property
     def meets_goal(self) -> bool:
         return self.failed == 0 and not self.problems and self.ratio <= GOAL
+
+
+class HoldLog(logging.Handler):
+    """The holds the client logs when a 429 makes it wait (``keystone.throttle``, INFO)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.holds: list[float] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        hold = getattr(record, "throttle_hold", None)
+        if hold is not None:
+            self.holds.append(round(float(hold), 1))
 
 
 def diff(after: StatsSnapshot, before: StatsSnapshot) -> StatsSnapshot:
@@ -171,10 +189,13 @@ def _retrieve(client: KeystoneClient, pk: int) -> dict[str, Any] | None:
 class Bench:
     """The measured emulator, its seeded records and the scenarios."""
 
-    def __init__(self, emulator: KeystoneEmulator, rate: Rate, items: int, seed: list[int]):
+    def __init__(
+        self, emulator: KeystoneEmulator, rate: Rate, items: int, seed: list[int], split: int
+    ) -> None:
         self.emulator = emulator
         self.rate = rate
         self.items = items
+        self.split = split
         self.seed = seed  # the ids of the seeded clusters, ascending
 
     def login(self, user: str, rate_limit: str | None = None) -> KeystoneClient:
@@ -188,10 +209,15 @@ class Bench:
         user: str,
         work: Callable[[KeystoneClient, Outcome], None],
         rate_limit: str | None = None,
+        check: Callable[[Outcome], None] | None = None,
     ) -> Outcome:
-        """Log in as ``user`` and do ``work``, timed from before the login."""
+        """Log in as ``user`` and do ``work``, timed from before the login; then ``check``."""
         outcome = Outcome(name=name, user=user, items=self.items)
         print(f"[{time.strftime('%H:%M:%S')}] {name} ...", flush=True)
+        log = HoldLog()
+        logger = logging.getLogger("keystone.throttle")
+        logger.addHandler(log)
+        logger.setLevel(logging.INFO)
         before = self.emulator.stats.snapshot()
         started = time.perf_counter()
         try:
@@ -201,20 +227,34 @@ class Bench:
             outcome.errors.append(error_text(error))
             outcome.problems.append("the scenario raised: " + error_text(error))
             traceback.print_exc()
-        outcome.seconds = time.perf_counter() - started
+        finally:
+            outcome.seconds = time.perf_counter() - started
+            logger.removeHandler(log)
+        outcome.holds = log.holds
         timed = diff(self.emulator.stats.snapshot(), before)
         mine = user_requests(timed)
         outcome.login_requests = timed.total - mine.total
         outcome.statuses = {str(s): n for s, n in timed.statuses().items()}
         outcome.refused_429 = timed.count(status=429)
+        refused = Counter[str]()
+        for entry in timed.entries(status=429):
+            refused[re.sub(r"/\d+/", "/<pk>/", entry.path)] += entry.count
+        outcome.refused_by_path = dict(refused)
         outcome.throttled_jobs = mine.count(method="POST", path="/batch/", status=422)
-        if not outcome.least:  # requests of cost 1: every answer but a 429 counted
+        if not outcome.counted:  # requests of cost 1: every answer but a 429 counted
             outcome.counted = mine.total - mine.count(status=429)
             outcome.least = unit_least_seconds(outcome.counted, self.rate)
+        if check is not None:
+            try:
+                check(outcome)
+            except Exception as error:
+                outcome.problems.append("the check raised: " + error_text(error))
+                traceback.print_exc()
         print(
             f"    {outcome.seconds:.1f} s, least {outcome.least:.0f} s, ratio "
             f"{outcome.ratio:.2f}, ok {outcome.ok}, failed {outcome.failed}, 429s "
-            f"{outcome.refused_429}, statuses {outcome.statuses}, problems {outcome.problems}",
+            f"{outcome.refused_429} {outcome.refused_by_path}, statuses {outcome.statuses}, "
+            f"holds {outcome.holds}, problems {outcome.problems}",
             flush=True,
         )
         return outcome
@@ -260,43 +300,48 @@ class Bench:
             )
 
     def atomic_job(self, client: KeystoneClient, outcome: Outcome) -> None:
-        prefix = f"job-{os.getpid()}-"
-        names = [f"{prefix}{n:04d}" for n in range(self.items)]
-        job = client.atomic(split=SPLIT)
-        for name in names:
+        job = client.atomic(split=self.split)
+        for name in self.job_names:
             job.create_cluster(name=name)
-        parts = [min(SPLIT, self.items - n) for n in range(0, self.items, SPLIT)]
+        split = self.split
+        parts = [1 + min(split, self.items - n) for n in range(0, self.items, split)]
+        outcome.counted = sum(parts)  # a job counts 1 + its steps
+        outcome.least = least_seconds(parts, self.rate)
         try:
             job.run()
         finally:
             done = job.results if job.results is not None else job.done
             outcome.ok = sum(1 for result in done if result.status == 201)
             outcome.failed = self.items - outcome.ok
-            outcome.counted = sum(1 + size for size in parts)
-            outcome.least = least_seconds([1 + size for size in parts], self.rate)
-            self._job_checks(outcome, names, parts, job.results is not None)
+            outcome.checks.append(
+                f"job.results: {len(done)} steps"
+                + ("" if job.results is not None else " done (run() raised)")
+                + f", {outcome.ok} answered 201"
+            )
 
-    def _job_checks(self, outcome: Outcome, names: list[str], parts: list[int], ran: bool) -> None:
-        stats = self.emulator.stats
-        sent = stats.count(method="POST", path="/batch/", status="2xx")
-        outcome.checks.append(
-            f"job.results: {'complete' if ran else 'missing (run() raised)'}, "
-            f"{outcome.ok} steps answered 201"
-        )
-        outcome.checks.append(f"POST batch/ answered 2xx {sent} times for {len(parts)} parts")
-        if sent != len(parts):
-            outcome.problems.append(f"{sent} jobs applied for {len(parts)} parts")
-        checker = self.login("checker")  # its own window; outside the timing
+    @property
+    def job_names(self) -> list[str]:
+        return [f"job-{n:04d}" for n in range(self.items)]
+
+    def atomic_check(self, outcome: Outcome) -> None:
+        """Outside the timing: each part applied once, each cluster made exactly once."""
+        parts = math.ceil(self.items / self.split)
+        applied = self.emulator.stats.count(method="POST", path="/batch/", status="2xx")
+        outcome.checks.append(f"POST batch/ answered 2xx {applied} times for {parts} parts")
+        if applied != parts:
+            outcome.problems.append(f"{applied} jobs applied for {parts} parts")
+        checker = self.login("checker")  # a window of its own
         made = Counter(
-            record.get("name")
+            str(record.get("name"))
             for record in checker.retrieve_cluster()
-            if str(record.get("name", "")).startswith(names[0][:-4])
+            if str(record.get("name", "")).startswith("job-")
         )
+        names = self.job_names
         twice = sum(1 for n in made.values() if n > 1)
         missing = sum(1 for name in names if name not in made)
         outcome.checks.append(
-            f"read back: {sum(made.values())} clusters, {len(made)} names, {twice} made twice, "
-            f"{missing} missing"
+            f"read back by another user: {sum(made.values())} clusters made by the job, "
+            f"{twice} made twice, {missing} missing"
         )
         if twice or missing or sum(made.values()) != len(names):
             outcome.problems.append(f"read back: {twice} made twice, {missing} missing")
@@ -318,6 +363,33 @@ def seed_database(path: str, users: list[UserSpec], count: int) -> list[int]:
     return ids
 
 
+def package_version() -> str:
+    """The git commit, and a digest of the package's sources as they are on disk now."""
+    package = HERE.parent / "keystone"
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "keystone"],
+            cwd=HERE.parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = "unknown", ""
+    changes = " + uncommitted changes" if dirty else ""
+    return f"commit {commit}{changes}, sources {digest.hexdigest()[:12]}"
+
+
 def machine_note(rate: Rate, items: int) -> str:
     return (
         f"{os.cpu_count()} cores, Python {platform.python_version()} ({sys.platform}), "
@@ -326,12 +398,15 @@ def machine_note(rate: Rate, items: int) -> str:
     )
 
 
-def markdown(outcomes: list[Outcome], rate: Rate, items: int, total: float) -> str:
+def markdown(
+    outcomes: list[Outcome], rate: Rate, items: int, total: float, versions: tuple[str, str]
+) -> str:
+    changed = "" if versions[0] == versions[1] else f" (CHANGED during the run: {versions[1]})"
     lines = [
         "# Bulk work under a per-user throttle",
         "",
-        f"{machine_note(rate, items)}. Written by `benchmarks/throttle_bench.py`; the whole run "
-        f"took {total / 60:.1f} min.",
+        f"{machine_note(rate, items)}. Package: {versions[0]}{changed}. Written by "
+        f"`benchmarks/throttle_bench.py`; the whole run took {total / 60:.1f} min.",
         "",
         "Each scenario: a fresh client with default settings (no `retry=`; `rate_limit` only "
         "where named), logged in as a user of its own, against the local emulator with "
@@ -344,8 +419,7 @@ def markdown(outcomes: list[Outcome], rate: Rate, items: int, total: float) -> s
         f"W={rate.period:g} s; for jobs, the same greedy schedule with each job needing 1 + "
         f"steps places at once). Goal: every item done, at most {GOAL}x the least time.",
         "",
-        "| scenario | counted | least s | seconds | ratio | ok / failed | 429s | "
-        "statuses | goal |",
+        "| scenario | counted | least s | seconds | ratio | ok / failed | 429s | statuses | goal |",
         "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for o in outcomes:
@@ -363,6 +437,13 @@ def markdown(outcomes: list[Outcome], rate: Rate, items: int, total: float) -> s
         if o.throttled_jobs:
             notes.append(f"{o.throttled_jobs} jobs refused for a throttled step (422)")
         notes.append(f"{o.login_requests} anonymous requests (login, version/)")
+        if o.refused_429:
+            notes.append(f"429s by path: {o.refused_by_path}")
+        if o.holds:
+            notes.append(
+                f"a 429 set or moved the client's hold {len(o.holds)} times (in this process; "
+                f"each: {o.holds} s)"
+            )
         lines.append(f"- **{o.name}** (user `{o.user}`): " + "; ".join(notes) + ".")
     return "\n".join(lines) + "\n"
 
@@ -371,19 +452,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=Rate.parse, default=Rate.parse("60/min"))
     parser.add_argument("--items", type=int, default=150)
+    parser.add_argument("--split", type=int, default=DEFAULT_SPLIT, help="steps a job part")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results")
     args = parser.parse_args(argv)
     rate: Rate = args.rate
     items: int = args.items
-    scenarios = {
-        "1. thread batch, 8 threads": ("bench-threads", "thread_batch", None),
-        "2. process batch, 2 processes x 4 threads": ("bench-processes", "process_batch", None),
-        "3. page walk, iter_cluster(page_size=1, workers=4)": ("bench-pages", "page_walk", None),
-        f"4. atomic job, split={SPLIT}": ("bench-atomic", "atomic_job", None),
-        f"5. thread batch, rate_limit={rate.text!r}": ("bench-ratelimit", "thread_batch", rate),
+    split: int = args.split
+    #: name: (user, work, the client's rate_limit, check after the timing)
+    scenarios: dict[str, tuple[str, str, str | None, str | None]] = {
+        "1. thread batch, 8 threads": ("bench-threads", "thread_batch", None, None),
+        "2. process batch, 2 processes x 4 threads": (
+            "bench-processes",
+            "process_batch",
+            None,
+            None,
+        ),
+        "3. page walk, iter_cluster(page_size=1, workers=4)": (
+            "bench-pages",
+            "page_walk",
+            None,
+            None,
+        ),
+        f"4. atomic job, split={split}": ("bench-atomic", "atomic_job", None, "atomic_check"),
+        f"5. thread batch, rate_limit={rate.text!r}": (
+            "bench-ratelimit",
+            "thread_batch",
+            rate.text,
+            None,
+        ),
     }
-    users = [UserSpec(user, PASSWORD, is_staff=True) for user, _, _ in scenarios.values()]
+    users = [UserSpec(user, PASSWORD, is_staff=True) for user, *_ in scenarios.values()]
     users.append(UserSpec("checker", PASSWORD, is_staff=True))
+    version = package_version()
+    print(f"package: {version}", flush=True)
     started = time.perf_counter()
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="throttle-bench-") as folder:
@@ -393,31 +494,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         with KeystoneEmulator(
             api=API, user_throttle=rate.text, database_path=database, users=users
         ) as emulator:
-            bench = Bench(emulator, rate, items, seed)
-            for name, (user, method, limit) in scenarios.items():
-                limit_text = None if limit is None else limit.text
-                outcomes.append(bench.run(name, user, getattr(bench, method), limit_text))
+            bench = Bench(emulator, rate, items, seed, split)
+            for name, (user, work, limit, check) in scenarios.items():
+                checker = None if check is None else getattr(bench, check)
+                outcomes.append(bench.run(name, user, getattr(bench, work), limit, checker))
     total = time.perf_counter() - started
+    versions = (version, package_version())
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "throttle.md").write_text(markdown(outcomes, rate, items, total), "utf-8")
+    (args.out / "throttle.md").write_text(markdown(outcomes, rate, items, total, versions), "utf-8")
     report = {
         "machine": machine_note(rate, items),
         "python": platform.python_version(),
         "cores": os.cpu_count(),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "package": versions[0],
+        "package_at_end": versions[1],
         "rate": rate.text,
         "items": items,
+        "split": split,
         "goal_ratio": GOAL,
         "least_time": "floor((N-1)/R)*W for N counted requests of cost 1; greedy on the "
         "sliding window for jobs of cost 1 + steps",
         "total_seconds": round(total, 1),
         "scenarios": [
-            {**asdict(o), "ratio": round(o.ratio, 3), "meets_goal": o.meets_goal}
-            for o in outcomes
+            {**asdict(o), "ratio": round(o.ratio, 3), "meets_goal": o.meets_goal} for o in outcomes
         ],
     }
     (args.out / "throttle.json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
-    print(markdown(outcomes, rate, items, total))
+    print(markdown(outcomes, rate, items, total, versions))
     return 0 if all(o.meets_goal for o in outcomes) else 1
 
 
