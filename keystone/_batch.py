@@ -8,7 +8,9 @@ stop the other thousands; the caller decides what to do with them.
 
 from __future__ import annotations
 
+import contextvars
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -136,6 +138,8 @@ def run_batch(
     shown = Progress(len(inputs), progress, progress_bar)
     started = clock.monotonic()
     ends_at = None if deadline is None else started + deadline
+    # The same end on time.monotonic(), the clock the calls' deadlines run on.
+    item_ends = None if deadline is None else time.monotonic() + deadline
     outcomes: list[Outcome[T, R] | None] = [None] * len(inputs)
     stop = threading.Event()
 
@@ -148,13 +152,18 @@ def run_batch(
             )
             return Outcome(index, item, error=error)
         try:
-            with item_context(retry, ends_at, deadline):
+            with item_context(retry, item_ends, deadline):
                 return Outcome(index, item, value=fn(item))
         except Exception as exc:
             return Outcome(index, item, error=exc)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="keystone-batch") as pool:
-        futures = [pool.submit(call, index, item) for index, item in enumerate(inputs)]
+        # Each item runs in a copy of the caller's context (a batch inside a batch item keeps
+        # the outer one's limits; your middleware's context variables reach the items).
+        futures = [
+            pool.submit(contextvars.copy_context().run, call, index, item)
+            for index, item in enumerate(inputs)
+        ]
         try:
             for future in as_completed(futures):
                 outcome = future.result()

@@ -193,7 +193,8 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
             self._backoff,  # retries what is safe, within the call's deadline
             *per_attempt,  # your per_attempt(...) middleware: every attempt
             AuthMiddleware(self._auth, self._base_url),  # credentials, renewal, one replay
-            ThrottleMiddleware(self._throttle, self._backoff, self._clock),  # each waits its turn
+            # each request waits its turn: the holds the server's 429s set, rate_limit=
+            ThrottleMiddleware(self._throttle, self._backoff, self._clock, self._base_url),
             WireLogMiddleware(redactor=self._redactor),  # each exchange (keystone.wire, DEBUG)
         ]
 

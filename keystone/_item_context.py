@@ -28,9 +28,16 @@ def item_context(
     policy: RetryPolicy | None, ends_at: float | None, seconds: float | None
 ) -> Iterator[None]:
     """Within it, calls use ``policy`` unless they give their own, and the throttle holds no
-    request past ``ends_at`` (the batch's ``seconds`` s deadline, on the batch's clock)."""
-    policy_token = _POLICY.set(policy)
-    ends_token = _ENDS_AT.set(None if ends_at is None or seconds is None else (ends_at, seconds))
+    request past ``ends_at`` (the batch's ``seconds`` s deadline, on ``time.monotonic()``).
+
+    Inside another batch's item, what this batch leaves out is the outer one's, and the
+    earlier of the two deadlines holds."""
+    outer = _ENDS_AT.get()
+    ends = None if ends_at is None or seconds is None else (ends_at, seconds)
+    if outer is not None and (ends is None or outer[0] < ends[0]):
+        ends = outer
+    policy_token = _POLICY.set(policy or _POLICY.get())
+    ends_token = _ENDS_AT.set(ends)
     try:
         yield
     finally:

@@ -37,7 +37,11 @@ class Requester(Protocol):
     def server(self) -> Server: ...
 
     def _server_for(
-        self, call: str, timeout: TimeoutLike, deadline: CallDeadline | None
+        self,
+        call: str,
+        timeout: TimeoutLike,
+        deadline: CallDeadline | None,
+        retry: RetryPolicy | None = None,
     ) -> Server: ...
 
     def _start_deadline(self, retry: RetryPolicy | None = None) -> CallDeadline | None: ...

@@ -63,14 +63,20 @@ class Session(RequesterBase):
         """
         return self._server_for("client.server", DEFAULT_TIMEOUT, self._start_deadline())
 
-    def _server_for(self, call: str, timeout: TimeoutLike, deadline: CallDeadline | None) -> Server:
-        """The server, found out within the limits of ``call`` (its timeout and deadline) if it
-        is not known yet: the requests a call triggers are part of that call."""
+    def _server_for(
+        self,
+        call: str,
+        timeout: TimeoutLike,
+        deadline: CallDeadline | None,
+        retry: RetryPolicy | None = None,
+    ) -> Server:
+        """The server, found out within the limits of ``call`` (its timeout, deadline and retry
+        policy) if it is not known yet: the requests a call triggers are part of that call."""
         server = self._server
         if server is None:
             with self._server_lock:
                 if self._server is None:
-                    self._set_server(self._detect(call, timeout, deadline))
+                    self._set_server(self._detect(call, timeout, deadline, retry))
             server = self._server
             assert server is not None
         return server
@@ -82,12 +88,20 @@ class Session(RequesterBase):
         seconds = (retry or item_policy() or self._backoff.policy).deadline
         return None if seconds is None else CallDeadline(time.monotonic() + seconds, seconds)
 
-    def _detect(self, call: str, timeout: TimeoutLike, deadline: CallDeadline | None) -> Server:
+    def _detect(
+        self,
+        call: str,
+        timeout: TimeoutLike,
+        deadline: CallDeadline | None,
+        retry: RetryPolicy | None,
+    ) -> Server:
         flow = detection_flow(self.url)
         try:
             probe = next(flow)
             while True:
                 probe.call.deadline = deadline
+                if retry is not None:
+                    probe.call.retry = retry
                 answer = self.request(probe.method, probe.url, timeout=timeout, call=probe.call)
                 probe = flow.send(answer)
         except StopIteration as done:
@@ -142,7 +156,7 @@ class Session(RequesterBase):
         if type(self._auth).login_flow is AuthStrategy.login_flow:  # a strategy without one
             next(self._auth.login_flow(username, password))  # refused before anything is sent
         deadline = self._start_deadline(policy)
-        server = self._server_for("login", checked, deadline)  # then log in as it does
+        server = self._server_for("login", checked, deadline, policy)  # then log in as it does
         try:
             flow = self._auth.login_flow(username, password)
             self._run_session_flow(flow, checked, deadline, policy)

@@ -17,10 +17,11 @@ Here two things hold a client's requests back, for all its threads at once:
   learning it from refusals.
 
 Each request reserves the earliest moment it may go (:meth:`Throttle.reserve`): reservations
-are handed out in the order requests arrive, so none waits behind a later one, and many
-threads waiting for the window to reopen each get their own moment instead of all waking
-together. The state holds no clock and never sleeps: the layer that applies it
-(:mod:`keystone._layers.throttle`) waits, on the client's clock.
+are handed out in the order requests arrive, so none waits behind a later one, and with a
+``rate_limit`` the threads waiting for the window to reopen each get their own moment
+instead of all waking together (after a hold alone, they all go when it ends, and the server
+turns away what its window has no room for). The state holds no clock and never sleeps:
+the layer that applies it (:mod:`keystone._layers.throttle`) waits, on the client's clock.
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ class Rate:
                 "settings write it, e.g. rate_limit='250/min' (periods: s, min, hour, day)"
             )
         return cls(int(match.group(1)), _PERIODS[match.group(2)[0].lower()])
+
+    @property
+    def margin(self) -> float:
+        """How much later than the window allows a send is placed (1% of the period, at most
+        0.25 s): a request reaches the server a little after it leaves, and one that arrives a
+        few milliseconds early is refused for a whole second or more."""
+        return min(0.25, self.period / 100)
 
     def __str__(self) -> str:
         unit = {1.0: "s", 60.0: "min", 3600.0: "hour", 86400.0: "day"}.get(self.period)
@@ -103,7 +111,7 @@ class Throttle:
                 at = max(at, sends[-1])
             room = rate.requests - cost  # sends that may stand in the window beside this one
             if len(sends) > room:
-                at = max(at, sends[len(sends) - room - 1] + rate.period)
+                at = max(at, sends[len(sends) - room - 1] + rate.period + rate.margin)
             for _ in range(cost):
                 bisect.insort(sends, at)
             return at

@@ -4,7 +4,8 @@ Credentials go only to the client's own origin: every credential header (``Autho
 ``Cookie``, ``X-CSRFToken``, API-key headers...) is removed from a request to any other origin.
 A request the caller gave its own ``Authorization`` header is left alone. Requests the flow
 adds (a renewal) are completed here, as the layers above would have done for a call: an
-absolute URL, JSON body bytes, the call's headers, timeout and deadline.
+absolute URL, JSON body bytes, the call's headers, timeout, deadline and retry policy; what
+they wait for the throttle counts as the call's.
 """
 
 from __future__ import annotations
@@ -42,7 +43,13 @@ class AuthMiddleware:
             return call_next(request)  # the caller's own credentials
 
         def send(outgoing: Request) -> Response:
-            return call_next(outgoing if outgoing is request else self._complete(outgoing, request))
+            if outgoing is request:
+                return call_next(request)
+            added = self._complete(outgoing, request)
+            try:
+                return call_next(added)
+            finally:  # its throttle waits are the call's: they count toward the same bound
+                request.call.throttle_waited = added.call.throttle_waited
 
         response = run_flow(self.strategy.auth_flow(request), send)
         if response is None:
@@ -58,4 +65,6 @@ class AuthMiddleware:
         added.timeout = call.timeout
         added.call.deadline = call.call.deadline
         added.call.redactor = call.call.redactor
+        added.call.retry = call.call.retry
+        added.call.throttle_waited = call.call.throttle_waited
         return added

@@ -1,10 +1,12 @@
 """The throttle layer: every request waits its turn, and answers that say "later" set it.
 
 Just before the wire, below the auth layer (so the requests a renewal or a login adds wait
-too), each request takes its moment from the client's :class:`~keystone._throttle.Throttle`
-and waits for it on the client's clock. After the answer, a throttle's (a 429 with ``Retry-After``,
-or what the call reads as a throttle: an atomic job's throttled step) holds every request of
-the client until then.
+too), each request to the client's own origin takes its moment from the client's
+:class:`~keystone._throttle.Throttle` and waits for it on the client's clock. After the
+answer, a throttle's (a 429 with ``Retry-After``, or what the call reads as a throttle: an
+atomic job's throttled step) holds every request of the client until then. A request the
+server did not count (refused with 429, or never sent) gives its place in the client's
+``rate_limit`` back.
 
 The waiting is the server's time, not the call's: it is not counted against the call's
 deadline (which moves on by what was waited), but against ``max_retry_after`` of the call's
@@ -16,6 +18,7 @@ the request is not sent.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from keystone._clock import Clock
@@ -27,6 +30,7 @@ from keystone._request import Request
 from keystone._response import Response
 from keystone._retry.rules import throttle_wait
 from keystone._throttle import Throttle
+from keystone._urls import BaseURL
 
 if TYPE_CHECKING:
     from keystone._retry.layer import BackoffMiddleware
@@ -39,28 +43,42 @@ class ThrottleMiddleware:
 
     name = "throttle"
 
-    def __init__(self, throttle: Throttle, backoff: BackoffMiddleware, clock: Clock) -> None:
+    def __init__(
+        self, throttle: Throttle, backoff: BackoffMiddleware, clock: Clock, base_url: BaseURL
+    ) -> None:
         self.throttle = throttle
         self._backoff = backoff  # for the client's retry policy
         self.clock = clock
+        self._base_url = base_url
 
     def __call__(self, request: Request, call_next: Handler) -> Response:
-        self._wait_turn(request)
-        response = call_next(request)
+        if not self._base_url.is_own_origin(request.url):
+            return call_next(request)  # another server's throttle is not this client's
+        call, throttle = request.call, self.throttle
+        at = self._wait_turn(request)
+        try:
+            response = call_next(request)
+        except BaseException as error:
+            if getattr(error, "request_sent", True) is False:
+                throttle.release(at, call.cost)  # the server never saw it: nothing counted
+            raise
         wait = throttle_wait(response, request)
         if wait:
+            if response.status_code == 429:
+                throttle.release(at, call.cost)  # refused whole: the server did not count it
             self._hold(request, response, wait)
         return response
 
-    def _wait_turn(self, request: Request) -> None:
+    def _wait_turn(self, request: Request) -> float:
+        """Wait for the request's turn; the moment reserved for it."""
         call, throttle, clock = request.call, self.throttle, self.clock
         while True:
             now = clock.monotonic()
             at = throttle.reserve(now, call.cost)
             wait = at - now
             if wait <= 0:
-                return
-            refused = self._too_long(request, wait)
+                return at
+            refused = self._too_long(request, wait, at)
             if refused is not None:
                 throttle.release(at, call.cost)
                 raise refused
@@ -71,21 +89,25 @@ class ThrottleMiddleware:
                 wait,
                 extra=log_fields(request, call.redactor, throttle_wait=round(wait, 3)),
             )
-            clock.sleep(wait)
+            try:
+                clock.sleep(wait)
+            except BaseException:
+                throttle.release(at, call.cost)
+                raise
             call.throttle_waited += wait
             if call.deadline is not None:
                 call.deadline.pause(wait)  # the server's time, not the call's
             if not throttle.holds(at):
-                return
+                return at
             throttle.release(at, call.cost)  # the server asked for longer meanwhile: go again
 
-    def _too_long(self, request: Request, wait: float) -> ThrottleWaitError | None:
+    def _too_long(self, request: Request, wait: float, at: float) -> ThrottleWaitError | None:
         """The error for a wait longer than the call, or its batch, may wait; else ``None``."""
         call = request.call
         policy = call.retry or item_policy() or self._backoff.policy
         left = policy.max_retry_after - call.throttle_waited
         where = f"{request.method} {shown_url(request.url, request)}"
-        why = self._why_held()
+        why = self._why_held(at)
         if wait > left:
             return ThrottleWaitError(
                 f"{where} was not sent: {why}, {wait:.1f} s more, and the call may wait for "
@@ -95,7 +117,7 @@ class ThrottleMiddleware:
                 retry_after=wait,
             )
         batch = batch_deadline()
-        if batch is not None and wait > batch[0] - self.clock.monotonic():
+        if batch is not None and wait > batch[0] - time.monotonic():
             return ThrottleWaitError(
                 f"{where} was not sent: {why}, {wait:.1f} s more, past the {batch[1]:g} s "
                 "deadline of the batch it is in. Nothing was sent.",
@@ -103,8 +125,8 @@ class ThrottleMiddleware:
             )
         return None
 
-    def _why_held(self) -> str:
-        if self.throttle.held_until > self.clock.monotonic():
+    def _why_held(self, at: float) -> str:
+        if self.throttle.held_until >= at:
             return "the server throttles this client's requests (it asked to wait)"
         return f"the client's rate_limit ({self.throttle.rate}) holds it"
 

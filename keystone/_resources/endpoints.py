@@ -30,6 +30,7 @@ from keystone._resources.declared import HISTORY, RELEASES
 from keystone._resources.pages import OFFSET_PARAM, PAGE_SIZE_PARAM
 from keystone._resources.spec import Endpoint, Operation, Resource
 from keystone._resources.values import check_value
+from keystone._retry.policy import RetryPolicy
 from keystone._servers import Server, ignored_queries, search_fails, search_ignored, version
 from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike
 
@@ -96,13 +97,14 @@ def endpoint_for(
     method: str,
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
     deadline: CallDeadline | None = None,
+    retry: RetryPolicy | None = None,
 ) -> tuple[Server, Endpoint]:
     """The server and the declaration of ``resource`` there, or UnsupportedError.
 
     Finding out the server's release costs a request the first time a client needs it, made
-    within the limits of the call (``timeout``, ``deadline``) that needs it.
+    within the limits of the call (``timeout``, ``deadline``, ``retry``) that needs it.
     """
-    server = client._server_for(method, timeout, deadline)
+    server = client._server_for(method, timeout, deadline, retry)
     declared = declarations(server.follows)
     path = resource.path_in(declared)
     if path is None:

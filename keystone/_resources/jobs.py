@@ -95,7 +95,8 @@ class JobCore:
         """The results of the parts the server has applied so far (with ``split=``)."""
         self.committed = False
         """Whether the server kept the job's changes (not for a dry run, nor a failure)."""
-        server = client._server_for("atomic", self._timeout, client._start_deadline(self._retry))
+        deadline = client._start_deadline(self._retry)
+        server = client._server_for("atomic", self._timeout, deadline, self._retry)
         if endpoint_at(server, JOB_ENDPOINT) is None:
             raise UnsupportedError(
                 f"atomic: {server.describe} has no atomic jobs (batch/ is on "

@@ -128,7 +128,9 @@ def create(
         content, content_type = multipart(data, files, method)
         body = {"data": content, "headers": {"Content-Type": content_type}}
     deadline = client._start_deadline(retry)
-    server, endpoint = endpoint_for(client, resource, Operation.CREATE, method, timeout, deadline)
+    server, endpoint = endpoint_for(
+        client, resource, Operation.CREATE, method, timeout, deadline, retry
+    )
     if client._check_fields:
         check_fields(data, endpoint, server, subject=resource.plural, method=method)
     try:
@@ -166,7 +168,9 @@ def retrieve_one(
         raise TypeError(f"{method}: progress= and progress_bar= apply to lists; leave them out")
     query = list_query(filters, method)
     deadline = client._start_deadline(retry)
-    server, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method, timeout, deadline)
+    server, endpoint = endpoint_for(
+        client, resource, Operation.RETRIEVE, method, timeout, deadline, retry
+    )
     params = None
     if query is not NO_QUERY:
         params = bind(query, endpoint, server, **_checks(client, resource, method))
@@ -221,7 +225,9 @@ def iterate(
     workers = default_workers if workers is None else check_workers(workers, method)
     query = list_query(filters, method, search, order, page_size)
     deadline = client._start_deadline(retry)
-    server, endpoint = endpoint_for(client, resource, Operation.RETRIEVE, method, timeout, deadline)
+    server, endpoint = endpoint_for(
+        client, resource, Operation.RETRIEVE, method, timeout, deadline, retry
+    )
     params = bind(
         query, endpoint, server, page_size=MAX_PAGE_SIZE, **_checks(client, resource, method)
     )
@@ -306,7 +312,9 @@ def update(
             f"{{'description': 'Updated'}}, not {type(data).__name__}"
         )
     deadline = client._start_deadline(retry)
-    server, endpoint = endpoint_for(client, resource, Operation.UPDATE, method, timeout, deadline)
+    server, endpoint = endpoint_for(
+        client, resource, Operation.UPDATE, method, timeout, deadline, retry
+    )
     if client._check_fields:
         check_fields(data, endpoint, server, subject=resource.plural, method=method, update=True)
     try:
@@ -337,7 +345,9 @@ def delete(
     timeout = checked_timeout(timeout)
     retry = given_policy(retry)
     deadline = client._start_deadline(retry)
-    server, endpoint = endpoint_for(client, resource, Operation.DELETE, method, timeout, deadline)
+    server, endpoint = endpoint_for(
+        client, resource, Operation.DELETE, method, timeout, deadline, retry
+    )
     response = client.request(
         "DELETE",
         record_endpoint(endpoint.path, key),

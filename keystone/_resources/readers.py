@@ -62,7 +62,7 @@ class Readers(RequesterBase):
         timeout = checked_timeout(timeout)
         retry = given_policy(retry)
         deadline = self._start_deadline(retry)
-        server = self._server_for("whoami", timeout, deadline)
+        server = self._server_for("whoami", timeout, deadline, retry)
         declared = declarations(server.follows)
         if WHOAMI in declared:
             return _read(self, declared[WHOAMI].url, "whoami", None, timeout, deadline, retry)
@@ -88,7 +88,7 @@ class Readers(RequesterBase):
         timeout = checked_timeout(timeout)
         retry = given_policy(retry)
         deadline = self._start_deadline(retry)
-        server = self._server_for("config", timeout, deadline)
+        server = self._server_for("config", timeout, deadline, retry)
         endpoint = declarations(server.follows).get(CONFIG)
         if endpoint is None:
             raise UnsupportedError(
@@ -123,7 +123,7 @@ class Readers(RequesterBase):
         timeout = checked_timeout(timeout)
         retry = given_policy(retry)
         deadline = self._start_deadline(retry)
-        server = self._server_for(method, timeout, deadline)
+        server = self._server_for(method, timeout, deadline, retry)
         declared = declarations(server.follows)
         names = sorted(p[len(_STATS) :] for p in declared if p.startswith(_STATS))
         if not names:
@@ -170,7 +170,7 @@ class Readers(RequesterBase):
         timeout = checked_timeout(timeout)
         retry = given_policy(retry)
         deadline = self._start_deadline(retry)
-        server = self._server_for("choices", timeout, deadline)
+        server = self._server_for("choices", timeout, deadline, retry)
         declared = declarations(server.follows)
         available = {
             key: declared[path]

@@ -318,15 +318,27 @@ class RetryLoop:
         return self._attempt_note()
 
     def _why_not_resent(self, response: Response | None, gave_up: _GaveUp) -> str:
-        policy, attempts = self.policy, self.call.attempt
+        policy, refusals = self.policy, self.refusals
+        attempts = self.call.attempt - refusals  # a throttle's "later" is no failed attempt
         elapsed = self.call.elapsed or 0.0
-        sent = f"{attempts} attempt{'s' if attempts != 1 else ''} in {elapsed:.1f} s"
+        sent = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+        if refusals:
+            sent += f" and {refusals} refusal{'s' if refusals != 1 else ''} by the throttle"
+        sent += f" in {elapsed:.1f} s"
         if not policy.enabled:
             return "Not sent again: retries are disabled for this call."
-        if attempts - self.refusals >= policy.max_attempts:
+        if attempts >= policy.max_attempts:
             return f"Gave up after {sent} ({policy.describe()})."
         throttled = throttle_wait(response, self.request) if response is not None else None
         retry_after = retry_after_of(response, self.request) if response is not None else None
+        deadline = policy.deadline if policy.deadline is not None else 0.0
+        if self.call.deadline is not None:
+            deadline = self.call.deadline.seconds
+        if throttled and throttled <= self.throttle_budget():
+            return (  # the wait was allowed: the call's own time was up
+                f"Gave up after {sent}: the call's {deadline:g} s deadline had passed (its "
+                "throttle waits not counted). Allow longer with retry=RetryPolicy(deadline=...)."
+            )
         if throttled:
             waited = self.call.throttle_waited
             already = f", after {waited:.0f} s waited already" if waited >= 1 else ""
@@ -343,9 +355,6 @@ class RetryLoop:
                 "at most. Try again after that wait, or allow a longer one with "
                 "retry=RetryPolicy(max_retry_after=...)."
             )
-        deadline = policy.deadline if policy.deadline is not None else 0.0
-        if self.call.deadline is not None:
-            deadline = self.call.deadline.seconds
         left = max(0.0, self.time_left() or 0.0)
         if retry_after is not None:
             return (

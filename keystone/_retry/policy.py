@@ -42,14 +42,17 @@ class RetryPolicy:
       clients that failed together do not retry together. A server's ``Retry-After`` replaces
       that wait.
     - ``deadline``: seconds from the start of the call after which no new attempt starts and
-      no wait runs past; ``None`` means no limit. A ``Retry-After`` that would end past the
-      deadline makes the call fail at once, with the server's ``retry_after`` on the error.
+      no wait runs past; ``None`` means no limit. A 503's ``Retry-After`` that would end past
+      the deadline makes the call fail at once, with the server's ``retry_after`` on the
+      error. Waits for a throttle (a 429's ``Retry-After``, ``rate_limit``) are the server's
+      time: the deadline moves on by them.
     - ``retry_non_idempotent``: also send POST and PATCH again when the server may already
       have applied them (connection dropped or read timeout after sending; 502, 503 without
       ``Retry-After``, 504). Only for requests that are harmless to repeat.
-    - ``max_retry_after``: the longest ``Retry-After`` the client waits for, even without a
-      deadline (a server asking for more makes the call fail at once, with ``retry_after``
-      on the error).
+    - ``max_retry_after``: how long one request of the call may wait for throttles, all its
+      waits together, and the longest 503 ``Retry-After`` it waits for, even without a
+      deadline (a server asking for more makes the call fail at once, with ``retry_after`` on
+      the error, or :class:`~keystone.ThrottleWaitError` for a request not sent).
 
     Which failures are retried at all is fixed by what is safe; see ``docs/retries.md``.
     """

@@ -7,7 +7,8 @@ that yields requests and receives each one's answer (the shape of httpx's ``Auth
   chain's auth layer. It puts the credentials on the request and yields it; it reads the answer
   (a ``Set-Cookie``, a 401); it may yield a renewal request first, and the request once more
   after a 401. Requests it yields go to the transport directly (below the retries), so a
-  renewal made while holding a lock costs one exchange, never a minute of backoff.
+  renewal made while holding a lock costs one exchange, never a minute of backoff (but it
+  waits its turn for the client's throttle, as every request does).
 - :meth:`AuthStrategy.login_flow` and :meth:`AuthStrategy.logout_flow` run when the client's
   ``login()`` and ``logout()`` are called; their requests go through the whole chain, user
   middleware included, like any call.

@@ -23,6 +23,7 @@ from keystone._layers.throttle import ThrottleMiddleware
 from keystone._pipeline import compose
 from keystone._retry.layer import BackoffMiddleware
 from keystone._throttle import Throttle
+from keystone._urls import BaseURL
 from keystone.testing import FakeClock
 
 Step = int | KeystoneError | tuple[int, Mapping[str, str]] | type[TransportError]
@@ -78,7 +79,7 @@ def run(
     script = Script(*steps, clock=clock, cost=cost)
     policy = policy or RetryPolicy(backoff_base=0.01, backoff_cap=0.05)
     backoff = BackoffMiddleware(policy, clock=clock)
-    throttle = ThrottleMiddleware(Throttle(), backoff, clock)
+    throttle = ThrottleMiddleware(Throttle(), backoff, clock, BaseURL("http://keystone.test"))
     handler = compose([JSONMiddleware(), backoff, throttle], script)
     request = Request(
         method,

@@ -392,3 +392,12 @@ def test_the_attempt_number_is_on_the_call_state() -> None:
     request = Request("GET", "http://keystone.test/x/")
     middleware(request, Script(200))
     assert request.call.attempt == 1 and request.call.elapsed is None
+
+
+def test_the_message_counts_failed_attempts_and_refusals_apart() -> None:
+    refusal = (429, {"Retry-After": "1"})
+    result, script, _ = run("GET", *[refusal] * 3, 502, 502, 502, 502)
+    assert isinstance(result, ServerError) and script.calls == 7
+    assert result.attempts == 7  # sent seven times
+    assert "Gave up after 4 attempts and 3 refusals by the throttle" in str(result)
+    assert "(at most 4 attempts" in str(result)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import math
 import pickle
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -17,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from keystone import (
+    ConnectError,
     KeystoneClient,
     Request,
     Response,
@@ -90,16 +93,17 @@ def test_the_rate_spaces_the_requests_as_the_servers_window_counts_them() -> Non
     client = client_for(server, rate_limit="2/s")
     for _ in range(6):
         client.http_get("allocations/clusters/1")
-    assert server.times == [0.0, 0.0, 1.0, 1.0, 2.0, 2.0]
+    # Two in any second, each window a margin (1% of it) later than it would allow.
+    assert server.times == pytest.approx([0.0, 0.0, 1.01, 1.01, 2.02, 2.02])
 
 
 def test_a_reservation_given_back_frees_its_place() -> None:
     throttle = Throttle(Rate(1, 10.0))
     assert throttle.reserve(0.0) == 0.0
     at = throttle.reserve(0.0)
-    assert at == 10.0
+    assert at == 10.1  # a window and its margin
     throttle.release(at)
-    assert throttle.reserve(0.0) == 10.0  # the place it had, not 20
+    assert throttle.reserve(0.0) == 10.1  # the place it had, not 20.2
 
 
 def test_a_job_counts_for_each_of_its_steps_and_itself() -> None:
@@ -112,7 +116,7 @@ def test_a_job_counts_for_each_of_its_steps_and_itself() -> None:
             job.create_team(name=f"t{n}")
         job.run()
     client.http_get("allocations/clusters/1")
-    assert server.times == [0.0, 0.0, 60.0]
+    assert server.times == [0.0, 0.0, 60.25]  # a minute and its margin
 
 
 def job_answer(request: Request) -> Response:
@@ -194,6 +198,8 @@ CALLS: dict[str, Callable[[KeystoneClient, Any], Any]] = {
     "iter": lambda c, r: list(c.iter_cluster(retry=r)),
     "update": lambda c, r: c.update_cluster(pk=1, data={"name": "y"}, retry=r),
     "delete": lambda c, r: c.delete_cluster(pk=1, retry=r),
+    "http_get": lambda c, r: c.http_get("allocations/clusters/1", retry=r),
+    "http_delete": lambda c, r: c.http_delete("allocations/clusters/1", retry=r),
     "whoami": lambda c, r: c.whoami(retry=r),
     "config": lambda c, r: c.config(retry=r),
     "stats": lambda c, r: c.stats("grants", retry=r),
@@ -408,3 +414,122 @@ def test_a_split_job_under_60_a_minute_takes_about_the_least_time(rate_limit: st
     assert least <= elapsed <= 1.5 * least, (elapsed, least)
     if rate_limit is not None:
         assert server.refused == 0  # the client kept under the rate: the server refused none
+
+
+# -- what the server did not count, what is not the API's, what the review found ---------------
+
+
+def test_a_429_under_a_rate_gives_its_place_back() -> None:
+    """The server did not count a refused request: the retry waits the server's 10 s, not
+    another minute of the client's own rate."""
+    clock = FakeClock()
+    server = Server(clock, throttled_first("10"))
+    client = client_for(server, rate_limit="1/min")
+    client.http_get("allocations/clusters/1")
+    assert clock.sleeps == [10.0] and server.times == [0.0, 10.0]
+
+
+def test_a_request_never_sent_gives_its_place_back() -> None:
+    clock = FakeClock()
+    failures = [ConnectError("refused (scripted)")]
+
+    def answer(request: Request) -> Response:
+        if failures:
+            raise failures.pop()
+        return Response(200, json={"id": 1})
+
+    server = Server(clock, answer)
+    client = client_for(server, rate_limit="1/min")
+    client.http_get("allocations/clusters/1")
+    assert len(server.times) == 2 and max(clock.sleeps) < 10  # the backoff's jitter only
+
+
+def test_another_servers_429_holds_nothing_and_takes_no_turn() -> None:
+    clock = FakeClock()
+
+    def answer(request: Request) -> Response:
+        if "elsewhere.test" in request.url:
+            return Response(429, json={}, headers={"Retry-After": "100"})
+        return Response(200, json={"id": 1})
+
+    server = Server(clock, answer)
+    client = client_for(server, rate_limit="1/min")
+    with pytest.raises(ThrottledError):
+        client.http_get("http://elsewhere.test/file", retry=RetryPolicy.disabled())
+    client.http_get("allocations/clusters/1")
+    assert clock.sleeps == [] and server.times == [0.0, 0.0]
+
+
+def test_finding_out_the_server_keeps_to_the_calls_retry() -> None:
+    server = Server(FakeClock(), _down)
+    client = KeystoneClient(URL, transport=server.transport, clock=server.clock)
+    with pytest.raises(Exception, match="could not find out which Keystone release"):
+        client.retrieve_cluster(pk=1, retry=RetryPolicy.disabled())
+    sent = [request.url.split("/", 3)[3] for request in server.transport.requests]
+    assert sent == ["version/", "authentication/whoami/"]  # each probe once, not four times
+
+
+def test_a_batch_inside_a_batch_keeps_the_outer_deadline_and_policy() -> None:
+    clock = FakeClock()
+    server = Server(clock, throttled_first("60"))
+    client = client_for(server)
+    with pytest.raises(ThrottledError):
+        client.http_get("allocations/clusters/1", retry=RetryPolicy.disabled())
+
+    def inner(pk: int) -> Any:
+        return client.batch(lambda n: client.retrieve_cluster(pk=n), [pk]).values[0]
+
+    outer = client.batch(lambda pk: _unwrapped(inner(pk)), [1, 2], deadline=20)
+    assert len(outer.failed) == 2
+    assert all(isinstance(o.error, ThrottleWaitError) for o in outer.failed)
+    assert len(server.times) == 1
+
+
+def _unwrapped(value: Any) -> Any:
+    if value is None:
+        raise ThrottleWaitError("the inner item failed", retry_after=0.0)
+    return value
+
+
+def test_a_hold_delays_every_thread_of_the_client() -> None:
+    """Over a real socket-free transport but on the real clock: one thread's 429 (wait 1 s)
+    holds the requests the other threads make meanwhile, so the server sees none of them
+    before the second is over."""
+    seen: list[float] = []
+    refused = [Response(429, json={"detail": "throttled"}, headers={"Retry-After": "1"})]
+    lock = threading.Lock()
+
+    def answer(request: Request) -> Response:
+        with lock:
+            seen.append(time.monotonic())
+            if refused:
+                return refused.pop()
+        return Response(200, json={"id": 1})
+
+    client = KeystoneClient(
+        URL, transport=MockTransport(answer), server="0.10.9", auth=StaticTokenAuth("k3y")
+    )
+    first = threading.Thread(target=lambda: client.http_get("allocations/clusters/1"))
+    first.start()
+    while not seen:
+        time.sleep(0.001)
+    time.sleep(0.05)  # the 429 is back: the hold is set
+    results = client.batch(lambda pk: client.retrieve_cluster(pk=pk), range(1, 9), workers=8)
+    first.join()
+    assert not results.failed and len(seen) == 10
+    assert min(seen[1:]) - seen[0] >= 0.9  # nobody went before the hold ended
+
+
+def test_login_takes_retry_too() -> None:
+    counts = []
+    for retry in (None, RetryPolicy.disabled()):
+        server = Server(FakeClock(), _down)
+        client = KeystoneClient(
+            URL, transport=server.transport, clock=server.clock, server="0.10.9"
+        )
+        with pytest.raises(Exception, match="503"):
+            client.login("someone", "Some-pw-123", retry=retry)
+        counts.append(len(server.times))
+    assert counts == [4, 1]
+    with pytest.raises(TypeError, match="retry=3 is not a RetryPolicy"):
+        client.logout(retry=3)  # type: ignore[arg-type]
