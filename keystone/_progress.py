@@ -62,11 +62,6 @@ class Progress:
         self._callback = callback
         self._bar = progress_bar_for(total, unit) if bar else None
 
-    @property
-    def shown(self) -> bool:
-        """Whether anyone is told (a callback or a bar): else the work need not count."""
-        return self._callback is not None or self._bar is not None
-
     def advance(self, count: int, total: int | None = None) -> None:
         """``count`` more done; ``total`` is the whole, when it became known or changed."""
         if total is not None and total != self.total:

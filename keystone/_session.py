@@ -16,7 +16,6 @@ from keystone._detection import detection_flow, redirect_note
 from keystone._errors import KeystoneError, UnexpectedResponseError, shown_url
 from keystone._headers import Headers
 from keystone._http_errors import NotFoundError
-from keystone._item_context import item_policy
 from keystone._locks import ForkSafeLock
 from keystone._pipeline import Handler
 from keystone._redaction import Redactor
@@ -85,7 +84,7 @@ class Session(RequesterBase):
         """The deadline of a call starting now, by its retry policy (``retry``, else the one
         of the batch it runs in, else the client's): set before the call's first request, so
         that finding out the server counts against it too."""
-        seconds = (retry or item_policy() or self._backoff.policy).deadline
+        seconds = self._backoff.policy_for(retry).deadline
         return None if seconds is None else CallDeadline(time.monotonic() + seconds, seconds)
 
     def _detect(

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from keystone._clock import Clock
 from keystone._errors import ThrottleWaitError, shown_url
-from keystone._item_context import batch_deadline, item_policy
+from keystone._item_context import batch_deadline
 from keystone._log_fields import log_fields
 from keystone._pipeline import Handler
 from keystone._request import Request
@@ -104,7 +104,7 @@ class ThrottleMiddleware:
     def _too_long(self, request: Request, wait: float, at: float) -> ThrottleWaitError | None:
         """The error for a wait longer than the call, or its batch, may wait; else ``None``."""
         call = request.call
-        policy = call.retry or item_policy() or self._backoff.policy
+        policy = self._backoff.policy_for(call.retry)
         left = policy.max_retry_after - call.throttle_waited
         where = f"{request.method} {shown_url(request.url, request)}"
         why = self._why_held(at)

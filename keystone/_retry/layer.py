@@ -50,7 +50,7 @@ class BackoffMiddleware:
 
     def __call__(self, request: Request, call_next: Handler) -> Response:
         call = request.call
-        policy = call.retry or item_policy() or self.policy
+        policy = self.policy_for(call.retry)
         started = self.clock.monotonic()
         if policy.deadline is not None and call.deadline is None:  # else set by the caller
             now = started if self.clock is SYSTEM_CLOCK else time.monotonic()
@@ -68,6 +68,11 @@ class BackoffMiddleware:
         from keystone._retry.loop import RetryLoop
 
         return RetryLoop(request, call_next, policy, self.clock, started).run(first)
+
+    def policy_for(self, retry: RetryPolicy | None) -> RetryPolicy:
+        """The policy of a call that gave ``retry`` (``None``: the one of the batch it runs in,
+        else the client's)."""
+        return retry or item_policy() or self.policy
 
     def __repr__(self) -> str:
         return f"<BackoffMiddleware {self.policy!r}>"

@@ -7,8 +7,9 @@ is not for the URL's host name: each would fail the same way on every attempt.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from local_server import Canned, LocalServer
@@ -65,20 +66,9 @@ def test_a_certificate_for_another_host_is_not_retried(tmp_path: Path) -> None:
     authority = trustme.CA()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     authority.issue_cert("keystone.example.org").configure_cert(context)
-    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    server = LocalServer()
-    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
-    server.start()
-    try:
-        client = KeystoneClient(
-            f"https://127.0.0.1:{server.port}/", server="0.10.9", verify=str(tmp_path / "ca.pem")
-        )
-        with pytest.raises(keystone.TLSError) as info:
-            client.retrieve_cluster()
-    finally:
-        server.stop()
-    assert "host name" in str(info.value) and "127.0.0.1" in str(info.value)
-    assert info.value.attempts == 1
+    error, _ = _tls_error(context, authority, tmp_path, lambda client: client.retrieve_cluster())
+    assert "host name" in str(error) and "127.0.0.1" in str(error)
+    assert error.attempts == 1
 
 
 def test_the_trusted_certificate_works(secure: LocalServer) -> None:
@@ -100,6 +90,19 @@ def test_a_server_that_requires_a_client_certificate_says_so_once(
     # TLS 1.2 refuses within the handshake; TLS 1.3 after the client's side of it is done,
     # when the refusal races the close and may first read as a handshake cut short.
     context.maximum_version = ssl.TLSVersion.TLSv1_2
+    error, server = _tls_error(
+        context, authority, tmp_path, lambda client: client.request(method, "allocations/clusters")
+    )
+    assert "refused the secure connection" in str(error)
+    assert "client certificate" in str(error)
+    assert error.attempts == 1 and server.received == []
+
+
+def _tls_error(
+    context: ssl.SSLContext, authority: Any, tmp_path: Path, call: Callable[[KeystoneClient], Any]
+) -> tuple[keystone.TLSError, LocalServer]:
+    """The ``TLSError`` that ``call(client)`` raises against a local server behind ``context``,
+    the client trusting ``authority``; and the server, stopped."""
     authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     server = LocalServer()
     server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
@@ -109,9 +112,7 @@ def test_a_server_that_requires_a_client_certificate_says_so_once(
             f"https://127.0.0.1:{server.port}/", server="0.10.9", verify=str(tmp_path / "ca.pem")
         )
         with pytest.raises(keystone.TLSError) as info:
-            client.request(method, "allocations/clusters")
+            call(client)
     finally:
         server.stop()
-    assert "refused the secure connection" in str(info.value)
-    assert "client certificate" in str(info.value)
-    assert info.value.attempts == 1 and server.received == []
+    return info.value, server
