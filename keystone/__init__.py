@@ -54,8 +54,6 @@ from keystone._http_errors import (
 from keystone._pipeline import Handler, HookMiddleware, Middleware
 from keystone._redaction import Redactor
 from keystone._request import CallState, Request
-from keystone._resources.job_methods import AtomicJob
-from keystone._resources.job_steps import Step, StepResult
 from keystone._response import Response
 from keystone._retry.policy import RetryPolicy
 from keystone._servers import Generation, Login, Paging, Server
@@ -65,6 +63,8 @@ from keystone._transport.http import InsecureConnectionWarning
 from keystone._version import __version__
 from keystone.auth import AuthStrategy, JWTAuth, LoginAuth, SessionAuth, StaticTokenAuth
 from keystone.middleware import MetricsMiddleware, per_attempt
+from keystone.resources._job_methods import AtomicJob
+from keystone.resources._job_steps import Step, StepResult
 
 #: Tells ``keystone_client`` that the ``keystone`` it imports is this package.
 __keystone_api_client__ = True

@@ -2,7 +2,7 @@
 
 ``batch`` runs a function over many items on threads sharing the client, or in chunks on any
 executor (:mod:`keystone._executors`); ``bind`` carries the client to other processes;
-``atomic`` builds one server-side job of many steps (:mod:`keystone._resources.jobs`).
+``atomic`` builds one server-side job of many steps (:mod:`keystone.resources._jobs`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from keystone._clock import Clock
 from keystone._executors import Bound, run_on_executor
 from keystone._progress import ProgressCallback, check_progress
 from keystone._requester import RequesterBase
-from keystone._resources.job_methods import AtomicJob
 from keystone._retry.layer import check_policy
 from keystone._retry.policy import RetryPolicy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
+from keystone.resources._job_methods import AtomicJob
 
 C = TypeVar("C")
 

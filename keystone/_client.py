@@ -3,7 +3,7 @@
 It owns one transport and one middleware chain, composed once at construction (the whole chain
 is listed in :meth:`KeystoneClient._compose`). Every call becomes a :class:`~keystone.Request`
 (:mod:`keystone._calls`) handed to that chain; ``login()`` and ``logout()`` run the auth
-strategy's flows through it; resource methods come from :mod:`keystone._resources.methods`.
+strategy's flows through it; resource methods come from :mod:`keystone.resources._methods`.
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ from keystone._locks import ForkSafeLock
 from keystone._pipeline import Handler, Middleware, MiddlewareLike, compose, middleware_name
 from keystone._redaction import Redactor
 from keystone._request import Request
-from keystone._resources.methods import ResourceMethods
-from keystone._resources.readers import Readers
 from keystone._response import Response
 from keystone._retry.layer import BackoffMiddleware
 from keystone._retry.policy import RetryPolicy
@@ -49,6 +47,8 @@ from keystone.auth import AuthStrategy, LoginAuth
 from keystone.middleware._call_log import LoggingMiddleware
 from keystone.middleware._placement import split_placement
 from keystone.middleware._wire_log import WireLogMiddleware
+from keystone.resources._methods import ResourceMethods
+from keystone.resources._readers import Readers
 
 logger = logging.getLogger("keystone.auth")
 

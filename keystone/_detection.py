@@ -4,7 +4,7 @@ The detection is a flow, like the auth strategies' (a generator that yields requ
 sent their answers), so any driver can run it and it holds no I/O of its own:
 
 1. ``GET version/``: every release answers its version as text. A release the client knows
-   (:data:`~keystone._resources.declared.RELEASES`) is the answer, in one request.
+   (:data:`~keystone.resources.declared.RELEASES`) is the answer, in one request.
 2. Otherwise (``0.0.0`` from a source checkout, a release the client does not know, or no
    usable answer), ``GET authentication/whoami/`` tells the era: an HTML 404 is Keystone
    0.3.x (if ``version/`` answered a version: else the URL is no API root); a 401 with an
@@ -29,11 +29,11 @@ from dataclasses import replace
 from keystone._errors import UnexpectedResponseError, shown_url
 from keystone._redaction import DEFAULT_REDACTOR, Redactor
 from keystone._request import CallState, Request
-from keystone._resources.catalog import BY_NAME
-from keystone._resources.declared import RELEASES
-from keystone._resources.endpoints import declarations
 from keystone._response import Response
 from keystone._servers import Generation, Server, Version, version
+from keystone.resources._endpoints import declarations
+from keystone.resources.catalog import BY_NAME
+from keystone.resources.declared import RELEASES
 
 logger = logging.getLogger("keystone.server")
 

@@ -9,7 +9,7 @@ lacks gets the unfiltered list without an error. The client therefore knows the 
 (``GET version/``, see :mod:`keystone._detection`) and follows that release's declarations.
 
 What each release's schema says (endpoints, fields, filters, search, order) is declared in
-:mod:`keystone._resources.declared`; what the schema does not say (how login answers, whether
+:mod:`keystone.resources.declared`; what the schema does not say (how login answers, whether
 tokens work, how lists are paged, what "not logged in" looks like) is the table
 :data:`_TRAITS` here, with the release where each changed, as found in the server's source.
 """

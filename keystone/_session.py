@@ -21,7 +21,6 @@ from keystone._pipeline import Handler
 from keystone._redaction import Redactor
 from keystone._request import Request
 from keystone._requester import RequesterBase
-from keystone._resources.bodies import is_missing_record
 from keystone._response import Response
 from keystone._retry.layer import BackoffMiddleware, given_policy
 from keystone._retry.policy import RetryPolicy
@@ -29,6 +28,7 @@ from keystone._servers import Server
 from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, checked_timeout
 from keystone.auth import AuthStrategy
 from keystone.auth._base import run_flow
+from keystone.resources._bodies import is_missing_record
 
 logger = logging.getLogger("keystone.auth")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from guide_runner import DOCS, ROOT, guide_blocks, python_blocks, run_guide
 
-from keystone._resources.declared import RELEASES
+from keystone.resources.declared import RELEASES
 from keystone.testing import KeystoneEmulator
 from keystone.testing.config import KNOWN_APIS
 

@@ -13,8 +13,8 @@ import pytest
 from local_server import Canned, LocalServer
 
 from keystone import Generation, KeystoneClient, StaticTokenAuth, UnsupportedError
-from keystone._resources.catalog import RESOURCES
-from keystone._resources.endpoints import declarations
+from keystone.resources._endpoints import declarations
+from keystone.resources.catalog import RESOURCES
 from keystone.testing import KeystoneEmulator
 
 

@@ -19,6 +19,10 @@ PUBLIC_MODULES = {
     "keystone.middleware.logging",  # the old path of the call log, kept for old imports
     "keystone.middleware.metrics_otel",
     "keystone.middleware.metrics_prometheus",
+    "keystone.resources",
+    "keystone.resources.catalog",
+    "keystone.resources.declared",
+    "keystone.resources.spec",
     "keystone.testing",
 }
 
@@ -38,7 +42,9 @@ def documented() -> dict[str, set[str]]:
     return names
 
 
-@pytest.mark.parametrize("module", ["keystone", "keystone.auth", "keystone.middleware"])
+@pytest.mark.parametrize(
+    "module", ["keystone", "keystone.auth", "keystone.middleware", "keystone.resources"]
+)
 def test_each_namespace_exports_exactly_the_documented_names(module: str) -> None:
     exported = set(importlib.import_module(module).__all__)
     section = "keystone_client" if module == "keystone" else module

@@ -15,8 +15,8 @@ import pytest
 from resource_helpers import PASSWORD, unique
 
 from keystone import KeystoneClient, NotFoundError, UnexpectedResponseError, ValidationError
-from keystone._resources.catalog import RESOURCES
-from keystone._resources.endpoints import declarations
+from keystone.resources._endpoints import declarations
+from keystone.resources.catalog import RESOURCES
 from keystone.testing import KeystoneEmulator
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from keystone import KeystoneClient
-from keystone._resources.keys import record_key
+from keystone.resources._keys import record_key
 from keystone.testing import KeystoneEmulator
 
 BAD_PKS: list[Any] = [

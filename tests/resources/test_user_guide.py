@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from guide_runner import DOCS, GUIDE_URL, guide_blocks, marks_release, python_blocks, run_guide
 
-from keystone._resources.catalog import RESOURCES
-from keystone._resources.declared import RELEASES
-from keystone._resources.endpoints import declarations
+from keystone.resources._endpoints import declarations
+from keystone.resources.catalog import RESOURCES
+from keystone.resources.declared import RELEASES
 from keystone.testing import KeystoneEmulator
 from keystone.testing.config import KNOWN_APIS
 

@@ -18,8 +18,8 @@ from local_server import Canned, LocalServer
 from resource_helpers import PASSWORD, unique
 
 from keystone import Generation, KeystoneClient, NotFoundError, ServerError, UnsupportedError
-from keystone._resources.catalog import BY_NAME, RESOURCES
-from keystone._resources.endpoints import declarations
+from keystone.resources._endpoints import declarations
+from keystone.resources.catalog import BY_NAME, RESOURCES
 from keystone.testing import KeystoneEmulator
 
 

@@ -1,8 +1,8 @@
 """The work behind every generated resource method: create, retrieve, iterate, update, delete.
 
-Each function takes the client, the :class:`~keystone._resources.spec.Resource` and the
+Each function takes the client, the :class:`~keystone.resources.spec.Resource` and the
 caller's arguments. The endpoint comes from the server's release
-(:mod:`keystone._resources.endpoints`), and arguments are checked, filters encoded and files
+(:mod:`keystone.resources._endpoints`), and arguments are checked, filters encoded and files
 read before any request is made, so a bad ``pk``, filter, field or file never reaches the
 server. A
 record that does not exist is read from the 404 answer itself (the call does not raise for
@@ -20,13 +20,18 @@ from keystone._http_errors import HTTPError, error_for_response
 from keystone._progress import ProgressCallback, check_progress
 from keystone._request import CallState, Filters
 from keystone._requester import Requester
-from keystone._resources.bodies import (
+from keystone._response import Response
+from keystone._retry.layer import given_policy
+from keystone._retry.policy import RetryPolicy
+from keystone._servers import Paging, Server
+from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, checked_timeout
+from keystone.resources._bodies import (
     is_missing_record,
     read_deleted,
     read_record,
     read_written,
 )
-from keystone._resources.endpoints import (
+from keystone.resources._endpoints import (
     NO_QUERY,
     Order,
     bind,
@@ -35,17 +40,12 @@ from keystone._resources.endpoints import (
     file_fields,
     list_query,
 )
-from keystone._resources.files import has_files, multipart
-from keystone._resources.keys import record_fields, record_key
-from keystone._resources.pages import MAX_PAGE_SIZE
-from keystone._resources.parallel import DEFAULT_WORKERS, ITER_WORKERS, check_workers
-from keystone._resources.spec import Endpoint, Operation, Resource, record_endpoint
-from keystone._resources.walk import walk
-from keystone._response import Response
-from keystone._retry.layer import given_policy
-from keystone._retry.policy import RetryPolicy
-from keystone._servers import Paging, Server
-from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, checked_timeout
+from keystone.resources._files import has_files, multipart
+from keystone.resources._keys import record_fields, record_key
+from keystone.resources._pages import MAX_PAGE_SIZE
+from keystone.resources._parallel import DEFAULT_WORKERS, ITER_WORKERS, check_workers
+from keystone.resources._walk import walk
+from keystone.resources.spec import Endpoint, Operation, Resource, record_endpoint
 
 __all__ = ["Order", "create", "delete", "iterate", "retrieve_all", "retrieve_one", "update"]
 
@@ -214,7 +214,7 @@ def iterate(
     sent as ``_limit`` where the release pages its lists (it is not sent to the others, which
     answer every record at once); without it, paged lists are read in the largest pages the
     server serves. ``workers`` pages are read at once where the list allows it (see
-    :mod:`keystone._resources.parallel`). ``retry`` is every page's retry policy;
+    :mod:`keystone.resources._parallel`). ``retry`` is every page's retry policy;
     ``progress`` and ``progress_bar`` are told the records as the pages arrive (see
     :mod:`keystone._progress`).
     """

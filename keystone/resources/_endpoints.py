@@ -1,7 +1,7 @@
 """Which endpoint a resource method uses on the connected release, and what it may send there.
 
 The server's release (``client.server``, found out once) picks its declarations
-(:func:`declarations`, out of :mod:`keystone._resources.declared`), and with them the
+(:func:`declarations`, out of :mod:`keystone.resources.declared`), and with them the
 resource's collection. Everything is checked against that declaration before a request is
 made: the resource and the operation must exist on that release (else
 :class:`~keystone.UnsupportedError`), and so must every filter name and lookup (else
@@ -26,13 +26,13 @@ from keystone._errors import UnsupportedError
 from keystone._query import Query, checked_query, encode_value
 from keystone._request import Filters
 from keystone._requester import Requester
-from keystone._resources.declared import HISTORY, RELEASES
-from keystone._resources.pages import OFFSET_PARAM, PAGE_SIZE_PARAM
-from keystone._resources.spec import Endpoint, Operation, Resource
-from keystone._resources.values import check_value
 from keystone._retry.policy import RetryPolicy
 from keystone._servers import Server, ignored_queries, search_fails, search_ignored, version
 from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike
+from keystone.resources._pages import OFFSET_PARAM, PAGE_SIZE_PARAM
+from keystone.resources._values import check_value
+from keystone.resources.declared import HISTORY, RELEASES
+from keystone.resources.spec import Endpoint, Operation, Resource
 
 #: ``order=``: a field name (``"-name"`` for descending) or several, most significant first.
 Order = str | Sequence[str]
@@ -131,7 +131,7 @@ def endpoint_for(
 
 
 def _resource(name: str) -> Resource:
-    from keystone._resources.catalog import BY_NAME
+    from keystone.resources.catalog import BY_NAME
 
     return BY_NAME[name]
 

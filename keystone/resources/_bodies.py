@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 
 from keystone._answer import Answer
 from keystone._errors import AnsweredOutcomeUnknownError, UnexpectedResponseError, shown_url
-from keystone._resources.pages import asked_page, page_url
 from keystone._response import Response
+from keystone.resources._pages import asked_page, page_url
 
 
 def read_record(response: Response) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The read-only endpoints beside the resources: who am I, the settings, statistics, choices.
 
 A mixin of :class:`~keystone.KeystoneClient`. Each method checks its arguments against the
-server release's schema (:mod:`keystone._resources.declared`) before sending anything;
+server release's schema (:mod:`keystone.resources.declared`) before sending anything;
 what a release lacks raises :class:`~keystone.UnsupportedError`.
 """
 
@@ -12,15 +12,15 @@ from typing import Any
 from keystone._errors import UnsupportedError
 from keystone._request import CallState, Filters
 from keystone._requester import RequesterBase
-from keystone._resources.bodies import read_record
-from keystone._resources.catalog import BY_NAME, CHOICES
-from keystone._resources.declared import RELEASES
-from keystone._resources.endpoints import bind, declarations, list_query, releases_with
-from keystone._resources.keys import record_key
 from keystone._retry.layer import given_policy
 from keystone._retry.policy import RetryPolicy
 from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, checked_timeout
 from keystone.auth import AuthStrategy
+from keystone.resources._bodies import read_record
+from keystone.resources._endpoints import bind, declarations, list_query, releases_with
+from keystone.resources._keys import record_key
+from keystone.resources.catalog import BY_NAME, CHOICES
+from keystone.resources.declared import RELEASES
 
 WHOAMI = "authentication/whoami"
 CONFIG = "config"

@@ -2,7 +2,7 @@
 
 Keystone v0.10 and later run a job's steps in order inside one database transaction: the first
 step that fails rolls the whole job back. An atomic job (this module's :class:`JobCore` with
-the generated step methods: :class:`~keystone._resources.job_methods.AtomicJob`) is built with
+the generated step methods: :class:`~keystone.resources._job_methods.AtomicJob`) is built with
 the resource methods' names (``job.create_team(...)``); each returns a :class:`Step`, whose
 items refer to that step's answer in later steps (``team["id"]`` is sent as
 ``"@ref{step1.id}"`` and the server puts the new team's id there). Files go with the job as
@@ -35,16 +35,25 @@ from keystone._errors import (
 from keystone._http_errors import JobError
 from keystone._layers.json import dumps
 from keystone._progress import Progress, ProgressCallback, check_progress
-from keystone._request import CallState
-from keystone._resources.bodies import read_record, unknown_outcome
-from keystone._resources.endpoints import endpoint_at, endpoint_for, releases_with
-from keystone._resources.files import encode_file
-from keystone._resources.job_failures import committed_before, job_failure, job_throttled
-from keystone._resources.job_steps import Ref, Step, StepResult, without_refs
-from keystone._resources.keys import record_key
-from keystone._resources.spec import Operation, Resource
+from keystone._query import encode_value
+from keystone._request import CallState, Filters
 from keystone._retry.layer import check_policy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
+from keystone.resources._bodies import read_record, unknown_outcome
+from keystone.resources._endpoints import (
+    bind,
+    check_fields,
+    endpoint_at,
+    endpoint_for,
+    file_fields,
+    list_query,
+    releases_with,
+)
+from keystone.resources._files import encode_file
+from keystone.resources._job_failures import committed_before, job_failure, job_throttled
+from keystone.resources._job_steps import Ref, Step, StepResult, without_refs
+from keystone.resources._keys import record_fields, record_key
+from keystone.resources.spec import Operation, Resource
 
 if TYPE_CHECKING:
     from keystone._requester import Requester
@@ -58,7 +67,7 @@ class JobCore:
     """Steps to run as one atomic job; see :meth:`keystone.KeystoneClient.atomic`.
 
     The resource methods that add steps (``create_team`` and the rest) are generated onto
-    :class:`~keystone._resources.job_methods.AtomicJob`, which is this class with them.
+    :class:`~keystone.resources._job_methods.AtomicJob`, which is this class with them.
     """
 
     def __init__(
@@ -324,3 +333,57 @@ class JobCore:
             )
             for n, a in enumerate(answered)
         ]
+
+
+# -- the steps the generated methods add (keystone.resources._job_methods) ----------------
+
+
+def create_step(
+    job: JobCore, resource: Resource, fields: Mapping[str, Any] | None, more: Mapping[str, Any]
+) -> Step:
+    """A step creating a record; file fields go as parts of the job."""
+    method = f"create_{resource.name}"
+    data = record_fields(fields, more, method)
+    path = job.path_of(resource, Operation.CREATE, None, method)
+    if job._client._check_fields:
+        server, endpoint = endpoint_for(job._client, resource, Operation.CREATE, method)
+        check_fields(data, endpoint, server, subject=resource.plural, method=method)
+    return job._step("POST", path, data, None, file_fields(resource), method)
+
+
+def retrieve_step(job: JobCore, resource: Resource, pk: Any, filters: Filters | None) -> Step:
+    """A step reading one record (its answer can then be referred to)."""
+    method = f"retrieve_{resource.name}"
+    query = list_query(without_refs(filters or {}, method), method)
+    path = job.path_of(resource, Operation.RETRIEVE, pk, method)
+    server, endpoint = endpoint_for(job._client, resource, Operation.RETRIEVE, method)
+    bind(
+        query,
+        endpoint,
+        server,
+        subject=resource.plural,
+        method=method,
+        check_filters=job._client._check_filters,
+    )
+    # As a request's query would send them: lists comma-joined, dates in ISO 8601.
+    sent = {name: encode_value(name, value) for name, value in (filters or {}).items()}
+    return job._step("GET", path, None, sent, (), method)
+
+
+def update_step(job: JobCore, resource: Resource, pk: Any, data: Mapping[str, Any]) -> Step:
+    """A step changing the given fields of one record."""
+    method = f"update_{resource.name}"
+    if not isinstance(data, Mapping):
+        raise TypeError(f"{method}: data must be a mapping of the fields to change")
+    path = job.path_of(resource, Operation.UPDATE, pk, method)
+    if job._client._check_fields:
+        server, endpoint = endpoint_for(job._client, resource, Operation.UPDATE, method)
+        check_fields(data, endpoint, server, subject=resource.plural, method=method, update=True)
+    return job._step("PATCH", path, data, None, file_fields(resource), method)
+
+
+def delete_step(job: JobCore, resource: Resource, pk: Any) -> Step:
+    """A step deleting one record (a missing record fails the job: 404)."""
+    method = f"delete_{resource.name}"
+    path = job.path_of(resource, Operation.DELETE, pk, method)
+    return job._step("DELETE", path, None, None, (), method)

@@ -4,7 +4,7 @@ A :class:`Resource` is pure data: its name (the suffix of the method names), how
 name one record, and its collection paths. What an endpoint allows on one release
 (operations, fields, filters, search, order, paging) is an :class:`Endpoint`, read from that
 release's OpenAPI schema (``keystone/testing/schemas/``) by ``tools/generate_resources.py`` into
-:mod:`keystone._resources.declared`.
+:mod:`keystone.resources.declared`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Whether a filter can read a value, judged as the server's filters (django-filter) judge it.
 
-Each declared filter reads one type of value (``keystone._resources.declared``). A value it
+Each declared filter reads one type of value (``keystone.resources.declared``). A value it
 cannot read is worse than a typo for one type: a boolean filter reads ``true``, ``false``,
 ``1`` and ``0`` in any case, and answers anything else (``"no"``, ``"yes"``) by not
 filtering at all, so ``{"enabled": "no"}`` matches every record. The other types answer 400,

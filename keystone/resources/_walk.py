@@ -1,13 +1,13 @@
 """Walking a list from its first page to its last: in parallel where it can, else link by link.
 
 The first page says how the rest can be read. A page of a limit/offset list with a ``count``
-lets the other pages be read ``workers`` at a time (:class:`~keystone._resources.parallel.
+lets the other pages be read ``workers`` at a time (:class:`~keystone.resources._parallel.
 ParallelPages`, which also checks that the collection did not shift under the walk). Other
 pages (a server that gives no count, or another kind of link) are read by following each
 ``next`` link in turn; a plain JSON list (Keystone 0.3.x to 0.7.3) is the whole list at once,
 and one with its total in ``X-Total-Count`` (0.7.4, 0.7.5) a page of it. Either
 way a ``next`` link is followed only inside the client's own API
-(:class:`~keystone._resources.pages.NextPages`), and an error that stops the walk says how
+(:class:`~keystone.resources._pages.NextPages`), and an error that stops the walk says how
 many records had been delivered.
 """
 
@@ -19,10 +19,10 @@ from typing import Any
 from keystone._errors import KeystoneError, PaginationError, shown_url
 from keystone._progress import Progress, ProgressCallback
 from keystone._requester import Requester
-from keystone._resources.bodies import read_page
-from keystone._resources.pages import NextPages
-from keystone._resources.parallel import ParallelPages, note_delivered
 from keystone._response import Response
+from keystone.resources._bodies import read_page
+from keystone.resources._pages import NextPages
+from keystone.resources._parallel import ParallelPages, note_delivered
 
 
 def walk(
