@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextvars
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._errors import BatchDeadlineError, BatchError
 from keystone._item_context import item_context
 from keystone._progress import Progress, ProgressCallback
-from keystone._timeouts import LONGEST_WAIT, is_seconds
+from keystone._timeouts import LONGEST_WAIT, CallDeadline, is_seconds
 
 if TYPE_CHECKING:
     from keystone._retry.policy import RetryPolicy
@@ -137,14 +136,12 @@ def run_batch(
     inputs = list(items)
     shown = Progress(len(inputs), progress, progress_bar)
     started = clock.monotonic()
-    ends_at = None if deadline is None else started + deadline
-    # The same end on time.monotonic(), the clock the calls' deadlines run on.
-    item_ends = None if deadline is None else time.monotonic() + deadline
+    ends = None if deadline is None else CallDeadline(deadline, clock)
     outcomes: list[Outcome[T, R] | None] = [None] * len(inputs)
     stop = threading.Event()
 
     def call(index: int, item: T) -> Outcome[T, R]:
-        if stop.is_set() or (ends_at is not None and clock.monotonic() >= ends_at):
+        if stop.is_set() or (ends is not None and ends.left() <= 0):
             reason = "the batch was interrupted" if stop.is_set() else "the deadline passed"
             error = BatchDeadlineError(
                 f"batch item #{index} was not started: {reason} "
@@ -152,7 +149,7 @@ def run_batch(
             )
             return Outcome(index, item, error=error)
         try:
-            with item_context(retry, item_ends, deadline):
+            with item_context(retry, ends):
                 return Outcome(index, item, value=fn(item))
         except Exception as exc:
             return Outcome(index, item, error=exc)

@@ -12,22 +12,18 @@ from concurrent.futures import Executor
 from typing import TypeVar
 
 from keystone._batch import BatchResults, R, T, check_batch, run_batch
-from keystone._clock import Clock
+from keystone._core import UsesCore
 from keystone._executors import Bound, run_on_executor
 from keystone._progress import ProgressCallback, check_progress
-from keystone._requester import RequesterBase
-from keystone._retry.layer import check_policy
-from keystone._retry.policy import RetryPolicy
+from keystone._retry.policy import RetryPolicy, check_policy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 from keystone.resources._job_methods import AtomicJob
 
 C = TypeVar("C")
 
 
-class BulkCalls(RequesterBase):
+class BulkCalls(UsesCore):
     """``batch``, ``bind`` and ``atomic``."""
-
-    _clock: Clock
 
     def batch(
         self,
@@ -79,12 +75,12 @@ class BulkCalls(RequesterBase):
                 progress=progress,
                 progress_bar=progress_bar,
                 chunk=chunk,
-                clock=self._clock,
+                clock=self._core.clock,
                 retry=policy,
             )
         if chunk is not None:
             raise ValueError("batch: chunk= splits the items for an executor; give executor= too")
-        self._transport.reserve(workers)
+        self._core.reserve(workers)
         return run_batch(
             fn,
             items,
@@ -92,7 +88,7 @@ class BulkCalls(RequesterBase):
             deadline=deadline,
             progress=progress,
             progress_bar=progress_bar,
-            clock=self._clock,
+            clock=self._core.clock,
             retry=policy,
         )
 
@@ -132,7 +128,7 @@ class BulkCalls(RequesterBase):
         of a split job, ``progress_bar=True`` shows a tqdm bar, as for :meth:`batch`.
         """
         return AtomicJob(
-            self,
+            self._core,
             dry_run=dry_run,
             timeout=timeout,
             split=split,

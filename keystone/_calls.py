@@ -1,10 +1,10 @@
 """Building a call: ``request()`` and the ``requests``-style verbs ``http_get`` and the rest.
 
-Every argument is checked here, once, before anything is sent, with an error that names the
-bad value: the method, the endpoint, the query (encoded now, lists comma-joined), the body
-(``data``/``json``, sent as JSON), the headers (case-insensitive, no injection), the timeout
-(converted to a urllib3 ``Timeout``) and the retry policy. What comes out is a
-:class:`~keystone.Request` with its :class:`~keystone.CallState`, handed to the client's chain.
+Every argument is checked before anything is sent, with an error that names the bad value:
+here the method, the endpoint and the body (``data``/``json``, sent as JSON); in the client's
+core, which builds the request (:meth:`keystone._core.Core.build`), the query (encoded now,
+lists comma-joined), the headers (case-insensitive, no injection), the timeout (the client's
+unless the call gives one) and the retry policy. The request then goes to the chain.
 The verbs keep the seed client's positional order (``endpoint, params/data, timeout``) so
 existing scripts run unchanged.
 """
@@ -15,15 +15,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from keystone._headers import Headers
-from keystone._query import Query, checked_query
-from keystone._redaction import Redactor
-from keystone._request import CallState, Params, Request
-from keystone._requester import RequesterBase
+from keystone._core import UsesCore
+from keystone._request import CallState, Params
 from keystone._response import Response
-from keystone._retry.layer import check_policy
 from keystone._retry.policy import RetryPolicy
-from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
+from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 
 #: An HTTP method is an RFC 9110 token.
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
@@ -62,11 +58,8 @@ def _with_body(
     }
 
 
-class Calls(RequesterBase):
+class Calls(UsesCore):
     """``request()`` and ``http_get/post/put/patch/delete``; 4xx/5xx raise ``HTTPError``."""
-
-    _headers: Headers
-    _redactor: Redactor
 
     def request(
         self,
@@ -101,32 +94,18 @@ class Calls(RequesterBase):
             raise TypeError(f"idempotent={idempotent!r} must be True, False or None")
         if context is not None and not isinstance(context, dict):
             raise TypeError(f"context must be a dict for your middleware, not {context!r}")
-        query: Query | None = checked_query(params, f"{method.upper()} {endpoint}")
+        method = method.upper()
         json_value, body = _body_of(data, json)
-        request_headers = self._headers.copy()
-        if headers:
-            request_headers.update(Headers(headers))
+        core = self._core
+        made = core.begin(method, timeout, retry)
         state = call if call is not None else CallState()
-        state.redactor = self._redactor
-        if retry is not None:
-            state.retry = check_policy(retry)
         if idempotent is not None:
             state.idempotent = idempotent
-        request = Request(
-            method.upper(),
-            endpoint,
-            headers=request_headers,
-            params=query,
-            json=json_value,
-            body=body,
-            timeout=checked_timeout(timeout),
-            context=dict(context) if context else {},
-            call=state,
+        extra = dict(context) if context else None
+        request = core.build(
+            made, method, endpoint, params, json_value, body, headers, state, extra
         )
-        return self._send(request)
-
-    def _send(self, request: Request) -> Response:
-        raise NotImplementedError  # the client's chain
+        return core.handler(request)
 
     def http_get(
         self,

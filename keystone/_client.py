@@ -1,9 +1,10 @@
 """``KeystoneClient``: the facade users import.
 
-It owns one transport and one middleware chain, composed once at construction (the whole chain
-is listed in :meth:`KeystoneClient._compose`). Every call becomes a :class:`~keystone.Request`
-(:mod:`keystone._calls`) handed to that chain; ``login()`` and ``logout()`` run the auth
-strategy's flows through it; resource methods come from :mod:`keystone.resources._methods`.
+It checks the configuration and makes the client's :class:`~keystone._core.Core` (the
+transport, the chain over it, the auth strategy, the server, the clock, the defaults); its
+parts use that core: the verbs (:mod:`keystone._calls`), the account (:mod:`keystone._account`:
+login, logout, the server), the readers and the generated resource methods
+(:mod:`keystone.resources`), bulk work (:mod:`keystone._bulk`).
 """
 
 from __future__ import annotations
@@ -13,25 +14,18 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from keystone._account import Account
 from keystone._bulk import BulkCalls
 from keystone._calls import Calls
 from keystone._clock import SYSTEM_CLOCK, Clock
+from keystone._core import Core
 from keystone._correlation import CID_HEADER, ensure_cid
 from keystone._detection import given
 from keystone._headers import Headers
-from keystone._layers.auth import AuthMiddleware
-from keystone._layers.base_url import BaseURLMiddleware
-from keystone._layers.json import JSONMiddleware
-from keystone._layers.throttle import ThrottleMiddleware
-from keystone._locks import ForkSafeLock
-from keystone._pipeline import Handler, Middleware, MiddlewareLike, compose, middleware_name
+from keystone._pipeline import MiddlewareLike, middleware_name
 from keystone._redaction import Redactor
-from keystone._request import Request
-from keystone._response import Response
-from keystone._retry.layer import BackoffMiddleware
 from keystone._retry.policy import RetryPolicy
 from keystone._servers import Generation, Server
-from keystone._session import Session
 from keystone._throttle import Rate, Throttle
 from keystone._timeouts import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -44,9 +38,6 @@ from keystone._transport.http import HTTPTransport
 from keystone._urls import BaseURL
 from keystone._version import __version__
 from keystone.auth import AuthStrategy, LoginAuth
-from keystone.middleware._call_log import LoggingMiddleware
-from keystone.middleware._placement import split_placement
-from keystone.middleware._wire_log import WireLogMiddleware
 from keystone.resources._methods import ResourceMethods
 from keystone.resources._readers import Readers
 
@@ -61,7 +52,7 @@ def _names(value: Iterable[str], what: str) -> tuple[str, ...]:
     return names
 
 
-class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
+class KeystoneClient(Calls, BulkCalls, Account, Readers, ResourceMethods):
     """A client for one Keystone API server.
 
     ``url`` is the API root with its scheme, e.g. ``"https://keystone.example.org"`` or
@@ -119,14 +110,12 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
         check_fields: bool = True,
         rate_limit: str | None = None,
     ) -> None:
-        self._base_url = BaseURL(url)
-        self._throttle = Throttle(None if rate_limit is None else Rate.parse(rate_limit))
+        base_url = BaseURL(url)
+        throttle = Throttle(None if rate_limit is None else Rate.parse(rate_limit))
         known = None if server is None else given(server)
         for name, flag in (("check_filters", check_filters), ("check_fields", check_fields)):
             if not isinstance(flag, bool):
                 raise TypeError(f"{name}={flag!r} must be True or False")
-        self._check_filters = check_filters
-        self._check_fields = check_fields
         if isinstance(middleware, (str, bytes)) or not isinstance(middleware, Iterable):
             raise TypeError(f"middleware must be a list of middleware, not {middleware!r}")
         if auth is not None and not isinstance(auth, AuthStrategy):
@@ -136,38 +125,41 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
             )
         middleware = tuple(middleware)
         redact_fields = _names(redact_fields, "redact_fields")
-        self._headers = Headers(
+        default_headers = Headers(
             {"Accept": "application/json", "User-Agent": f"keystone-api-client/{__version__}"}
         )
         if headers:
-            self._headers.update(Headers(headers))
-        self._cid = ensure_cid(self._headers)
+            default_headers.update(Headers(headers))
+        self._cid = ensure_cid(default_headers)
+        default_timeout = to_timeout(timeout)
         if transport is None:
             transport = HTTPTransport(
-                self._base_url, timeout=timeout, verify=verify, pool_maxsize=pool_maxsize
+                base_url, timeout=default_timeout, verify=verify, pool_maxsize=pool_maxsize
             )
         elif verify is not True or pool_maxsize != 10:
             raise ValueError(
                 "verify= and pool_maxsize= configure the client's own transport; with "
                 "transport= given, configure that transport instead"
             )
-        self._timeout = to_timeout(timeout)
-        self._transport = transport
-        self._clock = clock
-        self._auth = auth if auth is not None else LoginAuth(clock=clock)
+        strategy = auth if auth is not None else LoginAuth(clock=clock)
         if clock is not SYSTEM_CLOCK:
-            self._auth.clock = clock
-        self._auth.bind(self.url)
-        self._redactor = Redactor(fields=redact_fields)
-        self._backoff = BackoffMiddleware(retry, clock=clock)
-        self._layers = self._compose(middleware)
-        self._handler: Handler = compose(self._layers, transport)
-        self._version: str | None = None
-        self._version_lock = ForkSafeLock()
-        self._server: Server | None = None
-        self._server_lock = ForkSafeLock()
-        if known is not None:
-            self._set_server(known)
+            strategy.clock = clock
+        strategy.bind(base_url.url)
+        self._core = Core(
+            base_url,
+            headers=default_headers,
+            timeout=default_timeout,
+            transport=transport,
+            auth=strategy,
+            retry=retry,
+            clock=clock,
+            throttle=throttle,
+            redactor=Redactor(fields=redact_fields),
+            middleware=middleware,
+            check_filters=check_filters,
+            check_fields=check_fields,
+            server=known,
+        )
         self._options: dict[str, Any] = {
             "timeout": timeout,
             "verify": verify,
@@ -182,22 +174,6 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
             "rate_limit": rate_limit,
         }
 
-    def _compose(self, middleware: Sequence[MiddlewareLike]) -> list[Middleware]:
-        """The chain, outermost first; the transport follows the last layer."""
-        outer, per_attempt = split_placement(middleware)
-        return [
-            *outer,  # your middleware: each call once, as you made it
-            LoggingMiddleware(redactor=self._redactor),  # the call log (keystone.http, INFO)
-            BaseURLMiddleware(self._base_url),  # endpoint -> absolute URL, query in the URL
-            JSONMiddleware(),  # data -> JSON bytes once; a final 4xx/5xx -> typed error
-            self._backoff,  # retries what is safe, within the call's deadline
-            *per_attempt,  # your per_attempt(...) middleware: every attempt
-            AuthMiddleware(self._auth, self._base_url),  # credentials, renewal, one replay
-            # each request waits its turn: the holds the server's 429s set, rate_limit=
-            ThrottleMiddleware(self._throttle, self._backoff, self._clock, self._base_url),
-            WireLogMiddleware(redactor=self._redactor),  # each exchange (keystone.wire, DEBUG)
-        ]
-
     # -- introspection ------------------------------------------------------------------------
 
     @property
@@ -208,42 +184,37 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
     @property
     def retry(self) -> RetryPolicy:
         """The retry policy of calls that do not pass their own ``retry=``."""
-        return self._backoff.policy
+        return self._core.backoff.policy
 
     @property
     def rate_limit(self) -> str | None:
         """The client's own rate (``"250/min"``), shared by all its threads, or ``None``."""
-        rate = self._throttle.rate
+        rate = self._core.throttle.rate
         return None if rate is None else str(rate)
 
     @property
     def url(self) -> str:
         """The API root, normalised with a trailing slash."""
-        return self._base_url.url
+        return self._core.base_url.url
 
     @property
     def middleware(self) -> list[str]:
         """Names of the chain's layers, outermost first, ending with the transport."""
-        return [middleware_name(m) for m in self._layers] + ["transport"]
+        return [middleware_name(m) for m in self._core.layers] + ["transport"]
 
     @property
     def auth(self) -> AuthStrategy:
         """The authentication strategy in use."""
-        return self._auth
+        return self._core.auth
 
     def __repr__(self) -> str:
         return f"<KeystoneClient url={self.url!r} authenticated={self.is_authenticated}>"
-
-    # -- requests -----------------------------------------------------------------------------
-
-    def _send(self, request: Request) -> Response:
-        return self._handler(request)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close pooled connections. The client stays usable and reconnects when needed."""
-        self._transport.close()
+        self._core.transport.close()
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle the configuration, the session (it travels) and the cid; not connections.
@@ -254,9 +225,9 @@ class KeystoneClient(Calls, BulkCalls, Session, Readers, ResourceMethods):
         options = {
             **self._options,
             "headers": {**self._options["headers"], CID_HEADER: self._cid},
-            "server": self._server,
+            "server": self._core.server,
         }
-        return (_restore, (type(self), self.url, options, copy.copy(self._auth)))
+        return (_restore, (type(self), self.url, options, copy.copy(self._core.auth)))
 
     def __enter__(self) -> KeystoneClient:
         return self

@@ -16,32 +16,28 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from keystone._retry.policy import RetryPolicy
+    from keystone._timeouts import CallDeadline
 
 _POLICY: ContextVar[RetryPolicy | None] = ContextVar("keystone_item_retry", default=None)
-_ENDS_AT: ContextVar[tuple[float, float] | None] = ContextVar(
-    "keystone_item_batch_deadline", default=None
-)
+_ENDS: ContextVar[CallDeadline | None] = ContextVar("keystone_item_batch_deadline", default=None)
 
 
 @contextmanager
-def item_context(
-    policy: RetryPolicy | None, ends_at: float | None, seconds: float | None
-) -> Iterator[None]:
+def item_context(policy: RetryPolicy | None, ends: CallDeadline | None) -> Iterator[None]:
     """Within it, calls use ``policy`` unless they give their own, and the throttle holds no
-    request past ``ends_at`` (the batch's ``seconds`` s deadline, on ``time.monotonic()``).
+    request past ``ends`` (the batch's deadline, on the client's clock).
 
     Inside another batch's item, what this batch leaves out is the outer one's, and the
     earlier of the two deadlines holds."""
-    outer = _ENDS_AT.get()
-    ends = None if ends_at is None or seconds is None else (ends_at, seconds)
-    if outer is not None and (ends is None or outer[0] < ends[0]):
+    outer = _ENDS.get()
+    if outer is not None and (ends is None or outer.left() < ends.left()):
         ends = outer
     policy_token = _POLICY.set(policy or _POLICY.get())
-    ends_token = _ENDS_AT.set(ends)
+    ends_token = _ENDS.set(ends)
     try:
         yield
     finally:
-        _ENDS_AT.reset(ends_token)
+        _ENDS.reset(ends_token)
         _POLICY.reset(policy_token)
 
 
@@ -50,6 +46,6 @@ def item_policy() -> RetryPolicy | None:
     return _POLICY.get()
 
 
-def batch_deadline() -> tuple[float, float] | None:
-    """``(ends_at, seconds)`` of the batch running this item, if it has a deadline."""
-    return _ENDS_AT.get()
+def batch_deadline() -> CallDeadline | None:
+    """The deadline of the batch running this item, if it has one."""
+    return _ENDS.get()

@@ -216,6 +216,28 @@ class Request:
         return f"<Request [{self.method} {self.call.redactor.url(self.url)}]>"
 
 
+def finish(
+    request: Request,
+    headers: Iterable[tuple[str, str]],
+    timeout: TimeoutLike,
+    redactor: Redactor,
+    deadline: CallDeadline | None,
+    retry: RetryPolicy | None,
+) -> Request:
+    """Complete a request the client did not build itself (one an auth flow yields) as one it
+    built: ``headers`` it does not set, the ``timeout``, and the call's redactor, deadline and
+    retry policy (``None``: the one it has)."""
+    for name, value in headers:
+        request.headers.setdefault(name, value)
+    request.timeout = timeout
+    state = request.call
+    state.redactor = redactor
+    state.deadline = deadline
+    if retry is not None:
+        state.retry = retry
+    return request
+
+
 def _redacted_params(params: Params | None, redactor: Redactor) -> Params | None:
     if params is None:
         return None

@@ -21,7 +21,7 @@ are handed out in the order requests arrive, so none waits behind a later one, a
 ``rate_limit`` the threads waiting for the window to reopen each get their own moment
 instead of all waking together (after a hold alone, they all go when it ends, and the server
 turns away what its window has no room for). The state holds no clock and never sleeps:
-the layer that applies it (:mod:`keystone._layers.throttle`) waits, on the client's clock.
+the layer that applies it (:mod:`keystone._chain.throttle`) waits, on the client's clock.
 """
 
 from __future__ import annotations

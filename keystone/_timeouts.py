@@ -10,10 +10,11 @@ the value named.
 from __future__ import annotations
 
 import math
-import time
 from typing import Final, TypeGuard
 
 from urllib3.util import Timeout
+
+from keystone._clock import SYSTEM_CLOCK, Clock
 
 #: The longest timeout or wait the client accepts (about 115 days): longer ones overflow the
 #: operating system's timers, so they are refused when given rather than failing mid-call.
@@ -103,17 +104,23 @@ def to_timeout(timeout: TimeoutLike, default: Timeout | None = None) -> Timeout:
 
 
 class CallDeadline:
-    """When a call must be over: ``at`` on the monotonic clock, ``seconds`` after it started."""
+    """When a call must be over: ``seconds`` after it started, on the client's clock.
 
-    __slots__ = ("at", "seconds")
+    One deadline, on one clock: the one the retry waits and the throttle run on (a test's
+    ``FakeClock`` moves all of them together). It travels on ``request.call.deadline``; the
+    transport turns what is left of it into socket time when it sends.
+    """
 
-    def __init__(self, at: float, seconds: float) -> None:
-        self.at = at
+    __slots__ = ("at", "clock", "seconds")
+
+    def __init__(self, seconds: float, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
         self.seconds = seconds
+        self.at = clock.monotonic() + seconds
 
     def left(self) -> float:
         """Seconds left before the deadline (negative once it has passed)."""
-        return self.at - time.monotonic()
+        return self.at - self.clock.monotonic()
 
     def pause(self, seconds: float) -> None:
         """Move the deadline on by ``seconds`` the call spent waiting for a throttle: the

@@ -68,9 +68,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, overload
 
+from keystone._core import UsesCore
 from keystone._progress import ProgressCallback
 from keystone._request import Filters
-from keystone._requester import RequesterBase
 from keystone._retry.policy import RetryPolicy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 from keystone.resources import _operations as _ops
@@ -81,7 +81,7 @@ from keystone.resources.catalog import BY_NAME
 
 _CLASS = '''
 
-class ResourceMethods(RequesterBase):
+class ResourceMethods(UsesCore):
     """``create_*``, ``retrieve_*``, ``iter_*``, ``update_*`` and ``delete_*`` per resource.
 
 @RESOURCE_LIST@
@@ -115,7 +115,7 @@ _CREATE = '''
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, @CONST@, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, @CONST@, fields, more_fields, timeout, retry)
 '''
 
 _LIST_ARGS = (
@@ -184,7 +184,7 @@ _RETRIEVE = '''
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 @CONST@,
                 filters,
                 timeout,
@@ -196,7 +196,7 @@ _RETRIEVE = '''
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             @CONST@,
             pk,
             filters,
@@ -232,7 +232,7 @@ _LIST = '''
 @PAGES@
         """
         return _ops.retrieve_all(
-            self,
+            self._core,
             @CONST@,
             filters,
             timeout,
@@ -272,7 +272,7 @@ _ITER = '''
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             @CONST@,
             filters,
             page_size,
@@ -302,7 +302,7 @@ _UPDATE = '''
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, @CONST@, pk, data, timeout, retry)
+        return _ops.update(self._core, @CONST@, pk, data, timeout, retry)
 '''
 
 _DELETE = '''
@@ -320,7 +320,7 @@ _DELETE = '''
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, @CONST@, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, @CONST@, pk, raise_not_exists, timeout, retry)
 '''
 
 

@@ -23,11 +23,9 @@ been applied.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tenacity import (
-    DoAttempt,
-    DoSleep,
     RetryCallState,
     Retrying,
     retry_if_exception,
@@ -160,47 +158,41 @@ class RetryLoop:
             sleep=self._sleep,
             reraise=True,
         )
-        retrying.begin()
-        retry_state = RetryCallState(retrying, fn=None, args=(), kwargs={})
-        self._record(retry_state, first)
+        pending = [first]  # tenacity's first attempt is the one already made
+
+        def attempt() -> Response:
+            outcome = pending.pop() if pending else self._send_again()
+            self._record(outcome)
+            if isinstance(outcome, Response):
+                return outcome
+            raise outcome
+
         try:
-            while True:
-                action: Any = retrying.iter(retry_state)
-                if isinstance(action, DoAttempt):
-                    self._record(retry_state, self._send_again())
-                elif isinstance(action, DoSleep):
-                    retry_state.prepare_for_next_attempt()
-                    retrying.sleep(action)
-                else:
-                    break
+            result: Response | _GaveUp = retrying(attempt)
         except (TransportError, TokenRefreshError) as error:  # an error the rules do not retry
             raise self._failed(error, None)  # noqa: B904 (the same error, or its OutcomeUnknown)
         except KeystoneError as error:  # e.g. the session ended during a retry: keep its type
             self.call.retry_note = self._attempt_note()
             annotate(error, self.call, self.last_response)
             raise
-        if isinstance(action, _GaveUp):
-            outcome = action.outcome
+        if isinstance(result, _GaveUp):
+            outcome = result.outcome
             assert outcome is not None
             if outcome.failed:
                 last_error = outcome.exception()
                 assert isinstance(last_error, (TransportError, TokenRefreshError))
-                raise self._failed(last_error, action)
-            return self._final(outcome.result(), action)
-        assert isinstance(action, Response)
-        return self._final(action, None)
+                raise self._failed(last_error, result)
+            return self._final(outcome.result(), result)
+        return self._final(result, None)
 
     # -- attempts -------------------------------------------------------------------------------
 
-    def _record(self, retry_state: RetryCallState, outcome: Outcome) -> None:
+    def _record(self, outcome: Outcome) -> None:
         self.call.elapsed = self.clock.monotonic() - self.started
         if isinstance(outcome, Response):
             self.last_response = outcome
             if throttle_wait(outcome, self.request):
                 self.refusals += 1
-            retry_state.set_result(outcome)
-        else:
-            retry_state.set_exception((type(outcome), outcome, outcome.__traceback__))
 
     def _send_again(self) -> Outcome:
         self.call.attempt += 1
@@ -208,8 +200,6 @@ class RetryLoop:
             return self.call_next(self.request)
         except (TransportError, TokenRefreshError) as error:
             return error
-        finally:
-            self.call.elapsed = self.clock.monotonic() - self.started
 
     def _error_retryable(self, error: BaseException) -> bool:
         return error_is_retryable(self.policy, self.request, error)
@@ -218,19 +208,13 @@ class RetryLoop:
         return response_is_retryable(self.policy, self.request, response)
 
     def time_left(self) -> float | None:
-        """Seconds left before the deadline, or ``None`` without one.
+        """Seconds left before the call's deadline, or ``None`` without one.
 
-        The call's deadline may have started before this request (finding out the server
-        came first): what is left of it counts, as well as the policy's deadline on the loop's
-        clock (a test's fake clock moves only that one).
+        The deadline started with the call (before finding out the server, if the call had
+        to), runs on the client's clock, and moved on by what the call waited for throttles.
         """
-        lefts = []
-        if self.policy.deadline is not None:
-            worked = self.clock.monotonic() - self.started - self.call.throttle_waited
-            lefts.append(self.policy.deadline - worked)
-        if self.call.deadline is not None:
-            lefts.append(self.call.deadline.left())
-        return min(lefts) if lefts else None
+        deadline = self.call.deadline
+        return None if deadline is None else deadline.left()
 
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:  # none after a throttle's answer: the throttle layer waits

@@ -114,3 +114,19 @@ class RetryPolicy:
             return "retries disabled"
         deadline = "no deadline" if self.deadline is None else f"deadline {self.deadline:g} s"
         return f"at most {self.max_attempts} attempts, {deadline}"
+
+
+def check_policy(value: object) -> RetryPolicy:
+    """``value`` if it is a :class:`RetryPolicy`, else a ``TypeError`` saying what to pass."""
+    if not isinstance(value, RetryPolicy):
+        raise TypeError(
+            f"retry={value!r} is not a RetryPolicy: pass e.g. retry=RetryPolicy(max_attempts=2), "
+            "retry=RetryPolicy.disabled(), or None for the client's default"
+        )
+    return value
+
+
+def given_policy(value: object) -> RetryPolicy | None:
+    """A call's ``retry=``: ``None`` (the batch's policy, else the client's) or a checked
+    :class:`RetryPolicy`."""
+    return None if value is None else check_policy(value)

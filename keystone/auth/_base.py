@@ -102,30 +102,40 @@ def bound_once(strategy: AuthStrategy, bound: str | None, api_root: str, hint: s
     return api_root
 
 
-def run_flow(flow: AuthFlow, send: Callable[[Request], Response]) -> Response | None:
-    """Drive ``flow``: send each request it yields, send back each answer; the last answer.
+def advance(flow: AuthFlow, outcome: Response | BaseException | None) -> Request | None:
+    """The next request of ``flow`` after ``outcome``, or ``None`` once the flow is over.
 
-    An exception from ``send`` is thrown into the flow at its ``yield``; if the flow catches it
-    and ends there, the exception is raised again (a flow must yield or raise, not swallow).
+    ``outcome`` is ``None`` to start the flow, the answer to the request it yielded last, or the
+    exception sending that request raised, which is thrown into the flow at its ``yield``; if
+    the flow catches it and ends there, it is raised again (a flow must yield or raise, not
+    swallow). The one step of every flow's driver (:func:`run_flow`, the chain's auth layer):
+    no I/O here, the driver sends.
     """
+    try:
+        if outcome is None:
+            return next(flow)
+        if isinstance(outcome, BaseException):
+            try:
+                return flow.throw(outcome)
+            except StopIteration:
+                raise outcome from None
+        return flow.send(outcome)
+    except StopIteration:
+        return None
+
+
+def run_flow(flow: AuthFlow, send: Callable[[Request], Response]) -> Response | None:
+    """Drive ``flow``: send each request it yields, send back each answer; the last answer."""
     response: Response | None = None
     try:
-        try:
-            request = next(flow)
-        except StopIteration:
-            return None
-        while True:
+        request = advance(flow, None)
+        while request is not None:
             try:
                 response = send(request)
             except BaseException as error:
-                try:
-                    request = flow.throw(error)
-                except StopIteration:
-                    raise error from None
+                request = advance(flow, error)
                 continue
-            try:
-                request = flow.send(response)
-            except StopIteration:
-                return response
+            request = advance(flow, response)
+        return response
     finally:
         flow.close()

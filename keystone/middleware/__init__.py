@@ -8,10 +8,10 @@ attempt instead of once per call. :class:`MetricsMiddleware` counts and times ca
 those counts. docs/middleware.md shows each.
 """
 
+from keystone._chain.placement import per_attempt
 from keystone._log_fields import log_fields
 from keystone._pipeline import Handler, HookMiddleware, Middleware, MiddlewareLike
 from keystone.middleware._metrics import MetricsMiddleware, MetricsSink, path_template
-from keystone.middleware._placement import per_attempt
 
 __all__ = [
     "Handler",

@@ -25,10 +25,7 @@ from typing import Any
 from keystone._errors import UnsupportedError
 from keystone._query import Query, checked_query, encode_value
 from keystone._request import Filters
-from keystone._requester import Requester
-from keystone._retry.policy import RetryPolicy
 from keystone._servers import Server, ignored_queries, search_fails, search_ignored, version
-from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike
 from keystone.resources._pages import OFFSET_PARAM, PAGE_SIZE_PARAM
 from keystone.resources._values import check_value
 from keystone.resources.declared import HISTORY, RELEASES
@@ -90,21 +87,9 @@ def releases_with(paths: Iterable[str]) -> str:
     return "Keystone " + ", ".join(parts)
 
 
-def endpoint_for(
-    client: Requester,
-    resource: Resource,
-    operation: Operation,
-    method: str,
-    timeout: TimeoutLike = DEFAULT_TIMEOUT,
-    deadline: CallDeadline | None = None,
-    retry: RetryPolicy | None = None,
-) -> tuple[Server, Endpoint]:
-    """The server and the declaration of ``resource`` there, or UnsupportedError.
-
-    Finding out the server's release costs a request the first time a client needs it, made
-    within the limits of the call (``timeout``, ``deadline``, ``retry``) that needs it.
-    """
-    server = client._server_for(method, timeout, deadline, retry)
+def endpoint_for(server: Server, resource: Resource, operation: Operation, method: str) -> Endpoint:
+    """The declaration of ``resource`` on ``server``, allowing ``operation``; else
+    :class:`~keystone.UnsupportedError` naming the releases that have it."""
     declared = declarations(server.follows)
     path = resource.path_in(declared)
     if path is None:
@@ -127,7 +112,7 @@ def endpoint_for(
             f"{resource.plural} ({path}/ allows: {allowed}). Nothing was sent.",
             server=server,
         )
-    return server, endpoint
+    return endpoint
 
 
 def _resource(name: str) -> Resource:

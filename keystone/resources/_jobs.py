@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from keystone._chain.json import dumps
 from keystone._errors import (
     OutcomeUnknownError,
     UnexpectedResponseError,
@@ -33,12 +34,11 @@ from keystone._errors import (
     shown_url,
 )
 from keystone._http_errors import JobError
-from keystone._layers.json import dumps
 from keystone._progress import Progress, ProgressCallback, check_progress
 from keystone._query import encode_value
 from keystone._request import CallState, Filters
-from keystone._retry.layer import check_policy
-from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike, checked_timeout
+from keystone._retry.policy import check_policy
+from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 from keystone.resources._bodies import read_record, unknown_outcome
 from keystone.resources._endpoints import (
     bind,
@@ -56,7 +56,7 @@ from keystone.resources._keys import record_fields, record_key
 from keystone.resources.spec import Operation, Resource
 
 if TYPE_CHECKING:
-    from keystone._requester import Requester
+    from keystone._core import Core
     from keystone._retry.policy import RetryPolicy
 
 JOB_ENDPOINT = "batch"
@@ -72,7 +72,7 @@ class JobCore:
 
     def __init__(
         self,
-        client: Requester,
+        core: Core,
         *,
         dry_run: bool = False,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
@@ -88,9 +88,10 @@ class JobCore:
         ):
             raise ValueError(f"atomic: split={split!r} must be a positive number of steps, or None")
         check_progress("atomic", progress, progress_bar)
-        self._client = client
-        self._timeout = checked_timeout(timeout)
-        self._retry = None if retry is None else check_policy(retry)
+        call = core.begin("atomic", timeout, retry)
+        self._core = core
+        self._timeout = call.timeout
+        self._retry = call.retry
         self._progress = progress
         self._progress_bar = progress_bar
         self.dry_run = dry_run
@@ -104,8 +105,7 @@ class JobCore:
         """The results of the parts the server has applied so far (with ``split=``)."""
         self.committed = False
         """Whether the server kept the job's changes (not for a dry run, nor a failure)."""
-        deadline = client._start_deadline(self._retry)
-        server = client._server_for("atomic", self._timeout, deadline, self._retry)
+        server = self._server = call.server()
         if endpoint_at(server, JOB_ENDPOINT) is None:
             raise UnsupportedError(
                 f"atomic: {server.describe} has no atomic jobs (batch/ is on "
@@ -190,7 +190,7 @@ class JobCore:
 
     def path_of(self, resource: Resource, operation: Operation, pk: Any, method: str) -> str:
         """The step path of ``resource`` (one record when ``pk`` is given), checked."""
-        _, endpoint = endpoint_for(self._client, resource, operation, method)
+        endpoint = endpoint_for(self._server, resource, operation, method)
         if pk is None:
             return f"/{endpoint.path}/"
         if isinstance(pk, Step):
@@ -281,30 +281,22 @@ class JobCore:
         call.cost = len(actions) + 1  # the server's throttle counts the job and each step
         if self.dry_run:
             call.idempotent = True  # nothing is kept, so sending it twice changes nothing
+        sending = self._core.begin("atomic", self._timeout, policy)
         if parts:
             from urllib3 import encode_multipart_formdata
 
             body, content_type = encode_multipart_formdata([("job", dumps(job)), *parts])
-            response = self._client.request(
+            response = sending.request(
                 "POST",
                 JOB_ENDPOINT + "/",
                 data=body,
                 headers={"Content-Type": content_type},
-                timeout=self._timeout,
-                retry=policy,
-                call=call,
+                state=call,
             )
         else:
-            response = self._client.request(
-                "POST",
-                JOB_ENDPOINT + "/",
-                json={"job": job},
-                timeout=self._timeout,
-                retry=policy,
-                call=call,
-            )
+            response = sending.request("POST", JOB_ENDPOINT + "/", json={"job": job}, state=call)
         if response.status_code >= 400:
-            raise job_failure(response, self.steps, first, last, self.split, self._client.server)
+            raise job_failure(response, self.steps, first, last, self.split, self._server)
         try:
             answered = read_record(response).get("results")
             if (
@@ -345,9 +337,9 @@ def create_step(
     method = f"create_{resource.name}"
     data = record_fields(fields, more, method)
     path = job.path_of(resource, Operation.CREATE, None, method)
-    if job._client._check_fields:
-        server, endpoint = endpoint_for(job._client, resource, Operation.CREATE, method)
-        check_fields(data, endpoint, server, subject=resource.plural, method=method)
+    if job._core.check_fields:
+        endpoint = endpoint_for(job._server, resource, Operation.CREATE, method)
+        check_fields(data, endpoint, job._server, subject=resource.plural, method=method)
     return job._step("POST", path, data, None, file_fields(resource), method)
 
 
@@ -356,14 +348,15 @@ def retrieve_step(job: JobCore, resource: Resource, pk: Any, filters: Filters | 
     method = f"retrieve_{resource.name}"
     query = list_query(without_refs(filters or {}, method), method)
     path = job.path_of(resource, Operation.RETRIEVE, pk, method)
-    server, endpoint = endpoint_for(job._client, resource, Operation.RETRIEVE, method)
+    server = job._server
+    endpoint = endpoint_for(server, resource, Operation.RETRIEVE, method)
     bind(
         query,
         endpoint,
         server,
         subject=resource.plural,
         method=method,
-        check_filters=job._client._check_filters,
+        check_filters=job._core.check_filters,
     )
     # As a request's query would send them: lists comma-joined, dates in ISO 8601.
     sent = {name: encode_value(name, value) for name, value in (filters or {}).items()}
@@ -376,9 +369,11 @@ def update_step(job: JobCore, resource: Resource, pk: Any, data: Mapping[str, An
     if not isinstance(data, Mapping):
         raise TypeError(f"{method}: data must be a mapping of the fields to change")
     path = job.path_of(resource, Operation.UPDATE, pk, method)
-    if job._client._check_fields:
-        server, endpoint = endpoint_for(job._client, resource, Operation.UPDATE, method)
-        check_fields(data, endpoint, server, subject=resource.plural, method=method, update=True)
+    if job._core.check_fields:
+        endpoint = endpoint_for(job._server, resource, Operation.UPDATE, method)
+        check_fields(
+            data, endpoint, job._server, subject=resource.plural, method=method, update=True
+        )
     return job._step("PATCH", path, data, None, file_fields(resource), method)
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, overload
 
+from keystone._core import UsesCore
 from keystone._progress import ProgressCallback
 from keystone._request import Filters
-from keystone._requester import RequesterBase
 from keystone._retry.policy import RetryPolicy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 from keystone.resources import _operations as _ops
@@ -41,7 +41,7 @@ _TASK_RESULT = BY_NAME["task_result"]
 _FEED_ENTRY = BY_NAME["feed_entry"]
 
 
-class ResourceMethods(RequesterBase):
+class ResourceMethods(UsesCore):
     """``create_*``, ``retrieve_*``, ``iter_*``, ``update_*`` and ``delete_*`` per resource.
 
     Resources: ``allocation``, ``cluster``, ``request``, ``review``, ``attachment``, ``comment``,
@@ -79,7 +79,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _ALLOCATION, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _ALLOCATION, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_allocation(
@@ -142,7 +142,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _ALLOCATION,
                 filters,
                 timeout,
@@ -154,7 +154,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _ALLOCATION,
             pk,
             filters,
@@ -193,7 +193,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _ALLOCATION,
             filters,
             page_size,
@@ -221,7 +221,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _ALLOCATION, pk, data, timeout, retry)
+        return _ops.update(self._core, _ALLOCATION, pk, data, timeout, retry)
 
     def delete_allocation(
         self,
@@ -237,7 +237,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _ALLOCATION, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _ALLOCATION, pk, raise_not_exists, timeout, retry)
 
     # -- cluster: allocations/clusters/ ------------------------------------------------------------
 
@@ -259,7 +259,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _CLUSTER, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _CLUSTER, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_cluster(
@@ -322,7 +322,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _CLUSTER,
                 filters,
                 timeout,
@@ -334,7 +334,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _CLUSTER,
             pk,
             filters,
@@ -373,7 +373,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _CLUSTER,
             filters,
             page_size,
@@ -401,7 +401,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _CLUSTER, pk, data, timeout, retry)
+        return _ops.update(self._core, _CLUSTER, pk, data, timeout, retry)
 
     def delete_cluster(
         self,
@@ -417,7 +417,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _CLUSTER, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _CLUSTER, pk, raise_not_exists, timeout, retry)
 
     # -- request: allocations/requests/ ------------------------------------------------------------
 
@@ -440,7 +440,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _REQUEST, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _REQUEST, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_request(
@@ -503,7 +503,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _REQUEST,
                 filters,
                 timeout,
@@ -515,7 +515,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _REQUEST,
             pk,
             filters,
@@ -554,7 +554,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _REQUEST,
             filters,
             page_size,
@@ -582,7 +582,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _REQUEST, pk, data, timeout, retry)
+        return _ops.update(self._core, _REQUEST, pk, data, timeout, retry)
 
     def delete_request(
         self,
@@ -598,7 +598,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _REQUEST, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _REQUEST, pk, raise_not_exists, timeout, retry)
 
     # -- review: allocations/reviews/ --------------------------------------------------------------
 
@@ -620,7 +620,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _REVIEW, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _REVIEW, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_review(
@@ -684,7 +684,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _REVIEW,
                 filters,
                 timeout,
@@ -696,7 +696,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _REVIEW,
             pk,
             filters,
@@ -735,7 +735,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _REVIEW,
             filters,
             page_size,
@@ -763,7 +763,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _REVIEW, pk, data, timeout, retry)
+        return _ops.update(self._core, _REVIEW, pk, data, timeout, retry)
 
     def delete_review(
         self,
@@ -779,7 +779,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _REVIEW, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _REVIEW, pk, raise_not_exists, timeout, retry)
 
     # -- attachment: allocations/attachments/ ------------------------------------------------------
 
@@ -806,7 +806,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _ATTACHMENT, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _ATTACHMENT, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_attachment(
@@ -871,7 +871,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _ATTACHMENT,
                 filters,
                 timeout,
@@ -883,7 +883,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _ATTACHMENT,
             pk,
             filters,
@@ -923,7 +923,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _ATTACHMENT,
             filters,
             page_size,
@@ -952,7 +952,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _ATTACHMENT, pk, data, timeout, retry)
+        return _ops.update(self._core, _ATTACHMENT, pk, data, timeout, retry)
 
     def delete_attachment(
         self,
@@ -969,7 +969,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _ATTACHMENT, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _ATTACHMENT, pk, raise_not_exists, timeout, retry)
 
     # -- comment: allocations/comments/ ------------------------------------------------------------
 
@@ -993,7 +993,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _COMMENT, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _COMMENT, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_comment(
@@ -1057,7 +1057,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _COMMENT,
                 filters,
                 timeout,
@@ -1069,7 +1069,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _COMMENT,
             pk,
             filters,
@@ -1109,7 +1109,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _COMMENT,
             filters,
             page_size,
@@ -1138,7 +1138,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _COMMENT, pk, data, timeout, retry)
+        return _ops.update(self._core, _COMMENT, pk, data, timeout, retry)
 
     def delete_comment(
         self,
@@ -1155,7 +1155,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _COMMENT, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _COMMENT, pk, raise_not_exists, timeout, retry)
 
     # -- research_group: users/researchgroups/ -----------------------------------------------------
 
@@ -1179,7 +1179,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _RESEARCH_GROUP, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _RESEARCH_GROUP, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_research_group(
@@ -1244,7 +1244,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _RESEARCH_GROUP,
                 filters,
                 timeout,
@@ -1256,7 +1256,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _RESEARCH_GROUP,
             pk,
             filters,
@@ -1297,7 +1297,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _RESEARCH_GROUP,
             filters,
             page_size,
@@ -1327,7 +1327,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _RESEARCH_GROUP, pk, data, timeout, retry)
+        return _ops.update(self._core, _RESEARCH_GROUP, pk, data, timeout, retry)
 
     def delete_research_group(
         self,
@@ -1345,7 +1345,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _RESEARCH_GROUP, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _RESEARCH_GROUP, pk, raise_not_exists, timeout, retry)
 
     # -- team: users/teams/ ------------------------------------------------------------------------
 
@@ -1369,7 +1369,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _TEAM, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _TEAM, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_team(
@@ -1433,7 +1433,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _TEAM,
                 filters,
                 timeout,
@@ -1445,7 +1445,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _TEAM,
             pk,
             filters,
@@ -1486,7 +1486,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _TEAM,
             filters,
             page_size,
@@ -1516,7 +1516,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _TEAM, pk, data, timeout, retry)
+        return _ops.update(self._core, _TEAM, pk, data, timeout, retry)
 
     def delete_team(
         self,
@@ -1533,7 +1533,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _TEAM, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _TEAM, pk, raise_not_exists, timeout, retry)
 
     # -- membership: users/memberships/, users/membership/ -----------------------------------------
 
@@ -1557,7 +1557,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _MEMBERSHIP, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _MEMBERSHIP, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_membership(
@@ -1622,7 +1622,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _MEMBERSHIP,
                 filters,
                 timeout,
@@ -1634,7 +1634,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _MEMBERSHIP,
             pk,
             filters,
@@ -1675,7 +1675,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _MEMBERSHIP,
             filters,
             page_size,
@@ -1705,7 +1705,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _MEMBERSHIP, pk, data, timeout, retry)
+        return _ops.update(self._core, _MEMBERSHIP, pk, data, timeout, retry)
 
     def delete_membership(
         self,
@@ -1723,7 +1723,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _MEMBERSHIP, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _MEMBERSHIP, pk, raise_not_exists, timeout, retry)
 
     # -- user: users/users/ ------------------------------------------------------------------------
 
@@ -1745,7 +1745,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _USER, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _USER, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_user(
@@ -1807,7 +1807,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _USER,
                 filters,
                 timeout,
@@ -1819,7 +1819,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _USER,
             pk,
             filters,
@@ -1858,7 +1858,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _USER,
             filters,
             page_size,
@@ -1886,7 +1886,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _USER, pk, data, timeout, retry)
+        return _ops.update(self._core, _USER, pk, data, timeout, retry)
 
     def delete_user(
         self,
@@ -1902,7 +1902,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _USER, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _USER, pk, raise_not_exists, timeout, retry)
 
     # -- grant: research/grants/ -------------------------------------------------------------------
 
@@ -1925,7 +1925,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _GRANT, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _GRANT, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_grant(
@@ -1988,7 +1988,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _GRANT,
                 filters,
                 timeout,
@@ -2000,7 +2000,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _GRANT,
             pk,
             filters,
@@ -2039,7 +2039,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _GRANT,
             filters,
             page_size,
@@ -2067,7 +2067,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _GRANT, pk, data, timeout, retry)
+        return _ops.update(self._core, _GRANT, pk, data, timeout, retry)
 
     def delete_grant(
         self,
@@ -2083,7 +2083,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _GRANT, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _GRANT, pk, raise_not_exists, timeout, retry)
 
     # -- publication: research/publications/ -------------------------------------------------------
 
@@ -2106,7 +2106,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _PUBLICATION, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _PUBLICATION, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_publication(
@@ -2169,7 +2169,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _PUBLICATION,
                 filters,
                 timeout,
@@ -2181,7 +2181,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _PUBLICATION,
             pk,
             filters,
@@ -2220,7 +2220,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _PUBLICATION,
             filters,
             page_size,
@@ -2248,7 +2248,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _PUBLICATION, pk, data, timeout, retry)
+        return _ops.update(self._core, _PUBLICATION, pk, data, timeout, retry)
 
     def delete_publication(
         self,
@@ -2264,7 +2264,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _PUBLICATION, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _PUBLICATION, pk, raise_not_exists, timeout, retry)
 
     # -- notification: notifications/notifications/ ------------------------------------------------
 
@@ -2331,7 +2331,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _NOTIFICATION,
                 filters,
                 timeout,
@@ -2343,7 +2343,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _NOTIFICATION,
             pk,
             filters,
@@ -2384,7 +2384,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _NOTIFICATION,
             filters,
             page_size,
@@ -2414,7 +2414,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _NOTIFICATION, pk, data, timeout, retry)
+        return _ops.update(self._core, _NOTIFICATION, pk, data, timeout, retry)
 
     # -- preference: notifications/preferences/ ----------------------------------------------------
 
@@ -2438,7 +2438,7 @@ class ResourceMethods(RequesterBase):
         ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
         ``PermissionDeniedError`` when the account may not create it.
         """
-        return _ops.create(self, _PREFERENCE, fields, more_fields, timeout, retry)
+        return _ops.create(self._core, _PREFERENCE, fields, more_fields, timeout, retry)
 
     @overload
     def retrieve_preference(
@@ -2504,7 +2504,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _PREFERENCE,
                 filters,
                 timeout,
@@ -2516,7 +2516,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _PREFERENCE,
             pk,
             filters,
@@ -2557,7 +2557,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _PREFERENCE,
             filters,
             page_size,
@@ -2587,7 +2587,7 @@ class ResourceMethods(RequesterBase):
         Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
         server rejects the data.
         """
-        return _ops.update(self, _PREFERENCE, pk, data, timeout, retry)
+        return _ops.update(self._core, _PREFERENCE, pk, data, timeout, retry)
 
     def delete_preference(
         self,
@@ -2604,7 +2604,7 @@ class ResourceMethods(RequesterBase):
 
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
-        _ops.delete(self, _PREFERENCE, pk, raise_not_exists, timeout, retry)
+        _ops.delete(self._core, _PREFERENCE, pk, raise_not_exists, timeout, retry)
 
     # -- app_log: logs/apps/ -----------------------------------------------------------------------
 
@@ -2672,7 +2672,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _APP_LOG,
                 filters,
                 timeout,
@@ -2684,7 +2684,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _APP_LOG,
             pk,
             filters,
@@ -2725,7 +2725,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _APP_LOG,
             filters,
             page_size,
@@ -2803,7 +2803,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _AUDIT_LOG,
                 filters,
                 timeout,
@@ -2815,7 +2815,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _AUDIT_LOG,
             pk,
             filters,
@@ -2856,7 +2856,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _AUDIT_LOG,
             filters,
             page_size,
@@ -2932,7 +2932,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _REQUEST_LOG,
                 filters,
                 timeout,
@@ -2944,7 +2944,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _REQUEST_LOG,
             pk,
             filters,
@@ -2983,7 +2983,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _REQUEST_LOG,
             filters,
             page_size,
@@ -3060,7 +3060,7 @@ class ResourceMethods(RequesterBase):
         """
         if pk is None:
             return _ops.retrieve_all(
-                self,
+                self._core,
                 _TASK_RESULT,
                 filters,
                 timeout,
@@ -3072,7 +3072,7 @@ class ResourceMethods(RequesterBase):
                 progress_bar,
             )
         return _ops.retrieve_one(
-            self,
+            self._core,
             _TASK_RESULT,
             pk,
             filters,
@@ -3111,7 +3111,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _TASK_RESULT,
             filters,
             page_size,
@@ -3161,7 +3161,7 @@ class ResourceMethods(RequesterBase):
         instead.
         """
         return _ops.retrieve_all(
-            self,
+            self._core,
             _FEED_ENTRY,
             filters,
             timeout,
@@ -3200,7 +3200,7 @@ class ResourceMethods(RequesterBase):
         request (which may first find out the server's release).
         """
         return _ops.iterate(
-            self,
+            self._core,
             _FEED_ENTRY,
             filters,
             page_size,

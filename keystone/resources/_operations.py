@@ -15,16 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from keystone._core import Core
 from keystone._errors import shown_url
 from keystone._http_errors import HTTPError, error_for_response
 from keystone._progress import ProgressCallback, check_progress
 from keystone._request import CallState, Filters
-from keystone._requester import Requester
 from keystone._response import Response
-from keystone._retry.layer import given_policy
 from keystone._retry.policy import RetryPolicy
 from keystone._servers import Paging, Server
-from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, checked_timeout
+from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 from keystone.resources._bodies import (
     is_missing_record,
     read_deleted,
@@ -50,29 +49,14 @@ from keystone.resources.spec import Endpoint, Operation, Resource, record_endpoi
 __all__ = ["Order", "create", "delete", "iterate", "retrieve_all", "retrieve_one", "update"]
 
 
-def _checks(client: Requester, resource: Resource, method: str) -> dict[str, Any]:
+def _checks(core: Core, resource: Resource, method: str) -> dict[str, Any]:
     """The arguments of :func:`bind` that come from the client and the method."""
-    return {"subject": resource.plural, "method": method, "check_filters": client._check_filters}
+    return {"subject": resource.plural, "method": method, "check_filters": core.check_filters}
 
 
-def _call(
-    resource: Resource,
-    operation: str,
-    deadline: CallDeadline | None = None,
-    retry: RetryPolicy | None = None,
-    *,
-    raise_for_status: bool = True,
-) -> CallState:
-    """The call state that tells middleware which resource method sent the request; its
-    ``deadline`` (started before the server was found out, if it had to be) is the call's,
-    ``retry`` its policy (``None``: the batch's, else the client's)."""
-    return CallState(
-        resource=resource.name,
-        operation=operation,
-        raise_for_status=raise_for_status,
-        deadline=deadline,
-        retry=retry,
-    )
+def _state(resource: Resource, operation: str, *, raise_for_status: bool = True) -> CallState:
+    """The call state that tells middleware which resource method sent the request."""
+    return CallState(resource=resource.name, operation=operation, raise_for_status=raise_for_status)
 
 
 def _explain(
@@ -110,7 +94,7 @@ def _explain(
 
 
 def create(
-    client: Requester,
+    core: Core,
     resource: Resource,
     fields: Mapping[str, Any] | None,
     more_fields: Mapping[str, Any],
@@ -119,23 +103,19 @@ def create(
 ) -> dict[str, Any]:
     """POST the fields as JSON, or as multipart when they include a file; the created record."""
     method = f"create_{resource.name}"
-    timeout = checked_timeout(timeout)  # before the request that may find the release
-    retry = given_policy(retry)
+    call = core.begin(method, timeout, retry)  # before the request that may find the release
     data = record_fields(fields, more_fields, method)
     body: dict[str, Any] = {"json": data}
     files = file_fields(resource)
     if has_files(data, files):  # read now: a file that cannot be read stops the call here
         content, content_type = multipart(data, files, method)
         body = {"data": content, "headers": {"Content-Type": content_type}}
-    deadline = client._start_deadline(retry)
-    server, endpoint = endpoint_for(
-        client, resource, Operation.CREATE, method, timeout, deadline, retry
-    )
-    if client._check_fields:
+    server = call.server()
+    endpoint = endpoint_for(server, resource, Operation.CREATE, method)
+    if core.check_fields:
         check_fields(data, endpoint, server, subject=resource.plural, method=method)
     try:
-        call = _call(resource, "create", deadline, retry)
-        response = client.request("POST", endpoint.url, timeout=timeout, call=call, **body)
+        response = call.request("POST", endpoint.url, state=_state(resource, "create"), **body)
     except HTTPError as error:
         _explain(error, resource, server, endpoint)
         raise
@@ -143,7 +123,7 @@ def create(
 
 
 def retrieve_one(
-    client: Requester,
+    core: Core,
     resource: Resource,
     pk: Any,
     filters: Filters | None = None,
@@ -158,8 +138,7 @@ def retrieve_one(
     """GET one record; ``None`` when the server says it does not exist."""
     method = f"retrieve_{resource.name}"
     key = record_key(pk, method)
-    timeout = checked_timeout(timeout)
-    retry = given_policy(retry)
+    call = core.begin(method, timeout, retry)
     if search is not None or order is not None or workers is not None:
         raise TypeError(
             f"{method}: search=, order= and workers= apply to lists; leave them out with pk="
@@ -167,19 +146,16 @@ def retrieve_one(
     if progress is not None or progress_bar:
         raise TypeError(f"{method}: progress= and progress_bar= apply to lists; leave them out")
     query = list_query(filters, method)
-    deadline = client._start_deadline(retry)
-    server, endpoint = endpoint_for(
-        client, resource, Operation.RETRIEVE, method, timeout, deadline, retry
-    )
+    server = call.server()
+    endpoint = endpoint_for(server, resource, Operation.RETRIEVE, method)
     params = None
     if query is not NO_QUERY:
-        params = bind(query, endpoint, server, **_checks(client, resource, method))
-    response = client.request(
+        params = bind(query, endpoint, server, **_checks(core, resource, method))
+    response = call.request(
         "GET",
         record_endpoint(endpoint.path, key),
         params=params,
-        timeout=timeout,
-        call=_call(resource, "retrieve", deadline, retry, raise_for_status=False),
+        state=_state(resource, "retrieve", raise_for_status=False),
     )
     if response.status_code >= 400:
         if response.status_code == 404 and is_missing_record(response):
@@ -191,7 +167,7 @@ def retrieve_one(
 
 
 def iterate(
-    client: Requester,
+    core: Core,
     resource: Resource,
     filters: Filters | None = None,
     page_size: int | None = None,
@@ -219,48 +195,40 @@ def iterate(
     :mod:`keystone._progress`).
     """
     method = method or f"iter_{resource.name}"
-    timeout = checked_timeout(timeout)
-    retry = given_policy(retry)
+    call = core.begin(method, timeout, retry)
     check_progress(method, progress, progress_bar)
     workers = default_workers if workers is None else check_workers(workers, method)
     query = list_query(filters, method, search, order, page_size)
-    deadline = client._start_deadline(retry)
-    server, endpoint = endpoint_for(
-        client, resource, Operation.RETRIEVE, method, timeout, deadline, retry
-    )
+    server = call.server()
+    endpoint = endpoint_for(server, resource, Operation.RETRIEVE, method)
     params = bind(
-        query, endpoint, server, page_size=MAX_PAGE_SIZE, **_checks(client, resource, method)
+        query, endpoint, server, page_size=MAX_PAGE_SIZE, **_checks(core, resource, method)
     )
-
-    # Read at once (retrieve_), the first page is part of the call that found out the server;
-    # an iterator's first page may be asked for much later, and gets a deadline of its own.
-    first_deadline = deadline if eager else None
 
     def first_page() -> Response:
+        # Read at once (retrieve_), the first page is part of the call that found out the
+        # server; an iterator's may be asked for much later, and is a call of its own.
+        first = call if eager else core.begin(method, call.timeout, call.retry)
         try:
-            return client.request(
-                "GET",
-                endpoint.url,
-                params=params,
-                timeout=timeout,
-                call=_call(resource, "retrieve", first_deadline, retry),
+            return first.request(
+                "GET", endpoint.url, params=params, state=_state(resource, "retrieve")
             )
         except HTTPError as error:
             _explain(error, resource, server, endpoint, search is not None)
             raise
 
     def page(url: str) -> Response:
-        call = _call(resource, "retrieve", None, retry)
-        return client.request("GET", url, timeout=timeout, call=call)
+        each = core.begin(method, call.timeout, call.retry)  # every page: its own deadline
+        return each.request("GET", url, state=_state(resource, "retrieve"))
 
     if workers > 1:
-        client._transport.reserve(workers)
+        core.reserve(workers)
     shown = (progress, progress_bar) if progress is not None or progress_bar else None
-    return walk(client, first_page, page, workers, server.paging is Paging.HEADERS, shown)
+    return walk(core, first_page, page, workers, server.paging is Paging.HEADERS, shown)
 
 
 def retrieve_all(
-    client: Requester,
+    core: Core,
     resource: Resource,
     filters: Filters | None = None,
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
@@ -275,7 +243,7 @@ def retrieve_all(
     method = f"retrieve_{resource.name}"
     return list(
         iterate(
-            client,
+            core,
             resource,
             filters,
             None,
@@ -294,7 +262,7 @@ def retrieve_all(
 
 
 def update(
-    client: Requester,
+    core: Core,
     resource: Resource,
     pk: Any,
     data: Mapping[str, Any],
@@ -304,26 +272,22 @@ def update(
     """PATCH the given fields; the updated record."""
     method = f"update_{resource.name}"
     key = record_key(pk, method)
-    timeout = checked_timeout(timeout)
-    retry = given_policy(retry)
+    call = core.begin(method, timeout, retry)
     if not isinstance(data, Mapping):
         raise TypeError(
             f"{method}: data must be a mapping of the fields to change, such as "
             f"{{'description': 'Updated'}}, not {type(data).__name__}"
         )
-    deadline = client._start_deadline(retry)
-    server, endpoint = endpoint_for(
-        client, resource, Operation.UPDATE, method, timeout, deadline, retry
-    )
-    if client._check_fields:
+    server = call.server()
+    endpoint = endpoint_for(server, resource, Operation.UPDATE, method)
+    if core.check_fields:
         check_fields(data, endpoint, server, subject=resource.plural, method=method, update=True)
     try:
-        response = client.request(
+        response = call.request(
             "PATCH",
             record_endpoint(endpoint.path, key),
             json=dict(data),
-            timeout=timeout,
-            call=_call(resource, "update", deadline, retry),
+            state=_state(resource, "update"),
         )
     except HTTPError as error:
         _explain(error, resource, server, endpoint)
@@ -332,7 +296,7 @@ def update(
 
 
 def delete(
-    client: Requester,
+    core: Core,
     resource: Resource,
     pk: Any,
     raise_not_exists: bool = False,
@@ -342,17 +306,13 @@ def delete(
     """DELETE one record; a missing record is ignored unless ``raise_not_exists``."""
     method = f"delete_{resource.name}"
     key = record_key(pk, method)
-    timeout = checked_timeout(timeout)
-    retry = given_policy(retry)
-    deadline = client._start_deadline(retry)
-    server, endpoint = endpoint_for(
-        client, resource, Operation.DELETE, method, timeout, deadline, retry
-    )
-    response = client.request(
+    call = core.begin(method, timeout, retry)
+    server = call.server()
+    endpoint = endpoint_for(server, resource, Operation.DELETE, method)
+    response = call.request(
         "DELETE",
         record_endpoint(endpoint.path, key),
-        timeout=timeout,
-        call=_call(resource, "delete", deadline, retry, raise_for_status=False),
+        state=_state(resource, "delete", raise_for_status=False),
     )
     if response.status_code >= 400:
         if response.status_code == 404 and is_missing_record(response) and not raise_not_exists:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from keystone._core import Call, UsesCore
 from keystone._errors import UnsupportedError
-from keystone._request import CallState, Filters
-from keystone._requester import RequesterBase
-from keystone._retry.layer import given_policy
+from keystone._request import CallState, Filters, Params
 from keystone._retry.policy import RetryPolicy
-from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, checked_timeout
-from keystone.auth import AuthStrategy
+from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 from keystone.resources._bodies import read_record
 from keystone.resources._endpoints import bind, declarations, list_query, releases_with
 from keystone.resources._keys import record_key
@@ -27,27 +25,15 @@ CONFIG = "config"
 _STATS = "stats/"
 
 
-def _read(
-    client: Any,
-    url: str,
-    what: str,
-    params: Any,
-    timeout: TimeoutLike,
-    deadline: CallDeadline | None,
-    retry: RetryPolicy | None,
-) -> dict[str, Any]:
-    """GET ``url`` as a call of the application's (``what`` tells middleware which one), within
-    the ``deadline`` of the call, which may have found out the server first, under ``retry``."""
-    call = CallState(resource=what, operation="retrieve", deadline=deadline, retry=retry)
-    response = client.request("GET", url, params=params, timeout=timeout, call=call)
-    return read_record(response)
+def _read(call: Call, url: str, what: str, params: Params | None = None) -> dict[str, Any]:
+    """GET ``url`` as ``call`` (``what`` tells middleware which reader made it)."""
+    state = CallState(resource=what, operation="retrieve")
+    return read_record(call.request("GET", url, params=params, state=state))
 
 
-class Readers(RequesterBase):
+class Readers(UsesCore):
     """``whoami()``, ``config()``, ``stats()`` and ``choices()``; each takes ``retry=``, a
     :class:`~keystone.RetryPolicy` for its request (``None``: the batch's, else the client's)."""
-
-    _auth: AuthStrategy
 
     def whoami(
         self, timeout: TimeoutLike = DEFAULT_TIMEOUT, *, retry: RetryPolicy | None = None
@@ -59,14 +45,12 @@ class Readers(RequesterBase):
         id from its login token and answers ``GET users/users/<id>/``. Raises
         ``AuthenticationError`` when the client is not logged in.
         """
-        timeout = checked_timeout(timeout)
-        retry = given_policy(retry)
-        deadline = self._start_deadline(retry)
-        server = self._server_for("whoami", timeout, deadline, retry)
+        call = self._core.begin("whoami", timeout, retry)
+        server = call.server()
         declared = declarations(server.follows)
         if WHOAMI in declared:
-            return _read(self, declared[WHOAMI].url, "whoami", None, timeout, deadline, retry)
-        user_id = self._auth.user_id
+            return _read(call, declared[WHOAMI].url, "whoami", None)
+        user_id = self._core.auth.user_id
         if user_id is None:
             raise UnsupportedError(
                 f"whoami: {server.describe} has no whoami endpoint, and this client has no "
@@ -76,7 +60,7 @@ class Readers(RequesterBase):
             )
         key = record_key(user_id, "whoami")
         users = BY_NAME["user"].path_in(declared)
-        return _read(self, f"{users}/{key}/", "user", None, timeout, deadline, retry)
+        return _read(call, f"{users}/{key}/", "user", None)
 
     def config(
         self, timeout: TimeoutLike = DEFAULT_TIMEOUT, *, retry: RetryPolicy | None = None
@@ -85,10 +69,8 @@ class Readers(RequesterBase):
 
         Keystone 0.9.5 and later; older releases have none (``UnsupportedError``).
         """
-        timeout = checked_timeout(timeout)
-        retry = given_policy(retry)
-        deadline = self._start_deadline(retry)
-        server = self._server_for("config", timeout, deadline, retry)
+        call = self._core.begin("config", timeout, retry)
+        server = call.server()
         endpoint = declarations(server.follows).get(CONFIG)
         if endpoint is None:
             raise UnsupportedError(
@@ -96,7 +78,7 @@ class Readers(RequesterBase):
                 f"{releases_with([CONFIG])}). Nothing was sent.",
                 server=server,
             )
-        return _read(self, endpoint.url, "config", None, timeout, deadline, retry)
+        return _read(call, endpoint.url, "config", None)
 
     def stats(
         self,
@@ -120,10 +102,8 @@ class Readers(RequesterBase):
             raise TypeError(f"stats: name must be a str such as 'grants', not {name!r}")
         method = f"stats({name!r})"
         query = list_query(filters, method, search)
-        timeout = checked_timeout(timeout)
-        retry = given_policy(retry)
-        deadline = self._start_deadline(retry)
-        server = self._server_for(method, timeout, deadline, retry)
+        call = self._core.begin(method, timeout, retry)
+        server = call.server()
         declared = declarations(server.follows)
         names = sorted(p[len(_STATS) :] for p in declared if p.startswith(_STATS))
         if not names:
@@ -145,9 +125,9 @@ class Readers(RequesterBase):
             server,
             subject=f"{name} statistics",
             method=method,
-            check_filters=self._check_filters,
+            check_filters=self._core.check_filters,
         )
-        return _read(self, endpoint.url, "stats", params, timeout, deadline, retry)
+        return _read(call, endpoint.url, "stats", params)
 
     def choices(
         self,
@@ -167,10 +147,8 @@ class Readers(RequesterBase):
         for what, value in (("resource", resource), ("field", field)):
             if not isinstance(value, str):
                 raise TypeError(f"choices: {what} must be a str such as 'request', not {value!r}")
-        timeout = checked_timeout(timeout)
-        retry = given_policy(retry)
-        deadline = self._start_deadline(retry)
-        server = self._server_for("choices", timeout, deadline, retry)
+        call = self._core.begin("choices", timeout, retry)
+        server = call.server()
         declared = declarations(server.follows)
         available = {
             key: declared[path]
@@ -199,5 +177,5 @@ class Readers(RequesterBase):
                 f"them for {listed}"
             )
         endpoint = available[resource, field]
-        body = _read(self, endpoint.url, f"{resource}-choices", None, timeout, deadline, retry)
+        body = _read(call, endpoint.url, f"{resource}-choices", None)
         return {str(key): str(label) for key, label in body.items()}

@@ -14,11 +14,12 @@ many records had been delivered.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from typing import Any
 
+from keystone._core import Core
 from keystone._errors import KeystoneError, PaginationError, shown_url
 from keystone._progress import Progress, ProgressCallback
-from keystone._requester import Requester
 from keystone._response import Response
 from keystone.resources._bodies import read_page
 from keystone.resources._pages import NextPages
@@ -26,7 +27,7 @@ from keystone.resources._parallel import ParallelPages, note_delivered
 
 
 def walk(
-    client: Requester,
+    core: Core,
     first_page: Callable[[], Response],
     page: Callable[[str], Response],
     workers: int,
@@ -37,70 +38,57 @@ def walk(
     another page. ``paged`` says the release pages lists in headers (see ``read_page``).
     ``shown``: the ``(progress, progress_bar)`` told of the records as each page arrives, with
     the list's count as the total where the server gives one."""
-    if shown is None:
-        yield from _walk(client, first_page, page, workers, paged, None)
-        return
-    with Progress(None, shown[0], shown[1], "record") as progress:
-        yield from _walk(client, first_page, page, workers, paged, progress)
-
-
-def _walk(
-    client: Requester,
-    first_page: Callable[[], Response],
-    page: Callable[[str], Response],
-    workers: int,
-    paged: bool,
-    progress: Progress | None,
-) -> Iterator[dict[str, Any]]:
-    tell = progress.advance if progress is not None else None
-    try:
-        response = first_page()
-        first = read_page(response, paged)
-    except KeystoneError as error:
-        error.records_delivered = 0
-        raise
-    current_url = response.url
-    del response  # hold the records, not the raw body too
-    if tell is not None:
-        tell(len(first.records), first.total)
-    yield from first.records
-    if first.unknown_end:
-        raise _unknown_end(current_url, len(first.records))
-    if first.next is None:
-        return
-    links = NextPages(client._base_url, current_url, client._redactor)
-    link = links.resolve(current_url, first.next)
-    delivered = len(first.records)
-    if ParallelPages.possible(first, link):
-        pages = ParallelPages(first, current_url, link, page, workers, tell)
-        del first  # delivered: from here on only the pages ahead are held
-        yield from pages.records()
-        if pages.handed_over is None:
-            return
-        # A page said more records follow than its count allowed: its links lead on.
-        current_url, onward = pages.handed_over
-        delivered = pages.delivered
-        link = links.resolve(current_url, onward)
-    else:
-        del first
-    while True:
+    progress = None if shown is None else Progress(None, shown[0], shown[1], "record")
+    with progress if progress is not None else nullcontext():
+        tell = progress.advance if progress is not None else None
         try:
-            response = page(link)
-            records, following, total, unknown_end = read_page(response, paged)
-        except KeystoneError as error:  # an error answer, or one that is no page of the list
-            raise note_delivered(error, delivered) from None
+            response = first_page()
+            first = read_page(response, paged)
+        except KeystoneError as error:
+            error.records_delivered = 0
+            raise
         current_url = response.url
-        del response
-        delivered += len(records)
+        del response  # hold the records, not the raw body too
         if tell is not None:
-            tell(len(records), total)
-        yield from records
-        if unknown_end:
-            raise _unknown_end(current_url, delivered)
-        if following is None:
+            tell(len(first.records), first.total)
+        yield from first.records
+        if first.unknown_end:
+            raise _unknown_end(current_url, len(first.records))
+        if first.next is None:
             return
-        del records
-        link = links.resolve(current_url, following)
+        links = NextPages(core.base_url, current_url, core.redactor)
+        link = links.resolve(current_url, first.next)
+        delivered = len(first.records)
+        if ParallelPages.possible(first, link):
+            pages = ParallelPages(first, current_url, link, page, workers, tell)
+            del first  # delivered: from here on only the pages ahead are held
+            yield from pages.records()
+            if pages.handed_over is None:
+                return
+            # A page said more records follow than its count allowed: its links lead on.
+            current_url, onward = pages.handed_over
+            delivered = pages.delivered
+            link = links.resolve(current_url, onward)
+        else:
+            del first
+        while True:
+            try:
+                response = page(link)
+                records, following, total, unknown_end = read_page(response, paged)
+            except KeystoneError as error:  # an error answer, or one that is no page of the list
+                raise note_delivered(error, delivered) from None
+            current_url = response.url
+            del response
+            delivered += len(records)
+            if tell is not None:
+                tell(len(records), total)
+            yield from records
+            if unknown_end:
+                raise _unknown_end(current_url, delivered)
+            if following is None:
+                return
+            del records
+            link = links.resolve(current_url, following)
 
 
 def _unknown_end(url: str, delivered: int) -> PaginationError:

@@ -25,7 +25,7 @@ from keystone._errors import (
     TransportError,
 )
 from keystone._http_errors import AuthenticationError, ServerError, ThrottledError
-from keystone._retry.layer import BackoffMiddleware
+from keystone._chain.backoff import BackoffMiddleware
 from keystone._retry.loop import RetryLoop
 from keystone._timeouts import CallDeadline
 from keystone.testing import MockTransport

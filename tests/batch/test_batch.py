@@ -54,7 +54,7 @@ def test_pool_is_sized_to_the_workers(local_server: LocalServer) -> None:
     local_server.route("GET", "/slow/", Canned(200, {}, delay=0.05))
     client = KeystoneClient(local_server.url, pool_maxsize=2)
     client.batch(lambda _: client.http_get("slow"), range(64), workers=16)
-    assert client._transport.pool_maxsize == 16
+    assert client._core.transport.pool_maxsize == 16
     opened = local_server.connections
     assert opened <= 16
     client.batch(lambda _: client.http_get("slow"), range(64), workers=16)

@@ -55,7 +55,7 @@ def test_pickled_client_carries_the_session_not_the_pool(emulator: KeystoneEmula
     assert clone is not client
     assert clone.url == client.url
     assert clone.is_authenticated
-    assert clone._transport is not client._transport
+    assert clone._core.transport is not client._core.transport
     assert clone.http_get("allocations/clusters").status_code == 200
     assert emulator.stats.count(path="/authentication/new/") == 0
 

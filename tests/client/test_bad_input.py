@@ -21,7 +21,7 @@ from keystone import (
     RetryPolicy,
     StaticTokenAuth,
 )
-from keystone.middleware._call_log import LoggingMiddleware
+from keystone._chain.call_log import LoggingMiddleware
 
 
 @pytest.fixture

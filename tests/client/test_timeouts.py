@@ -56,3 +56,28 @@ def test_the_message_names_the_bad_element() -> None:
 def test_good_timeouts_are_accepted(local_server: LocalServer, timeout: object) -> None:
     local_server.route("GET", "/x/", Canned(200, {}))
     assert KeystoneClient(local_server.url, timeout=timeout).http_get("x", timeout=timeout).ok  # type: ignore[arg-type]
+
+
+def test_the_clients_timeout_applies_whatever_the_transport() -> None:
+    from keystone import Response, StaticTokenAuth
+    from keystone.testing import MockTransport
+
+    seen: list[object] = []
+
+    def answer(request: object) -> Response:
+        seen.append(getattr(request, "timeout"))  # noqa: B009 (the request's, as sent)
+        return Response(200, json={"id": 1, "name": "gpu"})
+
+    client = KeystoneClient(
+        "http://keystone.test",
+        timeout=7.5,
+        transport=MockTransport(answer),
+        auth=StaticTokenAuth("key"),
+        server="0.10.9",
+    )
+    client.http_get("allocations/clusters/1/")
+    client.retrieve_cluster(pk=1)
+    client.update_cluster(1, {"description": "x"})
+    assert [(t.connect_timeout, t.read_timeout) for t in seen] == [(7.5, 7.5)] * 3  # type: ignore[attr-defined]
+    client.http_get("allocations/clusters/1/", timeout=(1, 2))
+    assert (seen[-1].connect_timeout, seen[-1].read_timeout) == (1, 2)  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from middleware_helpers import (
 import keystone
 from keystone import Handler, HookMiddleware, Request, Response
 from keystone.middleware import per_attempt
-from keystone.middleware._placement import PerAttempt, split_placement
+from keystone._chain.placement import PerAttempt, split_placement
 from keystone.testing import KeystoneEmulator
 
 CLUSTERS = "/allocations/clusters/"

@@ -11,8 +11,8 @@ from wire_recorder import RecordingTransport
 import keystone
 from keystone import Request, Response
 from keystone._pipeline import compose
-from keystone.middleware._call_log import LoggingMiddleware
-from keystone.middleware._wire_log import WireLogMiddleware
+from keystone._chain.call_log import LoggingMiddleware
+from keystone._chain.wire_log import WireLogMiddleware
 from keystone.testing import FakeClock, KeystoneEmulator, UserSpec
 
 CLUSTERS = "/allocations/clusters/"

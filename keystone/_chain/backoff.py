@@ -1,14 +1,15 @@
 """The backoff layer: retries transient failures with exponential backoff, safely, in time.
 
-The first attempt is a plain call: a request that succeeds pays one clock read, its deadline
-and one status check here, nothing more. Only an attempt that failed in a way that may be worth
+The first attempt is a plain call: a request that succeeds pays one clock read and one status
+check here, nothing more. Only an attempt that failed in a way that may be worth
 another one (a transport error, a failed renewal, 429, 502, 503, 504) enters the loop of
 :mod:`keystone._retry.loop`, imported then, so that importing the client does not import
 tenacity; the loop's rules decide whether it really is sent again.
 
-The call's deadline is set here, unless the call set it before its first request (a resource
-method that first found out the server, a login), and travels on ``request.call.deadline`` to
-the transport, which cuts the attempt in progress short when it passes. This layer sits inside
+The call's deadline is set when the call is made (:meth:`keystone._core.Core.begin`, before
+finding out the server if the call has to), or here for a request built elsewhere, and travels
+on ``request.call.deadline`` to the transport, which cuts the attempt in progress short when it
+passes. This layer sits inside
 the JSON layer: it sees 4xx/5xx as responses, resends the same body bytes, and returns the
 final response for the JSON layer to raise (with the attempts this layer noted on the call's
 state).
@@ -16,20 +17,18 @@ state).
 
 from __future__ import annotations
 
-import time
-
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._errors import TokenRefreshError, TransportError
 from keystone._item_context import item_policy
-from keystone._pipeline import Handler
+from keystone._pipeline import Layer
 from keystone._request import Request
 from keystone._response import Response
-from keystone._retry.policy import RetryPolicy
+from keystone._retry.policy import RetryPolicy, check_policy
 from keystone._retry.rules import RETRYABLE_STATUSES
 from keystone._timeouts import CallDeadline
 
 
-class BackoffMiddleware:
+class BackoffMiddleware(Layer):
     """Sends a failed request again when that is safe, waiting with full-jitter backoff.
 
     ``policy`` is the default of every call (``RetryPolicy()`` if omitted); a call may carry
@@ -48,16 +47,15 @@ class BackoffMiddleware:
         self.policy = check_policy(RetryPolicy() if policy is None else policy)
         self.clock = clock
 
-    def __call__(self, request: Request, call_next: Handler) -> Response:
+    def handle(self, request: Request) -> Response:
         call = request.call
         policy = self.policy_for(call.retry)
         started = self.clock.monotonic()
-        if policy.deadline is not None and call.deadline is None:  # else set by the caller
-            now = started if self.clock is SYSTEM_CLOCK else time.monotonic()
-            call.deadline = CallDeadline(now + policy.deadline, policy.deadline)
+        if policy.deadline is not None and call.deadline is None:  # a request built elsewhere
+            call.deadline = CallDeadline(policy.deadline, self.clock)
         first: Response | TransportError | TokenRefreshError
         try:
-            first = call_next(request)
+            first = self.call_next(request)
         except (TransportError, TokenRefreshError) as error:
             first = error
         else:
@@ -67,7 +65,7 @@ class BackoffMiddleware:
                 return first
         from keystone._retry.loop import RetryLoop
 
-        return RetryLoop(request, call_next, policy, self.clock, started).run(first)
+        return RetryLoop(request, self.call_next, policy, self.clock, started).run(first)
 
     def policy_for(self, retry: RetryPolicy | None) -> RetryPolicy:
         """The policy of a call that gave ``retry`` (``None``: the one of the batch it runs in,
@@ -76,19 +74,3 @@ class BackoffMiddleware:
 
     def __repr__(self) -> str:
         return f"<BackoffMiddleware {self.policy!r}>"
-
-
-def check_policy(value: object) -> RetryPolicy:
-    """``value`` if it is a :class:`RetryPolicy`, else a ``TypeError`` saying what to pass."""
-    if not isinstance(value, RetryPolicy):
-        raise TypeError(
-            f"retry={value!r} is not a RetryPolicy: pass e.g. retry=RetryPolicy(max_attempts=2), "
-            "retry=RetryPolicy.disabled(), or None for the client's default"
-        )
-    return value
-
-
-def given_policy(value: object) -> RetryPolicy | None:
-    """A call's ``retry=``: ``None`` (the batch's policy, else the client's) or a checked
-    :class:`RetryPolicy`."""
-    return None if value is None else check_policy(value)

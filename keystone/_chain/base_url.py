@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from keystone._pipeline import Handler
+from keystone._pipeline import Layer
 from keystone._query import Query, encode_query
 from keystone._request import Request
 from keystone._response import Response
 from keystone._urls import BaseURL
 
 
-class BaseURLMiddleware:
+class BaseURLMiddleware(Layer):
     """``allocations/clusters`` becomes ``https://host/base/allocations/clusters/``.
 
     Query parameters are encoded the way Keystone reads them (lists comma-joined), or taken as
@@ -22,7 +22,7 @@ class BaseURLMiddleware:
     def __init__(self, base_url: BaseURL) -> None:
         self.base_url = base_url
 
-    def __call__(self, request: Request, call_next: Handler) -> Response:
+    def handle(self, request: Request) -> Response:
         url = self.base_url.join(request.url)
         params = request.params
         if params:
@@ -31,4 +31,4 @@ class BaseURLMiddleware:
                 url = f"{url}{'&' if '?' in url else '?'}{query}"
             request.params = None
         request.url = url
-        return call_next(request)
+        return self.call_next(request)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping
 
 from keystone._log_fields import log_fields, status_of
-from keystone._pipeline import Handler
+from keystone._pipeline import Layer
 from keystone._redaction import DEFAULT_REDACTOR, Redactor
 from keystone._request import Request
 from keystone._response import Response
@@ -32,7 +32,7 @@ LOGGER_NAME = "keystone.wire"
 DEFAULT_MAX_BODY = 4096
 
 
-class WireLogMiddleware:
+class WireLogMiddleware(Layer):
     """Logs each request and response with headers and bodies at DEBUG; see the module doc."""
 
     name = "wire_log"
@@ -48,10 +48,10 @@ class WireLogMiddleware:
         self.redactor = redactor
         self.max_body = max_body
 
-    def __call__(self, request: Request, call_next: Handler) -> Response:
+    def handle(self, request: Request) -> Response:
         logger = self.logger
         if not logger.isEnabledFor(logging.DEBUG):
-            return call_next(request)
+            return self.call_next(request)
         call = request.call
         send = call.wire_sends = call.wire_sends + 1
         redactor = self.redactor
@@ -68,7 +68,7 @@ class WireLogMiddleware:
         )
         started = time.perf_counter()
         try:
-            response = call_next(request)
+            response = self.call_next(request)
         except Exception as error:
             elapsed_ms = (time.perf_counter() - started) * 1000.0
             status, shown = status_of(error)

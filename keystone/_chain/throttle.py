@@ -18,14 +18,13 @@ the request is not sent.
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
 from keystone._clock import Clock
 from keystone._errors import ThrottleWaitError, shown_url
 from keystone._item_context import batch_deadline
 from keystone._log_fields import log_fields
-from keystone._pipeline import Handler
+from keystone._pipeline import Layer
 from keystone._request import Request
 from keystone._response import Response
 from keystone._retry.rules import throttle_wait
@@ -33,12 +32,12 @@ from keystone._throttle import Throttle
 from keystone._urls import BaseURL
 
 if TYPE_CHECKING:
-    from keystone._retry.layer import BackoffMiddleware
+    from keystone._chain.backoff import BackoffMiddleware
 
 logger = logging.getLogger("keystone.throttle")
 
 
-class ThrottleMiddleware:
+class ThrottleMiddleware(Layer):
     """Applies a :class:`~keystone._throttle.Throttle`; see the module docstring."""
 
     name = "throttle"
@@ -51,13 +50,13 @@ class ThrottleMiddleware:
         self.clock = clock
         self._base_url = base_url
 
-    def __call__(self, request: Request, call_next: Handler) -> Response:
+    def handle(self, request: Request) -> Response:
         if not self._base_url.is_own_origin(request.url):
-            return call_next(request)  # another server's throttle is not this client's
+            return self.call_next(request)  # another server's throttle is not this client's
         call, throttle = request.call, self.throttle
         at = self._wait_turn(request)
         try:
-            response = call_next(request)
+            response = self.call_next(request)
         except BaseException as error:
             if getattr(error, "request_sent", True) is False:
                 throttle.release(at, call.cost)  # the server never saw it: nothing counted
@@ -117,9 +116,9 @@ class ThrottleMiddleware:
                 retry_after=wait,
             )
         batch = batch_deadline()
-        if batch is not None and wait > batch[0] - time.monotonic():
+        if batch is not None and wait > batch.left():
             return ThrottleWaitError(
-                f"{where} was not sent: {why}, {wait:.1f} s more, past the {batch[1]:g} s "
+                f"{where} was not sent: {why}, {wait:.1f} s more, past the {batch.seconds:g} s "
                 "deadline of the batch it is in. Nothing was sent.",
                 retry_after=wait,
             )

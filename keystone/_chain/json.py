@@ -18,7 +18,7 @@ from typing import Any
 
 from keystone._errors import shown_url
 from keystone._http_errors import error_for_response
-from keystone._pipeline import Handler
+from keystone._pipeline import Layer
 from keystone._request import Request
 from keystone._response import Response
 
@@ -62,14 +62,14 @@ def encode_json(request: Request) -> None:
         request.headers.setdefault("Content-Type", "application/json")
 
 
-class JSONMiddleware:
+class JSONMiddleware(Layer):
     """Encodes ``request.json`` into ``request.body``; raises ``HTTPError`` for a final 4xx/5xx."""
 
     name = "json"
 
-    def __call__(self, request: Request, call_next: Handler) -> Response:
+    def handle(self, request: Request) -> Response:
         encode_json(request)
-        response = call_next(request)
+        response = self.call_next(request)
         if response.status_code >= 400 and request.call.raise_for_status:
             raise error_for_response(response)
         return response

@@ -6,7 +6,7 @@ The client logs through children of the ``keystone`` logger, one per concern:
   method, path, final status, elapsed milliseconds and the number of attempts it took.
 - ``keystone.backoff``: WARNING, each retry with its reason.
 - ``keystone.auth``: each renewal of the access token, and the failures to renew.
-- ``keystone.wire`` (:mod:`keystone.middleware._wire_log`): DEBUG, each exchange on the wire
+- ``keystone.wire`` (:mod:`keystone._chain.wire_log`): DEBUG, each exchange on the wire
   with its headers and bodies, credentials redacted.
 
 Every record carries the same fields as attributes (see :func:`log_fields`), so structured
@@ -20,7 +20,7 @@ import logging
 import time
 
 from keystone._log_fields import log_fields, path_of, request_id_of, status_of
-from keystone._pipeline import Handler
+from keystone._pipeline import Layer
 from keystone._redaction import DEFAULT_REDACTOR, Redactor
 from keystone._request import Request
 from keystone._response import Response
@@ -29,7 +29,7 @@ from keystone._response import Response
 LOGGER_NAME = "keystone.http"
 
 
-class LoggingMiddleware:
+class LoggingMiddleware(Layer):
     """Logs each completed call at INFO on ``keystone.http``; see the module docstring.
 
     It belongs outside the backoff layer (the client puts it first in its built-in chain), so
@@ -52,13 +52,13 @@ class LoggingMiddleware:
         self.redactor = redactor
         self.level = level
 
-    def __call__(self, request: Request, call_next: Handler) -> Response:
+    def handle(self, request: Request) -> Response:
         if not self.logger.isEnabledFor(self.level):
-            return call_next(request)
+            return self.call_next(request)
         request_id_of(request.call)
         started = time.perf_counter()
         try:
-            response = call_next(request)
+            response = self.call_next(request)
         except Exception as error:
             status, shown = status_of(error)
             self._log(request, started, status, shown, error)

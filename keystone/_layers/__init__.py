@@ -1,1 +1,0 @@
-"""The built-in layers of the chain that users never place themselves: base URL, JSON, auth."""
