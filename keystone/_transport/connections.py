@@ -19,6 +19,7 @@ transport. Only the first send of each request is tracked: one extra attribute c
 
 from __future__ import annotations
 
+import http.client
 import sys
 from typing import Any
 
@@ -82,6 +83,22 @@ class TrackingHTTPConnection(HTTPConnection):
         self._requests_on_socket += 1
         if sent < len(data):
             sock.sendall(memoryview(data)[sent:])
+
+    def answer(self) -> WireResponse:
+        """The answer's status line and headers, its body left for the caller to read.
+
+        urllib3's ``getresponse`` without the ``urllib3.HTTPResponse`` it wraps around
+        ``http.client``'s: the same socket timeout (the read timeout set on ``self.timeout``),
+        and urllib3's record of the request in progress cleared, as it clears it.
+        """
+        self._response_options = None  # urllib3 2.x: set by request(), reset by getresponse()
+        sock = self.sock
+        if sock is None:
+            raise http.client.ResponseNotReady("the connection closed before the answer")
+        sock.settimeout(self.timeout)
+        response = http.client.HTTPConnection.getresponse(self)
+        assert isinstance(response, WireResponse)
+        return response
 
 
 class TrackingHTTPSConnection(TrackingHTTPConnection, HTTPSConnection):

@@ -3,22 +3,36 @@
 One ``PoolManager`` per client, thread-safe. urllib3's own retries and redirects are off: its
 default ``Retry`` sleeps for ``Retry-After`` by itself (60 s on a throttled Keystone) and
 following a 301 turns a POST into a GET without body. Retrying is the backoff layer's job.
-Requests to the client's own origin go straight to that origin's connection pool, skipping the
-URL parsing and pool lookup of ``PoolManager.urlopen``. A request whose call deadline has
-passed is not sent; one in progress is cut short when it passes (see ``wire_response``).
+Requests to the client's own origin take a connection from that origin's pool themselves
+(``_get_conn``/``_put_conn``), send with urllib3's connection and read ``http.client``'s
+answer whole, raising the errors ``urlopen`` would: the URL parsing, pool lookup, retry and
+redirect bookkeeping and ``urllib3.HTTPResponse`` of the general path are work this client
+never needs (see ``HTTPTransport._exchange``). A request whose call deadline has passed is not
+sent; one in progress is cut short when it passes (see ``wire_response``).
+
+It relies on these urllib3 2.x internals, checked by ``tests/client/test_transport_path.py``:
+``HTTPConnectionPool._get_conn``, ``_put_conn`` and ``_validate_conn``,
+``HTTPConnection._response_options`` and ``urllib3.util.url._encode_target``.
 """
 
 from __future__ import annotations
 
 import datetime
+import errno
+import http.client
 import os
+import re
 import time
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import urllib3
+from urllib3 import HTTPHeaderDict, HTTPResponse
 from urllib3 import exceptions as u3
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import Retry, Timeout
+from urllib3.util.ssl_match_hostname import CertificateError
+from urllib3.util.url import _encode_target
 
 from keystone._errors import DeadlineExceededError, shown_url
 from keystone._request import Request
@@ -32,12 +46,38 @@ from keystone._timeouts import (
     to_timeout,
 )
 from keystone._transport.base import BaseTransport
-from keystone._transport.connections import POOL_CLASSES, nothing_sent
+from keystone._transport.connections import (
+    POOL_CLASSES,
+    TrackingHTTPConnection,
+    TrackingHTTPConnectionPool,
+    TrackingHTTPSConnectionPool,
+    nothing_sent,
+)
 from keystone._transport.errors import shown_cause, translate_error, unreadable_answer
-from keystone._transport.wire_response import end_read_deadline, read_deadline
+from keystone._transport.wire_response import WireResponse, end_read_deadline, read_deadline
 from keystone._urls import BaseURL
 
+try:
+    from ssl import SSLError as _BaseSSLError
+except ImportError:  # Python built without ssl: no TLS error can happen
+    _BaseSSLError = type("_BaseSSLError", (Exception,), {})  # type: ignore[assignment,misc]
+
 _NO_RETRIES = Retry(total=False, redirect=False, raise_on_redirect=False, raise_on_status=False)
+
+#: A status, reason, headers and body: all the transport keeps of an answer.
+_Answer = tuple[int, str | None, HTTPHeaderDict, bytes]
+
+#: A request target urllib3 would send unchanged (no character to percent-encode, no ``%`` to
+#: normalize, no fragment): most are; the others go through urllib3's ``_encode_target``.
+_PLAIN_TARGET = re.compile(
+    r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?\Z"
+)
+
+#: urllib3's obsolete line folding (``\r\n`` and whitespace inside a header value).
+_OBSOLETE_FOLD = re.compile(r"(?:(?<![ \t])[ \t]+)?\r\n[ \t]+")
+
+#: Where an exchange failed: how urllib3 would have reported it depends on it.
+_CONNECT, _SEND, _HEAD, _BODY = range(4)
 
 
 class InsecureConnectionWarning(UserWarning):
@@ -102,7 +142,10 @@ class HTTPTransport(BaseTransport):
         # retries=False-like: urllib3 must neither retry nor sleep on Retry-After by itself.
         self.pool_manager = urllib3.PoolManager(retries=_NO_RETRIES, **self._pool_options)
         self.pool_manager.pool_classes_by_scheme = POOL_CLASSES
-        self._own_pool = self.pool_manager.connection_from_url(self._origin_prefix)
+        pool = self.pool_manager.connection_from_url(self._origin_prefix)
+        assert isinstance(pool, TrackingHTTPConnectionPool | TrackingHTTPSConnectionPool)
+        self._own_pool = pool
+        self._lane = (pool, isinstance(pool, HTTPSConnectionPool))
 
     @property
     def pool_maxsize(self) -> int:
@@ -133,15 +176,19 @@ class HTTPTransport(BaseTransport):
         else:
             timeout_obj = to_timeout(timeout)
         deadline = request.call.deadline
+        left: float | None = None
         if deadline is not None:
-            timeout_obj = _within(timeout_obj, deadline, request)
+            left = deadline.left()
+            if left <= 0:
+                raise _not_sent(request, deadline)
         start = time.perf_counter()
-        token = read_deadline(None if deadline is None else deadline.at)
-        outcome: urllib3.BaseHTTPResponse | Exception
+        # The deadline runs on the client's clock; the socket's reads on real time.
+        token = read_deadline(None if left is None else time.monotonic() + left)
+        outcome: _Answer | Exception
         try:
-            outcome = self._urlopen(request, timeout_obj)
+            outcome = self._send(request, timeout_obj, left)
         except u3.HTTPError as exc:
-            outcome = self._send_again_or_fail(exc, request, timeout_obj)
+            outcome = self._send_again_or_fail(exc, request, timeout_obj, left)
         except (OverflowError, MemoryError) as exc:  # the answer's framing: a size absurd
             outcome = unreadable_answer(request, exc)
         finally:
@@ -150,45 +197,97 @@ class HTTPTransport(BaseTransport):
             # Raised here, not in the handler: urllib3's error (whose URL may carry secret
             # parameters) is then no ``__context__`` of ours, which would travel with it.
             raise outcome
-        raw = outcome
+        status, reason, headers, content = outcome
         return Response(
-            raw.status,
-            content=raw.data,
-            headers=raw.headers,
+            status,
+            content=content,
+            headers=headers,
             url=url,
-            reason=raw.reason,
+            reason=reason,
             request=request,
             elapsed=datetime.timedelta(seconds=time.perf_counter() - start),
         )
 
-    def _urlopen(self, request: Request, timeout: Timeout) -> urllib3.BaseHTTPResponse:
+    def _send(self, request: Request, timeout: Timeout, left: float | None) -> _Answer:
         url = request.url
         if url.startswith(self._origin_prefix):
-            return self._own_pool.urlopen(
-                request.method,
-                url[len(self._origin) :],
-                body=request.body,
-                headers=request.headers,
-                retries=_NO_RETRIES,
-                redirect=False,
-                assert_same_host=False,
-                timeout=timeout,
-                preload_content=True,
-            )
-        return self.pool_manager.urlopen(
+            return self._exchange(request, url[len(self._origin) :], timeout, left)
+        raw = self.pool_manager.urlopen(
             request.method,
             url,
             body=request.body,
             headers=request.headers,
             retries=_NO_RETRIES,
             redirect=False,
-            timeout=timeout,
+            timeout=_within(timeout, left),
             preload_content=True,
         )
+        return raw.status, raw.reason, raw.headers, raw.data
+
+    def _exchange(
+        self, request: Request, target: str, timeout: Timeout, left: float | None
+    ) -> _Answer:
+        """One request and its whole answer over a connection of the origin's pool.
+
+        What ``HTTPConnectionPool.urlopen`` does with retries and redirects off and the body
+        preloaded, in the same order and with the same urllib3 errors, without the work that
+        serves options this client never uses (proxies, retries, redirects, rewinding bodies)
+        nor urllib3's ``HTTPResponse`` around ``http.client``'s (unless the body is encoded:
+        then urllib3 decodes it, as ever). The connection goes back to the pool only after a
+        complete answer; after any failure it is closed and its place in the pool freed.
+        """
+        pool, secure = self._lane
+        if _PLAIN_TARGET.match(target) is None:
+            target = _encode_target(target)  # percent-encoded as urllib3 would
+        timer = timeout
+        if timeout.total is not None:
+            timer = timeout.clone()
+            timer.start_connect()
+        connect = Timeout.resolve_default_timeout(timer.connect_timeout)
+        if left is not None and (connect is None or connect > left):
+            connect = left
+        stage = _CONNECT
+        conn = cast(TrackingHTTPConnection, pool._get_conn())
+        try:
+            conn.timeout = connect
+            if secure:
+                pool._validate_conn(conn)  # connects (the TLS handshake) before sending
+            stage = _SEND
+            try:
+                conn.request(request.method, target, body=request.body, headers=request.headers)
+            except BrokenPipeError:
+                pass  # as urllib3: the server may have answered before closing; read it
+            except OSError as exc:
+                if exc.errno != errno.EPROTOTYPE and exc.errno != errno.ECONNRESET:
+                    raise
+            stage = _HEAD
+            read = Timeout.resolve_default_timeout(timer.read_timeout)
+            if not conn.is_closed:
+                if read == 0:
+                    raise u3.ReadTimeoutError(pool, target, "Read timed out. (read timeout=0)")
+                conn.timeout = read
+            answer = conn.answer()
+            headers = HTTPHeaderDict()
+            for name, value in answer.msg.items():
+                headers.add(name, _unfolded(value))
+            stage = _BODY
+            if "Content-Encoding" in headers:
+                content = _decoded(answer, headers, request.method, target)
+            else:
+                content = answer.read()
+        except BaseException as exc:
+            conn.close()
+            pool._put_conn(None)  # its place in the pool, for a new connection
+            error = _urllib3_error(exc, stage, pool, target, conn.timeout)
+            if error is exc:
+                raise
+            raise error from exc
+        pool._put_conn(conn)
+        return answer.status, answer.reason, headers, content
 
     def _send_again_or_fail(
-        self, exc: u3.HTTPError, request: Request, timeout: Timeout
-    ) -> urllib3.BaseHTTPResponse | Exception:
+        self, exc: u3.HTTPError, request: Request, timeout: Timeout, left: float | None
+    ) -> _Answer | Exception:
         """Resend a request that met a stale pooled connection before any byte went out.
 
         This is not a retry: the server never saw the request (see
@@ -200,7 +299,7 @@ class HTTPTransport(BaseTransport):
             if stale is None or not stale.reused:
                 break
             try:
-                return self._urlopen(request, timeout)
+                return self._send(request, timeout, left)
             except u3.HTTPError as again:
                 exc = again
         translated = translate_error(exc, request)
@@ -219,22 +318,82 @@ class HTTPTransport(BaseTransport):
         old_manager.clear()
 
 
-def _within(timeout: Timeout, deadline: CallDeadline, request: Request) -> Timeout:
-    """``timeout`` with its connect timeout cut to what is left of the call's deadline.
+def _not_sent(request: Request, deadline: CallDeadline) -> DeadlineExceededError:
+    """The error for a request whose deadline passed before it could be sent (a slow renewal,
+    a slow middleware before it): it is not sent at all."""
+    return DeadlineExceededError(
+        f"{request.method} {shown_url(request.url, request)} was not sent: the call's "
+        f"{deadline.seconds:g} s deadline passed before it could be; nothing was sent. "
+        "Allow longer with retry=RetryPolicy(deadline=...).",
+        request=request,
+    )
 
-    Reads need no cutting: every read of the response is bounded by the deadline itself. A
-    request whose deadline has passed already (a slow renewal, a slow middleware before it)
-    is not sent at all.
+
+def _within(timeout: Timeout, left: float | None) -> Timeout:
+    """``timeout`` with its connect timeout cut to ``left``, what is left of the call's deadline.
+
+    Reads need no cutting: every read of the response is bounded by the deadline itself.
     """
-    left = deadline.left()
-    if left <= 0:
-        raise DeadlineExceededError(
-            f"{request.method} {shown_url(request.url, request)} was not sent: the call's "
-            f"{deadline.seconds:g} s deadline passed before it could be; nothing was sent. "
-            "Allow longer with retry=RetryPolicy(deadline=...).",
-            request=request,
-        )
+    if left is None:
+        return timeout
     connect = timeout.connect_timeout
     if isinstance(connect, (int, float)) and connect <= left:
         return timeout
     return Timeout(connect=left, read=timeout.read_timeout)
+
+
+def _unfolded(value: str) -> str:
+    """A header value with obsolete line folding replaced by a space, as urllib3 does."""
+    return value if "\r\n" not in value else _OBSOLETE_FOLD.sub(" ", value)
+
+
+def _decoded(answer: WireResponse, headers: HTTPHeaderDict, method: str, target: str) -> bytes:
+    """The body of an answer with a ``Content-Encoding``, decoded by urllib3 (gzip, deflate,
+    and br or zstd when their packages are installed), with its errors."""
+    return HTTPResponse(
+        body=answer,
+        headers=headers,
+        status=answer.status,
+        version=answer.version,
+        reason=answer.reason,
+        preload_content=True,
+        decode_content=True,
+        original_response=answer,
+        enforce_content_length=True,
+        request_method=method,
+        request_url=target,
+    ).data
+
+
+def _urllib3_error(
+    exc: BaseException, stage: int, pool: HTTPConnectionPool, target: str, timeout: object
+) -> BaseException:
+    """The urllib3 error ``urlopen`` raises (retries off) for ``exc``, raised at ``stage``.
+
+    urllib3's own errors (could not connect, connect timeout, ...) stay as they are; a socket
+    timeout while connecting (the TLS handshake) or waiting for the answer's head is a read
+    timeout, as in ``_make_request``; one while reading the body too, as in ``HTTPResponse``;
+    a TLS failure is an ``SSLError``; any other socket or HTTP failure a ``ProtocolError``
+    with it as its second argument. Anything else (``ValueError`` for a header urllib3
+    refuses, ``KeyboardInterrupt``) is raised as it is.
+    """
+    if isinstance(exc, u3.HTTPError):
+        return exc
+    if stage == _BODY:
+        if isinstance(exc, TimeoutError):
+            return u3.ReadTimeoutError(pool, None, "Read timed out.")
+        if isinstance(exc, _BaseSSLError):
+            return u3.SSLError(exc)
+        if isinstance(exc, (http.client.HTTPException, OSError)):
+            return u3.ProtocolError(f"Connection broken: {exc!r}", exc)
+        return exc
+    if stage != _SEND and (
+        isinstance(exc, TimeoutError)
+        or (isinstance(exc, OSError) and exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK))
+    ):
+        return u3.ReadTimeoutError(pool, target, f"Read timed out. (read timeout={timeout})")
+    if isinstance(exc, (_BaseSSLError, CertificateError)):
+        return u3.SSLError(exc)
+    if isinstance(exc, (OSError, http.client.HTTPException)):
+        return u3.ProtocolError("Connection aborted.", exc)
+    return exc
