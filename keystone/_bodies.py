@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from keystone._answer import Answer
+from keystone._media import has_json_body
 from keystone._redaction import DEFAULT_REDACTOR, Redactor
 
 #: How many characters of a body a message quotes.
@@ -35,8 +36,7 @@ def snippet(text: str, redactor: Redactor = DEFAULT_REDACTOR) -> str:
 
 def json_or_none(response: Answer) -> Any:
     """The body as JSON when it says it is JSON and parses, else ``None``."""
-    content_type = response.headers.get("Content-Type", "")
-    if "json" not in content_type or not response.content:
+    if not has_json_body(response.headers) or not response.content:
         return None
     try:
         return response.json()

@@ -27,6 +27,7 @@ from collections.abc import Generator, Iterable
 from dataclasses import replace
 
 from keystone._errors import UnexpectedResponseError, shown_url
+from keystone._media import has_json_body
 from keystone._redaction import DEFAULT_REDACTOR, Redactor
 from keystone._request import CallState, Request
 from keystone._response import Response
@@ -134,12 +135,8 @@ def _probe(method: str, endpoint: str) -> Request:
     return Request(method, endpoint, call=CallState("probe", raise_for_status=False))
 
 
-def _is_json(response: Response) -> bool:
-    return "json" in response.headers.get("Content-Type", "")
-
-
 def _reported(response: Response) -> Version | None:
-    if response.status_code != 200 or _is_json(response):
+    if response.status_code != 200 or has_json_body(response.headers):
         return None
     text = response.content[:64].decode("ascii", "replace").strip()
     return Version.parse(text)
@@ -167,7 +164,7 @@ def _era(response: Response, url: str, version_answer: Response) -> list[str]:
     """
     status = response.status_code
     newer = [r for r in RELEASES if version(r) >= version("0.4.0")]
-    if status == 404 and not _is_json(response):
+    if status == 404 and not has_json_body(response.headers):
         if _reported(version_answer) is None:
             raise UnexpectedResponseError(
                 f"GET {url} answered 404 with a web page, and GET version/ answered "
@@ -180,9 +177,9 @@ def _era(response: Response, url: str, version_answer: Response) -> list[str]:
         return [r for r in RELEASES if version(r) < version("0.4.0")]
     if status == 401 and not response.content.strip():
         return [r for r in newer if version(r) < version("0.6.6")]
-    if _is_json(response) and status in (401, 403):
+    if has_json_body(response.headers) and status in (401, 403):
         return [r for r in newer if version(r) >= version("0.6.4")] if status == 401 else newer
-    if _is_json(response) and status == 200:
+    if has_json_body(response.headers) and status == 200:
         return newer
     raise UnexpectedResponseError(
         f"GET {url} answered {status}{redirect_note(response)}, which no Keystone release "
@@ -200,7 +197,7 @@ def _check_unknown_path(answer: Response, url: str) -> None:
     """Raise unless ``answer`` (to ``HEAD`` of :data:`UNKNOWN_PATH`) is an HTML 404: a server
     that answers it otherwise answers every path so (a gateway asking for credentials of its
     own, a web site), and its answers say nothing of the endpoints behind it."""
-    if answer.status_code == 404 and not _is_json(answer):
+    if answer.status_code == 404 and not has_json_body(answer.headers):
         return
     raise UnexpectedResponseError(
         f"HEAD {url} answered {answer.status_code}{redirect_note(answer)}, though no Keystone "
@@ -246,7 +243,7 @@ def detection_flow(url: str) -> DetectionFlow:
         if path is None:
             break
         answer = yield _probe("HEAD", f"{path}/")
-        present = _is_json(answer) or answer.status_code not in (404, 410)
+        present = has_json_body(answer.headers) or answer.status_code not in (404, 410)
         candidates = [r for r in candidates if (path in declarations(r)) is present]
         if not candidates:
             raise UnexpectedResponseError(

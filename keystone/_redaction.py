@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from keystone._media import is_json_type
+
 #: What a secret value is replaced with.
 REDACTED = "***"
 
@@ -180,7 +182,7 @@ class Redactor:
         except UnicodeDecodeError:
             return b""
         kind = (content_type or "").split(";", 1)[0].strip().lower()
-        if kind.endswith("json") or (not kind and text.lstrip()[:1] in ("{", "[")):
+        if is_json_type(kind) or (not kind and text.lstrip()[:1] in ("{", "[")):
             try:
                 decoded = json.loads(text)
             except (ValueError, RecursionError):
@@ -220,7 +222,7 @@ class Redactor:
                 [(k, REDACTED if k.lower() in self.fields else self.text(v)) for k, v in pairs],
                 safe="*,",
             )
-        elif kind.endswith("json") or (not kind and text.lstrip()[:1] in ("{", "[")):
+        elif is_json_type(kind) or (not kind and text.lstrip()[:1] in ("{", "[")):
             try:
                 decoded = json.loads(text)
             except (ValueError, RecursionError):

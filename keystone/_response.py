@@ -19,6 +19,7 @@ from urllib3 import HTTPHeaderDict
 from keystone._bodies import decode_text, snippet
 from keystone._errors import ResponseDecodeError, shown_url
 from keystone._http_errors import error_for_response
+from keystone._media import is_json_type
 from keystone._redaction import DEFAULT_REDACTOR
 
 if TYPE_CHECKING:
@@ -303,11 +304,9 @@ class Response:
 def _charset_of(content_type: str) -> str | None:
     if content_type == "application/json":  # what Keystone sends: no parameters to read
         return "utf-8"
-    mime, _, params = content_type.partition(";")
+    _, _, params = content_type.partition(";")
     for param in params.split(";"):
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset":
             return value.strip().strip("\"'") or None
-    if "json" in mime.lower():
-        return "utf-8"
-    return None
+    return "utf-8" if is_json_type(content_type) else None

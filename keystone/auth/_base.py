@@ -102,6 +102,13 @@ def bound_once(strategy: AuthStrategy, bound: str | None, api_root: str, hint: s
     return api_root
 
 
+def forget_secrets(request: Request, shown: dict[str, str]) -> None:
+    """Drop the secrets of a sent request (a login's password, a refresh token) that errors
+    or logs may still reference: its body becomes ``shown``, the fields with ``***``."""
+    request.json = shown
+    request.body = None
+
+
 def advance(flow: AuthFlow, outcome: Response | BaseException | None) -> Request | None:
     """The next request of ``flow`` after ``outcome``, or ``None`` once the flow is over.
 

@@ -21,7 +21,7 @@ from keystone._log_fields import log_fields
 from keystone._request import CallState, Request
 from keystone._response import Response
 from keystone._servers import Generation, Server
-from keystone.auth._base import AuthFlow, AuthStrategy, bound_once
+from keystone.auth._base import AuthFlow, AuthStrategy, bound_once, forget_secrets
 from keystone.auth._tokens import Session, claims_of
 
 LOGIN_ENDPOINT = "authentication/new/"
@@ -90,7 +90,7 @@ class JWTAuth(AuthStrategy):
         try:
             response = yield request
         finally:
-            _redact(request, {"username": username, "password": "***"})
+            forget_secrets(request, {"username": username, "password": "***"})
         body = response.json()
         access, refresh = _token(body, "access", request), _token(body, "refresh", request)
         with self._lock:
@@ -108,7 +108,7 @@ class JWTAuth(AuthStrategy):
         try:
             yield request
         finally:
-            _redact(request, {"refresh": "***"})
+            forget_secrets(request, {"refresh": "***"})
 
     @property
     def is_authenticated(self) -> bool:
@@ -186,7 +186,7 @@ class JWTAuth(AuthStrategy):
                     f"Renewing the access token failed, so the request was not sent: {exc}"
                 ) from exc
             finally:
-                _redact(request, {"refresh": "***"})
+                forget_secrets(request, {"refresh": "***"})
             if response.status_code in (400, 401):
                 self._session = None
                 detail = describe_body(response)
@@ -240,9 +240,3 @@ def _token(body: Any, name: str, request: Request) -> str:
             "check that the URL points at a Keystone API server"
         )
     return value
-
-
-def _redact(request: Request, shown: dict[str, str]) -> None:
-    """Drop secrets from a finished request that errors or logs may still reference."""
-    request.json = shown
-    request.body = None

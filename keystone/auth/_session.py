@@ -34,7 +34,7 @@ from keystone._redaction import DEFAULT_REDACTOR
 from keystone._request import CallState, Request
 from keystone._response import Response
 from keystone._servers import Generation, Server
-from keystone.auth._base import AuthFlow, AuthStrategy, bound_once
+from keystone.auth._base import AuthFlow, AuthStrategy, bound_once, forget_secrets
 from keystone.auth._cookies import Cookie, CookieJar, Outgoing, set_cookie_lines
 
 LOGIN_ENDPOINT = "authentication/login/"
@@ -101,7 +101,7 @@ class SessionAuth(AuthStrategy):
             self._jar.clear()
             raise
         finally:
-            _redact(request, {"username": username, "password": "***"})
+            forget_secrets(request, {"username": username, "password": "***"})
         held = self._jar.value(SESSION_COOKIE, self.clock.time())
         if held is None or SESSION_COOKIE not in _cookie_names(response):
             self._jar.clear()
@@ -253,9 +253,3 @@ def _refused_credentials(error: ValidationError) -> AuthenticationError | None:
 
 def _cookie_names(response: Response) -> set[str]:
     return {line.partition("=")[0].strip() for line in set_cookie_lines(response.headers)}
-
-
-def _redact(request: Request, shown: dict[str, str]) -> None:
-    """Drop secrets from a finished request that errors or logs may still reference."""
-    request.json = shown
-    request.body = None

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from keystone._answer import Answer
 from keystone._errors import AnsweredOutcomeUnknownError, UnexpectedResponseError, shown_url
+from keystone._media import has_json_body
 from keystone._response import Response
 from keystone.resources._pages import asked_page, page_url
 
@@ -125,7 +126,7 @@ def is_missing_record(response: Answer) -> bool:
     wrong base path, a proxy) gets an HTML page. Only the first means "no such record": the
     second is an error worth raising even where a missing record is not.
     """
-    return "json" in response.headers.get("Content-Type", "")
+    return has_json_body(response.headers)
 
 
 def read_deleted(response: Response) -> None:
@@ -135,7 +136,7 @@ def read_deleted(response: Response) -> None:
     nothing was.
     """
     _refuse_redirect(response)
-    if response.content and "json" not in response.headers.get("Content-Type", ""):
+    if response.content and not has_json_body(response.headers):
         kind = response.headers.get("Content-Type") or "no Content-Type"
         raise UnexpectedResponseError(
             f"{_where(response)} answered with a {kind} body, not the API's empty 204: the "

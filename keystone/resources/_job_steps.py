@@ -70,6 +70,11 @@ class Ref:
             value = value[key]
         return value
 
+    def is_of(self, job: object) -> bool:
+        """Whether this reference is to a step of ``job`` (a job's server reads a reference
+        as its own step's, so one to another job's step must not be sent)."""
+        return self._step._job is job
+
     def __str__(self) -> str:
         return self.token
 

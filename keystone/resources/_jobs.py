@@ -174,7 +174,7 @@ class JobCore:
             return "@file{" + part + "}"
         if isinstance(value, Ref):
             token = value.token  # a whole step is refused here, with what to give instead
-            if value._step._job is not self:
+            if not value.is_of(self):
                 raise ValueError(f"{where}: {name!r} refers to a step of another job")
             return token
         if isinstance(value, Mapping):
@@ -196,7 +196,7 @@ class JobCore:
         if isinstance(pk, Step):
             raise TypeError(f"{method}: give the record's id, such as step['id'], not the step")
         if isinstance(pk, Ref):
-            if pk._step._job is not self:
+            if not pk.is_of(self):
                 raise ValueError(
                     f"{method}: the pk refers to a step of another job, which this job's server "
                     "would read as its own step; give the record's id, or a step of this job"
