@@ -7,7 +7,6 @@ import pickle
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,9 +16,9 @@ import keystone
 from keystone.testing import KeystoneEmulator
 
 THREADS = 32
-#: Long enough for thousands of calls from every thread (a session has nothing to renew, so a
-#: longer run would only repeat them).
-SECONDS = 4.0
+#: Rounds of each thread: 7 reads and one create/patch/delete, 10 calls, all threads at once
+#: (a session has nothing to renew, so more rounds would only repeat them).
+ROUNDS = 8
 TEAMS = "/users/teams/"
 
 
@@ -33,11 +32,11 @@ def test_32_threads_share_one_session(emulator: KeystoneEmulator) -> None:
     client = logged_in(emulator, pool_maxsize=THREADS, timeout=30)
     errors: list[BaseException] = []
     calls = [0] * THREADS
-    end = time.monotonic() + SECONDS
+    start = threading.Barrier(THREADS)
 
     def work(n: int) -> None:
-        i = 0
-        while time.monotonic() < end:
+        start.wait()
+        for i in range(ROUNDS):
             try:
                 if i % 8 == 7:  # unsafe methods too: each needs the CSRF token
                     team = client.http_post("users/teams", {"name": f"t-{n}-{i}"}).json()
@@ -49,7 +48,6 @@ def test_32_threads_share_one_session(emulator: KeystoneEmulator) -> None:
                     calls[n] += 1
             except BaseException as exc:
                 errors.append(exc)
-            i += 1
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
     for thread in threads:
@@ -57,9 +55,9 @@ def test_32_threads_share_one_session(emulator: KeystoneEmulator) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert all(count > 0 for count in calls)
+    assert calls == [10] * THREADS
     assert emulator.stats.count(method="DELETE", path_prefix=TEAMS, status=204) > 0
-    assert emulator.stats.total == sum(calls) + 1 > THREADS * 10
+    assert emulator.stats.total == sum(calls) + 1 == THREADS * 10 + 1  # and the login
     assert emulator.stats.count(status=401) + emulator.stats.count(status=403) == 0
     assert emulator.stats.count(path="/authentication/login/") == 1  # the session never ended
     assert client.is_authenticated
