@@ -1,4 +1,4 @@
-"""500 creates while about 10% of requests meet injected faults of every kind.
+"""250 creates while about 10% of requests meet injected faults of every kind.
 
 Afterwards every input is either created exactly once on the server, or was reported to the
 caller as failed or of unknown outcome: none is lost without a report, none created twice.
@@ -20,7 +20,7 @@ from backoff_client import Chain
 from keystone import KeystoneError, OutcomeUnknownError, RetryPolicy
 from keystone.testing import KeystoneEmulator
 
-RECORDS = 500
+RECORDS = 250
 FAULT_RATE = 0.10
 WORKERS = 4
 READ_TIMEOUT = 1.0
@@ -51,7 +51,7 @@ def emulator() -> Iterator[KeystoneEmulator]:
         yield emulator
 
 
-def test_500_creates_under_faults_are_each_created_once_or_reported(
+def test_250_creates_under_faults_are_each_created_once_or_reported(
     emulator: KeystoneEmulator,
 ) -> None:
     login = Chain(emulator.url).send(
