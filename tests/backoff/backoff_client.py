@@ -1,5 +1,7 @@
 """A real ``KeystoneClient`` for the backoff tests, with quick waits and an optional token.
 
+``clock=`` gives the client a clock of the test's (a ``FakeClock``: waits without waiting).
+
 The token is given as the caller's own ``Authorization`` header, which the auth layer leaves
 alone, so a test controls exactly which credentials each request carries.
 """
@@ -25,10 +27,17 @@ class Chain:
         token: str | None = None,
         timeout: Any = (5.0, 10.0),
         pool_maxsize: int = 10,
+        clock: Any = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token is not None else None
+        options: dict[str, Any] = {} if clock is None else {"clock": clock}
         self.client = KeystoneClient(
-            url, retry=policy, timeout=timeout, pool_maxsize=pool_maxsize, headers=headers
+            url,
+            retry=policy,
+            timeout=timeout,
+            pool_maxsize=pool_maxsize,
+            headers=headers,
+            **options,
         )
 
     def send(
