@@ -51,11 +51,13 @@ from keystone._http_errors import (
     ThrottledError,
     ValidationError,
 )
+from keystone._operations.job_methods import AtomicJob
+from keystone._operations.job_steps import Step, StepResult
 from keystone._pipeline import Handler, HookMiddleware, Middleware
 from keystone._redaction import Redactor
 from keystone._request import CallState, Request
 from keystone._response import Response
-from keystone._retry.policy import RetryPolicy
+from keystone._retry_policy import RetryPolicy
 from keystone._servers import Generation, Login, Paging, Server
 from keystone._timeouts import DEFAULT_TIMEOUT
 from keystone._transport.base import BaseTransport
@@ -63,8 +65,6 @@ from keystone._transport.http import InsecureConnectionWarning
 from keystone._version import __version__
 from keystone.auth import AuthStrategy, JWTAuth, LoginAuth, SessionAuth, StaticTokenAuth
 from keystone.middleware import MetricsMiddleware, per_attempt
-from keystone.resources._job_methods import AtomicJob
-from keystone.resources._job_steps import Step, StepResult
 
 #: Tells ``keystone_client`` that the ``keystone`` it imports is this package.
 __keystone_api_client__ = True

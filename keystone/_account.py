@@ -14,14 +14,14 @@ from keystone._core import Call, Core, UsesCore
 from keystone._detection import redirect_note
 from keystone._errors import KeystoneError, UnexpectedResponseError, shown_url
 from keystone._http_errors import NotFoundError
+from keystone._operations.bodies import is_missing_record
 from keystone._request import Request
 from keystone._response import Response
-from keystone._retry.policy import RetryPolicy
+from keystone._retry_policy import RetryPolicy
 from keystone._servers import Server
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 from keystone.auth import AuthStrategy
 from keystone.auth._base import AuthFlow, run_flow
-from keystone.resources._bodies import is_missing_record
 
 logger = logging.getLogger("keystone.auth")
 

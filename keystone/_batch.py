@@ -22,7 +22,7 @@ from keystone._progress import Progress, ProgressCallback
 from keystone._timeouts import LONGEST_WAIT, CallDeadline, is_seconds
 
 if TYPE_CHECKING:
-    from keystone._retry.policy import RetryPolicy
+    from keystone._retry_policy import RetryPolicy
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -2,7 +2,7 @@
 
 ``batch`` runs a function over many items on threads sharing the client, or in chunks on any
 executor (:mod:`keystone._executors`); ``bind`` carries the client to other processes;
-``atomic`` builds one server-side job of many steps (:mod:`keystone.resources._jobs`).
+``atomic`` builds one server-side job of many steps (:mod:`keystone._operations.jobs`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import TypeVar
 from keystone._batch import BatchResults, R, T, check_batch, run_batch
 from keystone._core import UsesCore
 from keystone._executors import Bound, run_on_executor
+from keystone._operations.job_methods import AtomicJob
 from keystone._progress import ProgressCallback, check_progress
-from keystone._retry.policy import RetryPolicy, check_policy
+from keystone._retry_policy import RetryPolicy, check_policy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
-from keystone.resources._job_methods import AtomicJob
 
 C = TypeVar("C")
 

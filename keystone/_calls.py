@@ -18,7 +18,7 @@ from typing import Any
 from keystone._core import UsesCore
 from keystone._request import CallState, Params
 from keystone._response import Response
-from keystone._retry.policy import RetryPolicy
+from keystone._retry_policy import RetryPolicy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 
 #: An HTTP method is an RFC 9110 token.

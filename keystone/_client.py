@@ -22,9 +22,11 @@ from keystone._core import Core
 from keystone._correlation import CID_HEADER, ensure_cid
 from keystone._detection import given
 from keystone._headers import Headers
+from keystone._operations.methods import ResourceMethods
+from keystone._operations.readers import Readers
 from keystone._pipeline import MiddlewareLike, middleware_name
 from keystone._redaction import Redactor
-from keystone._retry.policy import RetryPolicy
+from keystone._retry_policy import RetryPolicy
 from keystone._servers import Generation, Server
 from keystone._throttle import Rate, Throttle
 from keystone._timeouts import (
@@ -38,8 +40,6 @@ from keystone._transport.http import HTTPTransport
 from keystone._urls import BaseURL
 from keystone._version import __version__
 from keystone.auth import AuthStrategy, LoginAuth
-from keystone.resources._methods import ResourceMethods
-from keystone.resources._readers import Readers
 
 logger = logging.getLogger("keystone.auth")
 

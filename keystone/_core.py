@@ -33,7 +33,7 @@ from keystone._query import checked_query
 from keystone._redaction import Redactor
 from keystone._request import CallState, Params, Request, finish
 from keystone._response import Response
-from keystone._retry.policy import RetryPolicy, given_policy
+from keystone._retry_policy import RetryPolicy, given_policy
 from keystone._servers import Server
 from keystone._throttle import Throttle
 from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, to_timeout

@@ -51,7 +51,7 @@ from keystone._errors import (
 from keystone._progress import Progress, ProgressCallback
 
 if TYPE_CHECKING:
-    from keystone._retry.policy import RetryPolicy
+    from keystone._retry_policy import RetryPolicy
 
 C = TypeVar("C")
 

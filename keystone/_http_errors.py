@@ -10,7 +10,7 @@ from keystone._answer import Answer
 from keystone._bodies import describe_body, json_or_none
 from keystone._errors import KeystoneError, annotate, detach, shown_url
 from keystone._request import Request
-from keystone._retry.retry_after import parse_retry_after
+from keystone._retry_after import parse_retry_after
 
 
 class HTTPError(KeystoneError):

@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from keystone._retry.policy import RetryPolicy
+    from keystone._retry_policy import RetryPolicy
     from keystone._timeouts import CallDeadline
 
 _POLICY: ContextVar[RetryPolicy | None] = ContextVar("keystone_item_retry", default=None)

@@ -11,7 +11,7 @@ from keystone._redaction import DEFAULT_REDACTOR, Redactor
 from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike
 
 if TYPE_CHECKING:
-    from keystone._retry.policy import RetryPolicy
+    from keystone._retry_policy import RetryPolicy
 
 #: Query parameters: a mapping whose values may be scalars or sequences (sent comma-joined, see
 #: keystone._query), or a query the client encoded already.

@@ -23,8 +23,8 @@ from keystone._item_context import item_policy
 from keystone._pipeline import Layer
 from keystone._request import Request
 from keystone._response import Response
-from keystone._retry.policy import RetryPolicy, check_policy
 from keystone._retry.rules import RETRYABLE_STATUSES
+from keystone._retry_policy import RetryPolicy, check_policy
 from keystone._timeouts import CallDeadline
 
 

@@ -18,18 +18,21 @@ from typing import Any
 from keystone._core import Core
 from keystone._errors import shown_url
 from keystone._http_errors import HTTPError, error_for_response
-from keystone._progress import ProgressCallback, check_progress
-from keystone._request import CallState, Filters
-from keystone._response import Response
-from keystone._retry.policy import RetryPolicy
-from keystone._servers import Paging, Server
-from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
-from keystone.resources._bodies import (
+from keystone._operations.bodies import (
     is_missing_record,
     read_deleted,
     read_record,
     read_written,
 )
+from keystone._operations.files import has_files, multipart
+from keystone._operations.parallel import DEFAULT_WORKERS, ITER_WORKERS, check_workers
+from keystone._operations.walk import walk
+from keystone._progress import ProgressCallback, check_progress
+from keystone._request import CallState, Filters
+from keystone._response import Response
+from keystone._retry_policy import RetryPolicy
+from keystone._servers import Paging, Server
+from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 from keystone.resources._endpoints import (
     NO_QUERY,
     Order,
@@ -39,11 +42,8 @@ from keystone.resources._endpoints import (
     file_fields,
     list_query,
 )
-from keystone.resources._files import has_files, multipart
 from keystone.resources._keys import record_fields, record_key
 from keystone.resources._pages import MAX_PAGE_SIZE
-from keystone.resources._parallel import DEFAULT_WORKERS, ITER_WORKERS, check_workers
-from keystone.resources._walk import walk
 from keystone.resources.spec import Endpoint, Operation, Resource, record_endpoint
 
 __all__ = ["Order", "create", "delete", "iterate", "retrieve_all", "retrieve_one", "update"]
@@ -190,7 +190,7 @@ def iterate(
     sent as ``_limit`` where the release pages its lists (it is not sent to the others, which
     answer every record at once); without it, paged lists are read in the largest pages the
     server serves. ``workers`` pages are read at once where the list allows it (see
-    :mod:`keystone.resources._parallel`). ``retry`` is every page's retry policy;
+    :mod:`keystone._operations.parallel`). ``retry`` is every page's retry policy;
     ``progress`` and ``progress_bar`` are told the records as the pages arrive (see
     :mod:`keystone._progress`).
     """

@@ -15,9 +15,9 @@ from typing import Any
 from keystone._bodies import json_or_none
 from keystone._errors import UnsupportedError, annotate, shown_url
 from keystone._http_errors import JobError, JobThrottledError, error_for_response
+from keystone._operations.bodies import is_missing_record
+from keystone._operations.job_steps import Step
 from keystone._response import Response
-from keystone.resources._bodies import is_missing_record
-from keystone.resources._job_steps import Step
 
 #: "Request was throttled. Expected available in 42 seconds." (DRF's throttle message).
 _AVAILABLE_IN = re.compile(r"available in (\d+(?:\.\d+)?) second")

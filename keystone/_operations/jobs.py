@@ -2,7 +2,7 @@
 
 Keystone v0.10 and later run a job's steps in order inside one database transaction: the first
 step that fails rolls the whole job back. An atomic job (this module's :class:`JobCore` with
-the generated step methods: :class:`~keystone.resources._job_methods.AtomicJob`) is built with
+the generated step methods: :class:`~keystone._operations.job_methods.AtomicJob`) is built with
 the resource methods' names (``job.create_team(...)``); each returns a :class:`Step`, whose
 items refer to that step's answer in later steps (``team["id"]`` is sent as
 ``"@ref{step1.id}"`` and the server puts the new team's id there). Files go with the job as
@@ -34,12 +34,15 @@ from keystone._errors import (
     shown_url,
 )
 from keystone._http_errors import JobError
+from keystone._operations.bodies import read_record, unknown_outcome
+from keystone._operations.files import encode_file
+from keystone._operations.job_failures import committed_before, job_failure, job_throttled
+from keystone._operations.job_steps import Ref, Step, StepResult, without_refs
 from keystone._progress import Progress, ProgressCallback, check_progress
 from keystone._query import encode_value
 from keystone._request import CallState, Filters
-from keystone._retry.policy import check_policy
+from keystone._retry_policy import check_policy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
-from keystone.resources._bodies import read_record, unknown_outcome
 from keystone.resources._endpoints import (
     bind,
     check_fields,
@@ -49,15 +52,12 @@ from keystone.resources._endpoints import (
     list_query,
     releases_with,
 )
-from keystone.resources._files import encode_file
-from keystone.resources._job_failures import committed_before, job_failure, job_throttled
-from keystone.resources._job_steps import Ref, Step, StepResult, without_refs
 from keystone.resources._keys import record_fields, record_key
 from keystone.resources.spec import Operation, Resource
 
 if TYPE_CHECKING:
     from keystone._core import Core
-    from keystone._retry.policy import RetryPolicy
+    from keystone._retry_policy import RetryPolicy
 
 JOB_ENDPOINT = "batch"
 _Job = TypeVar("_Job", bound="JobCore")
@@ -67,7 +67,7 @@ class JobCore:
     """Steps to run as one atomic job; see :meth:`keystone.KeystoneClient.atomic`.
 
     The resource methods that add steps (``create_team`` and the rest) are generated onto
-    :class:`~keystone.resources._job_methods.AtomicJob`, which is this class with them.
+    :class:`~keystone._operations.job_methods.AtomicJob`, which is this class with them.
     """
 
     def __init__(
@@ -327,7 +327,7 @@ class JobCore:
         ]
 
 
-# -- the steps the generated methods add (keystone.resources._job_methods) ----------------
+# -- the steps the generated methods add (keystone._operations.job_methods) ----------------
 
 
 def create_step(

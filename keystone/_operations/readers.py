@@ -11,10 +11,10 @@ from typing import Any
 
 from keystone._core import Call, UsesCore
 from keystone._errors import UnsupportedError
+from keystone._operations.bodies import read_record
 from keystone._request import CallState, Filters, Params
-from keystone._retry.policy import RetryPolicy
+from keystone._retry_policy import RetryPolicy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
-from keystone.resources._bodies import read_record
 from keystone.resources._endpoints import bind, declarations, list_query, releases_with
 from keystone.resources._keys import record_key
 from keystone.resources.catalog import BY_NAME, CHOICES

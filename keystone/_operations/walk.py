@@ -1,7 +1,7 @@
 """Walking a list from its first page to its last: in parallel where it can, else link by link.
 
 The first page says how the rest can be read. A page of a limit/offset list with a ``count``
-lets the other pages be read ``workers`` at a time (:class:`~keystone.resources._parallel.
+lets the other pages be read ``workers`` at a time (:class:`~keystone._operations.parallel.
 ParallelPages`, which also checks that the collection did not shift under the walk). Other
 pages (a server that gives no count, or another kind of link) are read by following each
 ``next`` link in turn; a plain JSON list (Keystone 0.3.x to 0.7.3) is the whole list at once,
@@ -19,11 +19,11 @@ from typing import Any
 
 from keystone._core import Core
 from keystone._errors import KeystoneError, PaginationError, shown_url
+from keystone._operations.bodies import read_page
+from keystone._operations.parallel import ParallelPages, note_delivered
 from keystone._progress import Progress, ProgressCallback
 from keystone._response import Response
-from keystone.resources._bodies import read_page
 from keystone.resources._pages import NextPages
-from keystone.resources._parallel import ParallelPages, note_delivered
 
 
 def walk(

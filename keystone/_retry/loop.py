@@ -39,7 +39,6 @@ from keystone._errors import KeystoneError, TokenRefreshError, TransportError, a
 from keystone._log_fields import log_fields
 from keystone._request import Request
 from keystone._response import Response
-from keystone._retry.policy import RetryPolicy
 from keystone._retry.rules import (
     RETRYABLE_STATUSES,
     error_is_retryable,
@@ -49,6 +48,7 @@ from keystone._retry.rules import (
     retry_after_of,
     throttle_wait,
 )
+from keystone._retry_policy import RetryPolicy
 
 if TYPE_CHECKING:
     from keystone._clock import Clock

@@ -31,8 +31,8 @@ from keystone._errors import (
 )
 from keystone._request import Request
 from keystone._response import Response
-from keystone._retry.policy import RetryPolicy
-from keystone._retry.retry_after import parse_retry_after
+from keystone._retry_after import parse_retry_after
+from keystone._retry_policy import RetryPolicy
 
 #: Methods whose repetition has the same effect as one call (RFC 9110 9.2.2).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})

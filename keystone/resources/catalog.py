@@ -3,7 +3,7 @@
 What each collection allows on each release comes from that release's OpenAPI schema
 (``keystone/testing/schemas/``), read by ``tools/generate_resources.py`` into
 :mod:`keystone.resources.declared`; the same tool writes the typed client methods
-(:mod:`keystone.resources._methods`). Adding a resource is one line here and a run of that
+(:mod:`keystone._operations.methods`). Adding a resource is one line here and a run of that
 tool; adding a release is its schema's view in ``keystone/testing/schemas/``
 (``tools/schema_view.py``), what its schema does not say in :mod:`keystone._servers`, and a
 new path here if it moved one. A test fails while the generated modules are out of date.

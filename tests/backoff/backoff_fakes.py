@@ -18,10 +18,10 @@ from keystone import (
     RetryPolicy,
     TransportError,
 )
+from keystone._chain.backoff import BackoffMiddleware
 from keystone._chain.json import JSONMiddleware
 from keystone._chain.throttle import ThrottleMiddleware
 from keystone._pipeline import compose
-from keystone._chain.backoff import BackoffMiddleware
 from keystone._throttle import Throttle
 from keystone._urls import BaseURL
 from keystone.testing import FakeClock

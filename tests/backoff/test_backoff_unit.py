@@ -15,6 +15,7 @@ from backoff_fakes import ConnectError, ConnectionDroppedError, ReadTimeout, Scr
 
 import keystone
 from keystone import CallState, KeystoneClient, Request, Response, RetryPolicy
+from keystone._chain.backoff import BackoffMiddleware
 from keystone._errors import (
     ConnectTimeout,
     DroppedOutcomeUnknownError,
@@ -25,7 +26,6 @@ from keystone._errors import (
     TransportError,
 )
 from keystone._http_errors import AuthenticationError, ServerError, ThrottledError
-from keystone._chain.backoff import BackoffMiddleware
 from keystone._retry.loop import RetryLoop
 from keystone._timeouts import CallDeadline
 from keystone.testing import MockTransport

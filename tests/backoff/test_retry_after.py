@@ -15,7 +15,7 @@ from local_server import Canned, LocalServer
 
 import keystone
 from keystone import KeystoneClient, RetryPolicy
-from keystone._retry.retry_after import LONGEST_RETRY_AFTER, parse_retry_after
+from keystone._retry_after import LONGEST_RETRY_AFTER, parse_retry_after
 from keystone.testing import FakeClock, KeystoneEmulator
 
 CLUSTERS = "/allocations/clusters/"

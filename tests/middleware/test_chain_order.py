@@ -20,8 +20,8 @@ from middleware_helpers import (
 
 import keystone
 from keystone import Handler, HookMiddleware, Request, Response
-from keystone.middleware import per_attempt
 from keystone._chain.placement import PerAttempt, split_placement
+from keystone.middleware import per_attempt
 from keystone.testing import KeystoneEmulator
 
 CLUSTERS = "/allocations/clusters/"

@@ -10,9 +10,9 @@ from wire_recorder import RecordingTransport
 
 import keystone
 from keystone import Request, Response
-from keystone._pipeline import compose
 from keystone._chain.call_log import LoggingMiddleware
 from keystone._chain.wire_log import WireLogMiddleware
+from keystone._pipeline import compose
 from keystone.testing import FakeClock, KeystoneEmulator, UserSpec
 
 CLUSTERS = "/allocations/clusters/"
