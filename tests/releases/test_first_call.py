@@ -26,46 +26,47 @@ JSON_401 = Canned(401, {"detail": "Authentication credentials were not provided.
 def test_a_calls_timeout_bounds_the_request_that_finds_out_the_server(
     local_server: LocalServer,
 ) -> None:
-    # Answered after 3 s: with the call's 1 s timeout the call fails; without it, it would pass.
-    local_server.route("GET", VERSION, Canned(200, "0.10.9", delay=3.0))
+    # Answered after 1 s: with the call's 0.3 s timeout the call fails; without it (the default
+    # read timeout is longer), it would pass.
+    local_server.route("GET", VERSION, Canned(200, "0.10.9", delay=1.0))
     local_server.route("POST", "/allocations/clusters/", Canned(201, {"id": 1}))
     client = KeystoneClient(local_server.url, retry=RetryPolicy.disabled())
     with pytest.raises(ReadTimeout, match="create_cluster: the client could not find out"):
-        client.create_cluster(name="x", timeout=1)
+        client.create_cluster(name="x", timeout=0.3)
     with pytest.raises(ReadTimeout, match="login: the client could not find out"):
-        client.login("admin", "pw", timeout=1)
+        client.login("admin", "pw", timeout=0.3)
     assert [r.path for r in local_server.received] == [VERSION, VERSION]
 
 
 def test_a_calls_deadline_covers_finding_out_the_server_and_the_call(
     local_server: LocalServer,
 ) -> None:
-    # Each answer takes 2 s; the call may take 3 s in all: the POST cannot be answered in time.
-    local_server.route("GET", VERSION, Canned(200, "0.10.9", delay=2.0))
-    local_server.route("POST", "/allocations/clusters/", Canned(201, {"id": 1}, delay=2.0))
+    # Each answer takes 0.6 s; the call may take 1 s in all: the POST cannot be answered in time.
+    local_server.route("GET", VERSION, Canned(200, "0.10.9", delay=0.6))
+    local_server.route("POST", "/allocations/clusters/", Canned(201, {"id": 1}, delay=0.6))
     client = KeystoneClient(
-        local_server.url, auth=StaticTokenAuth("k3y"), retry=RetryPolicy(deadline=3.0)
+        local_server.url, auth=StaticTokenAuth("k3y"), retry=RetryPolicy(deadline=1.0)
     )
     with pytest.raises(TransportError) as stopped:
         client.create_cluster(name="x")
-    assert "3 s deadline" in str(stopped.value)
+    assert "1 s deadline" in str(stopped.value)
     assert client.server.release == "0.10.9"  # found out: the next call starts afresh
 
 
 def test_the_retry_waits_keep_to_the_deadline_the_first_call_started(
     local_server: LocalServer,
 ) -> None:
-    # Finding out takes 1.5 s of the call's 2 s; the server then asks to come back in 1 s.
-    local_server.route("GET", VERSION, Canned(200, "0.10.9", delay=1.5))
+    # Finding out takes 0.6 s of the call's 1 s; the server then asks to come back in 1 s.
+    local_server.route("GET", VERSION, Canned(200, "0.10.9", delay=0.6))
     busy = Canned(503, {"detail": "busy"}, headers={"Retry-After": "1"})
     local_server.route("POST", "/allocations/clusters/", busy)
     client = KeystoneClient(
-        local_server.url, auth=StaticTokenAuth("k3y"), retry=RetryPolicy(deadline=2.0)
+        local_server.url, auth=StaticTokenAuth("k3y"), retry=RetryPolicy(deadline=1.0)
     )
     with pytest.raises(ServerError) as stopped:
         client.create_cluster(name="x")
     message = str(stopped.value)
-    assert "Not sent again after 1 attempt" in message and "the call's 2 s deadline" in message
+    assert "Not sent again after 1 attempt" in message and "the call's 1 s deadline" in message
     assert stopped.value.attempts == 1
     assert [r.method for r in local_server.received].count("POST") == 1
 
