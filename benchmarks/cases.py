@@ -15,17 +15,33 @@ import urllib3
 from harness import Case
 
 from keystone import KeystoneClient, Request, StaticTokenAuth
-from keystone._layers.base_url import BaseURLMiddleware
-from keystone._layers.json import JSONMiddleware
+from keystone._chain.backoff import BackoffMiddleware
+from keystone._chain.base_url import BaseURLMiddleware
+from keystone._chain.call_log import LoggingMiddleware
+from keystone._chain.json import JSONMiddleware
 from keystone._pipeline import compose
-from keystone._retry.layer import BackoffMiddleware
-from keystone._retry.policy import RetryPolicy
+from keystone._retry_policy import RetryPolicy
 from keystone._transport.http import HTTPTransport
 from keystone._urls import BaseURL
-from keystone.middleware._call_log import LoggingMiddleware
 from keystone.middleware._metrics import MetricsMiddleware
 
 DETAIL = "allocations/clusters/1/"
+
+
+def _raw_http_client(url: str) -> Callable[[], object]:
+    """The floor under every client: one kept-alive ``http.client`` connection, no pool."""
+    import http.client
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
+    target = parts.path + DETAIL
+
+    def call() -> object:
+        conn.request("GET", target)
+        return json.loads(conn.getresponse().read())
+
+    return call
 
 
 def _raw_urllib3(url: str) -> Callable[[], object]:
@@ -133,6 +149,7 @@ def _installed(module: str) -> bool:
 def single_request_cases() -> list[Case]:
     cases = [
         Case("raw urllib3 + json.loads", _raw_urllib3),
+        Case("raw http.client, one kept-alive connection", _raw_http_client),
         Case("KeystoneClient.http_get().json()", _http_get),
         Case("http_get, logged in to a session (0.4+)", _session),
         Case("http_get, API token (0.4+)", _token),
