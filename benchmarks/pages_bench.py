@@ -20,7 +20,7 @@ import tracemalloc
 from typing import Any
 
 from keystone import KeystoneClient
-from keystone.resources._parallel import ITER_WORKERS
+from keystone._operations.parallel import ITER_WORKERS
 
 LIST = "allocations/requests/"
 
