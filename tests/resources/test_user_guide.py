@@ -1,10 +1,14 @@
-"""Every ```python block of docs/user_guide.md runs, in order, against a fresh emulator.
+"""Every ```python block of docs/user_guide.md runs, in order, against an emulator of each line.
 
-Only the server address and the credentials are replaced; the rest runs exactly as written.
-Blocks are compiled with their line numbers in the guide, so a failure points at the guide.
+The emulators are the session's (``line_emulators``), shared with the other modules that test
+every line: the guide's examples find their records by their own names. Only the server
+address and the credentials are replaced; the rest runs exactly as written. Blocks are
+compiled with their line numbers in the guide, so a failure points at the guide.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 from guide_runner import DOCS, GUIDE_URL, guide_blocks, marks_release, python_blocks, run_guide
@@ -57,11 +61,10 @@ def test_the_guide_names_every_method() -> None:
 
 
 @pytest.mark.parametrize("api", KNOWN_APIS, ids=[f"keystone-{api}" for api in KNOWN_APIS])
-def test_every_code_block_runs(api: str) -> None:
+def test_every_code_block_runs(api: str, line_emulators: Callable[[str], KeystoneEmulator]) -> None:
     """The guide as a reader of each release line runs it: the shared blocks and their own,
     against an emulator of the line's last release, found out by the client itself."""
-    with KeystoneEmulator(api=api, user_throttle=None) as emulator:
-        run_guide(GUIDE, reader=emulator)
+    run_guide(GUIDE, reader=line_emulators(api))
 
 
 def test_every_block_is_for_some_release() -> None:
