@@ -19,11 +19,53 @@ from typing import Any
 
 from keystone._core import Core
 from keystone._errors import KeystoneError, PaginationError, shown_url
-from keystone._operations.bodies import read_page
+from keystone._operations.bodies import Page, read_page
 from keystone._operations.parallel import ParallelPages, note_delivered
 from keystone._progress import Progress, ProgressCallback
 from keystone._response import Response
 from keystone.resources._pages import NextPages
+
+
+class LinkSteps:
+    """The decisions of a walk from page to page, free of I/O: each page's answer in; its
+    records and the URL of the page after it out. The driver (:func:`walk`, or an async one)
+    only sends the requests."""
+
+    def __init__(self, core: Core, paged: bool) -> None:
+        self.core = core
+        self.paged = paged
+        self.delivered = 0
+        self._links: NextPages | None = None
+
+    def read(self, response: Response) -> Page:
+        """The page ``response`` holds (a :class:`~keystone.KeystoneError` if it is none)."""
+        return read_page(response, self.paged)
+
+    def failed(self, error: KeystoneError) -> KeystoneError:
+        """``error`` (a page that could not be read), saying how many records had been
+        delivered: the first page's says nothing more, as nothing was."""
+        if not self.delivered and self._links is None:
+            error.records_delivered = 0
+            return error
+        return note_delivered(error, self.delivered)
+
+    def delivering(self, page: Page) -> list[dict[str, Any]]:
+        """The records of ``page``, counted as delivered."""
+        self.delivered += len(page.records)
+        return page.records
+
+    def after(self, url: str, page: Page) -> str | None:
+        """The URL of the page after ``page`` (read from ``url``), ``None`` at the end; a
+        :class:`~keystone.PaginationError` when the end cannot be told, or the link is unsafe."""
+        if page.unknown_end:
+            raise _unknown_end(url, self.delivered)
+        return None if page.next is None else self.resolve(url, page.next)
+
+    def resolve(self, url: str, link: str) -> str:
+        """``link`` (from the page at ``url``) as the absolute URL to read next, vetted."""
+        if self._links is None:
+            self._links = NextPages(self.core.base_url, url, self.core.redactor)
+        return self._links.resolve(url, link)
 
 
 def walk(
@@ -39,56 +81,46 @@ def walk(
     ``shown``: the ``(progress, progress_bar)`` told of the records as each page arrives, with
     the list's count as the total where the server gives one."""
     progress = None if shown is None else Progress(None, shown[0], shown[1], "record")
+    tell = progress.advance if progress is not None else None
+    steps = LinkSteps(core, paged)
     with progress if progress is not None else nullcontext():
-        tell = progress.advance if progress is not None else None
         try:
             response = first_page()
-            first = read_page(response, paged)
+            first = steps.read(response)
         except KeystoneError as error:
-            error.records_delivered = 0
+            steps.failed(error)
             raise
-        current_url = response.url
+        url = response.url
         del response  # hold the records, not the raw body too
         if tell is not None:
             tell(len(first.records), first.total)
-        yield from first.records
-        if first.unknown_end:
-            raise _unknown_end(current_url, len(first.records))
-        if first.next is None:
-            return
-        links = NextPages(core.base_url, current_url, core.redactor)
-        link = links.resolve(current_url, first.next)
-        delivered = len(first.records)
-        if ParallelPages.possible(first, link):
-            pages = ParallelPages(first, current_url, link, page, workers, tell)
+        yield from steps.delivering(first)
+        link = steps.after(url, first)
+        if link is not None and ParallelPages.possible(first, link):
+            pages = ParallelPages(first, url, link, page, workers, tell)
             del first  # delivered: from here on only the pages ahead are held
             yield from pages.records()
             if pages.handed_over is None:
                 return
             # A page said more records follow than its count allowed: its links lead on.
-            current_url, onward = pages.handed_over
-            delivered = pages.delivered
-            link = links.resolve(current_url, onward)
+            url, onward = pages.handed_over
+            steps.delivered = pages.delivered
+            link = steps.resolve(url, onward)
         else:
             del first
-        while True:
+        while link is not None:
             try:
                 response = page(link)
-                records, following, total, unknown_end = read_page(response, paged)
+                current = steps.read(response)
             except KeystoneError as error:  # an error answer, or one that is no page of the list
-                raise note_delivered(error, delivered) from None
-            current_url = response.url
+                raise steps.failed(error) from None
+            url = response.url
             del response
-            delivered += len(records)
             if tell is not None:
-                tell(len(records), total)
-            yield from records
-            if unknown_end:
-                raise _unknown_end(current_url, delivered)
-            if following is None:
-                return
-            del records
-            link = links.resolve(current_url, following)
+                tell(len(current.records), current.total)
+            yield from steps.delivering(current)
+            link = steps.after(url, current)
+            del current
 
 
 def _unknown_end(url: str, delivered: int) -> PaginationError:

@@ -1,7 +1,9 @@
 """One call's retry loop on tenacity, entered after its first attempt failed.
 
-The loop reads top to bottom: the first attempt's outcome is recorded as tenacity's first
-attempt, then tenacity decides, outcome after outcome, whether to stop, wait or send again:
+Tenacity's public API runs it: :meth:`RetryLoop.decisions` are the hooks given to
+``Retrying`` (stop, wait, retry, before_sleep), and :meth:`RetryLoop.run` calls
+``Retrying(...)(attempt)``, whose first attempt hands back the outcome already in hand. The
+hooks decide, outcome after outcome, whether to stop, wait or send again:
 
 - retry what :mod:`keystone._retry.rules` allows (what is safe for this method and answer);
 - after a throttle's answer (a 429 with ``Retry-After``, a throttled job), send again at
@@ -23,7 +25,7 @@ been applied.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tenacity import (
     RetryCallState,
@@ -147,17 +149,22 @@ class RetryLoop:
         self.last_response: Response | None = None
         self.refusals = 0  # answers that only asked to come back later
 
-    def run(self, first: Outcome) -> Response:
+    def decisions(self) -> dict[str, Any]:
+        """Tenacity's hooks for this call: when to stop, how long to wait, what to retry, what
+        to log. Decisions only: the driver (:meth:`run`) sends and sleeps."""
         policy = self.policy
-        retrying = Retrying(
-            stop=_StopAfterFailures(self) | _StopBeforeLimits(self),
-            wait=_Wait(wait_full_jitter(policy.backoff_base, policy.backoff_cap), self.request),
-            retry=retry_if_exception(self._error_retryable) | retry_if_result(self._retryable),
-            before_sleep=self._log_retry,
-            retry_error_callback=_GaveUp,
-            sleep=self._sleep,
-            reraise=True,
-        )
+        return {
+            "stop": _StopAfterFailures(self) | _StopBeforeLimits(self),
+            "wait": _Wait(wait_full_jitter(policy.backoff_base, policy.backoff_cap), self.request),
+            "retry": retry_if_exception(self._error_retryable) | retry_if_result(self._retryable),
+            "before_sleep": self._log_retry,
+            "retry_error_callback": _GaveUp,
+            "reraise": True,
+        }
+
+    def run(self, first: Outcome) -> Response:
+        """Send again until the decisions say stop; the final response (or raise)."""
+        retrying = Retrying(sleep=self._sleep, **self.decisions())
         pending = [first]  # tenacity's first attempt is the one already made
 
         def attempt() -> Response:
