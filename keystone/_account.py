@@ -14,7 +14,7 @@ from keystone._core import Call, Core, UsesCore
 from keystone._detection import redirect_note
 from keystone._errors import KeystoneError, UnexpectedResponseError, shown_url
 from keystone._http_errors import NotFoundError
-from keystone._operations.bodies import is_missing_record
+from keystone._operations.records import is_missing_record
 from keystone._request import Request
 from keystone._response import Response
 from keystone._retry_policy import RetryPolicy

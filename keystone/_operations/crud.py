@@ -18,14 +18,14 @@ from typing import Any
 from keystone._core import Core
 from keystone._errors import shown_url
 from keystone._http_errors import HTTPError, error_for_response
-from keystone._operations.bodies import (
+from keystone._operations.files import has_files, multipart
+from keystone._operations.parallel import DEFAULT_WORKERS, ITER_WORKERS, check_workers
+from keystone._operations.records import (
     is_missing_record,
     read_deleted,
     read_record,
     read_written,
 )
-from keystone._operations.files import has_files, multipart
-from keystone._operations.parallel import DEFAULT_WORKERS, ITER_WORKERS, check_workers
 from keystone._operations.walk import walk
 from keystone._progress import ProgressCallback, check_progress
 from keystone._request import CallState, Filters

@@ -15,8 +15,8 @@ from typing import Any
 from keystone._bodies import json_or_none
 from keystone._errors import UnsupportedError, annotate, shown_url
 from keystone._http_errors import JobError, JobThrottledError, error_for_response
-from keystone._operations.bodies import is_missing_record
 from keystone._operations.job_steps import Step
+from keystone._operations.records import is_missing_record
 from keystone._response import Response
 
 #: "Request was throttled. Expected available in 42 seconds." (DRF's throttle message).

@@ -34,10 +34,10 @@ from keystone._errors import (
     shown_url,
 )
 from keystone._http_errors import JobError
-from keystone._operations.bodies import read_record, unknown_outcome
 from keystone._operations.files import encode_file
 from keystone._operations.job_failures import committed_before, job_failure, job_throttled
 from keystone._operations.job_steps import Ref, Step, StepResult, without_refs
+from keystone._operations.records import read_record, unknown_outcome
 from keystone._progress import Progress, ProgressCallback, check_progress
 from keystone._query import encode_value
 from keystone._request import CallState, Filters

@@ -38,7 +38,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from keystone._errors import KeystoneError, PaginationError, shown_url
-from keystone._operations.bodies import Page, read_page
+from keystone._operations.records import Page, read_page
 from keystone._response import Response
 from keystone.resources._pages import OFFSET_PARAM, offset_pages, page_url
 

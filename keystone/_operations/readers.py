@@ -11,7 +11,7 @@ from typing import Any
 
 from keystone._core import Call, UsesCore
 from keystone._errors import UnsupportedError
-from keystone._operations.bodies import read_record
+from keystone._operations.records import read_record
 from keystone._request import CallState, Filters, Params
 from keystone._retry_policy import RetryPolicy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike

@@ -19,8 +19,8 @@ from typing import Any
 
 from keystone._core import Core
 from keystone._errors import KeystoneError, PaginationError, shown_url
-from keystone._operations.bodies import Page, read_page
 from keystone._operations.parallel import ParallelPages, note_delivered
+from keystone._operations.records import Page, read_page
 from keystone._progress import Progress, ProgressCallback
 from keystone._response import Response
 from keystone.resources._pages import NextPages
