@@ -112,10 +112,11 @@ def test_testing_guide_runs(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("api", ["0.3.26", "0.7.5", "0.10.9"])
-def test_compatibility_page_runs(api: str) -> None:
+def test_compatibility_page_runs(
+    api: str, line_emulators: Callable[[str], KeystoneEmulator]
+) -> None:
     guide = DOCS / "compatibility.md"
-    with KeystoneEmulator(api=api) as server:
-        scope = run_guide(guide, emulator=server)
+    scope = run_guide(guide, emulator=line_emulators(api))
     assert scope["server"].follows == api
 
 
