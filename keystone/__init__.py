@@ -3,8 +3,8 @@
 ``from keystone_client import KeystoneClient`` is the documented import path; this package,
 ``keystone``, is where the code lives, and exports the same names. Its public API is exactly
 ``__all__`` below (docs/api.md lists it); every module whose name starts with ``_`` is internal.
-The public subpackages are :mod:`keystone.auth`, :mod:`keystone.middleware` and
-:mod:`keystone.testing`.
+The public subpackages are :mod:`keystone.auth`, :mod:`keystone.middleware`,
+:mod:`keystone.resources` and :mod:`keystone.testing`.
 """
 
 import logging as _logging

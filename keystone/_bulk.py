@@ -1,4 +1,4 @@
-"""Bulk work as a mixin of :class:`~keystone.KeystoneClient`: batches and atomic jobs.
+"""Bulk work, a part of :class:`~keystone.KeystoneClient` over its core: batches and atomic jobs.
 
 ``batch`` runs a function over many items on threads sharing the client, or in chunks on any
 executor (:mod:`keystone._executors`); ``bind`` carries the client to other processes;

@@ -1,7 +1,7 @@
 """The read-only endpoints beside the resources: who am I, the settings, statistics, choices.
 
-A mixin of :class:`~keystone.KeystoneClient`. Each method checks its arguments against the
-server release's schema (:mod:`keystone.resources.declared`) before sending anything;
+A part of :class:`~keystone.KeystoneClient` over its core. Each method checks its arguments
+against the server release's schema (:mod:`keystone.resources.declared`) before sending anything;
 what a release lacks raises :class:`~keystone.UnsupportedError`.
 """
 
