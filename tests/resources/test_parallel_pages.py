@@ -1,8 +1,11 @@
-"""Reading the pages of a list in parallel, over real sockets, against a scripted server.
+"""Reading the pages of a list in parallel, against a scripted server.
 
 The server pages a Python list by ``_limit``/``_offset`` the way DRF's LimitOffsetPagination
 does (count, next link, at most 1000 a page), and can change the list between requests: add
-records at the end or in front, remove some, or fail one page.
+records at the end or in front, remove some, or fail one page. It answers over real sockets
+(``serve``), or, where only the walk's decisions are at stake (the random changes, the plan
+from a short count), through a ``MockTransport`` (``serve_mock``): the same answers, with no
+HTTP in between.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from local_server import Canned, LocalServer, Received
@@ -23,10 +26,13 @@ from local_server import Canned, LocalServer, Received
 from keystone import (
     KeystoneClient,
     PaginationError,
+    Request,
+    Response,
     ServerError,
     StaticTokenAuth,
     UnexpectedResponseError,
 )
+from keystone.testing import MockTransport
 
 CLUSTERS = "/allocations/clusters/"
 MAX = 1000
@@ -95,6 +101,36 @@ def serve(local_server: LocalServer) -> Callable[..., tuple[Collection, Keystone
         collection.in_headers = server in ("0.7.4", "0.7.5")
         local_server.route("GET", CLUSTERS, collection)
         client = KeystoneClient(local_server.url, auth=StaticTokenAuth("k"), server=server)
+        return collection, client
+
+    return start
+
+
+MOCK_URL = "http://keystone.test/"
+
+
+@pytest.fixture
+def serve_mock() -> Callable[..., tuple[Collection, KeystoneClient]]:
+    """``serve`` without sockets: the collection answers through a ``MockTransport``."""
+
+    def start(records: int, server: str = "0.4+") -> tuple[Collection, KeystoneClient]:
+        collection = Collection(records)
+        collection.url = MOCK_URL
+        collection.in_headers = server in ("0.7.4", "0.7.5")
+
+        def answer(request: Request) -> Response:
+            parts = urlsplit(request.url)
+            query = parts.query or urlencode(request.params or {}, doseq=True)
+            assert parts.path == CLUSTERS and request.method == "GET", request
+            received = Received("GET", f"{parts.path}?{query}", dict(request.headers), b"")
+            canned = collection(received)
+            content, headers = canned.payload()
+            return Response(canned.status, content=content, headers=headers)
+
+        transport = MockTransport(answer)
+        client = KeystoneClient(
+            MOCK_URL, auth=StaticTokenAuth("k"), server=server, transport=transport
+        )
         return collection, client
 
     return start
@@ -305,10 +341,10 @@ def test_a_first_page_that_is_no_list_delivered_none(serve: Any) -> None:
 @pytest.mark.parametrize("server", ["0.4+", "0.7.4"], ids=["envelope", "X-Total-Count"])
 @pytest.mark.parametrize("page", [30, 100])
 def test_a_count_lower_than_the_records_there_are_loses_none(
-    serve: Any, server: str, page: int
+    serve_mock: Any, server: str, page: int
 ) -> None:
     """The count is read to plan the pages; the pages say whether more follow."""
-    collection, client = serve(300, server=server)
+    collection, client = serve_mock(300, server=server)
     collection.count_short_by = 110  # counts 190
     assert _ids(client.retrieve_cluster(filters={"_limit": page}, workers=4)) == list(range(1, 301))
     assert _ids(list(client.iter_cluster(page_size=page, workers=1))) == list(range(1, 301))
@@ -420,11 +456,13 @@ def test_a_list_without_a_count_follows_its_links(local_server: LocalServer) -> 
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_random_changes_never_lose_or_repeat_a_record_that_stayed(serve: Any, seed: int) -> None:
+def test_random_changes_never_lose_or_repeat_a_record_that_stayed(
+    serve_mock: Any, seed: int
+) -> None:
     """Records added and removed anywhere while the walk runs: every record that was there
     all along comes once and in order, or the walk says it cannot tell (never silently)."""
     rnd = random.Random(seed)
-    collection, client = serve(rnd.randint(300, 2_000))
+    collection, client = serve_mock(rnd.randint(300, 2_000))
     original = {r["id"] for r in collection.records}
     removed: set[int] = set()
     fresh = itertools.count(10**6)
