@@ -27,7 +27,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ProtocolError
 
-from keystone._transport.wire_response import WireResponse
+from keystone._transport.wire_response import WireResponse, within
 
 # A peer's reset or close seen while writing: the bytes of this send were refused.
 _REFUSED_WRITE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
@@ -84,8 +84,9 @@ class TrackingHTTPConnection(HTTPConnection):
         if sent < len(data):
             sock.sendall(memoryview(data)[sent:])
 
-    def answer(self) -> WireResponse:
-        """The answer's status line and headers, its body left for the caller to read.
+    def answer(self, deadline: float | None = None) -> WireResponse:
+        """The answer's status line and headers, its body left for the caller to read, every
+        read of it by ``deadline`` (a ``time.monotonic()`` time, or ``None``).
 
         urllib3's ``getresponse`` without the ``urllib3.HTTPResponse`` it wraps around
         ``http.client``'s: the same socket timeout (the read timeout set on ``self.timeout``),
@@ -96,7 +97,12 @@ class TrackingHTTPConnection(HTTPConnection):
         if sock is None:
             raise http.client.ResponseNotReady("the connection closed before the answer")
         sock.settimeout(self.timeout)
-        response = http.client.HTTPConnection.getresponse(self)
+        self.sock = within(sock, deadline)  # what http.client makes the answer's reader from
+        try:
+            response = http.client.HTTPConnection.getresponse(self)
+        finally:
+            if self.sock is not None:  # kept open (not closed for Connection: close)
+                self.sock = sock
         assert isinstance(response, WireResponse)
         return response
 

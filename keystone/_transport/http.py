@@ -3,12 +3,13 @@
 One ``PoolManager`` per client, thread-safe. urllib3's own retries and redirects are off: its
 default ``Retry`` sleeps for ``Retry-After`` by itself (60 s on a throttled Keystone) and
 following a 301 turns a POST into a GET without body. Retrying is the backoff layer's job.
-Requests to the client's own origin take a connection from that origin's pool themselves
-(``_get_conn``/``_put_conn``), send with urllib3's connection and read ``http.client``'s
-answer whole, raising the errors ``urlopen`` would: the URL parsing, pool lookup, retry and
-redirect bookkeeping and ``urllib3.HTTPResponse`` of the general path are work this client
-never needs (see ``HTTPTransport._exchange``). A request whose call deadline has passed is not
-sent; one in progress is cut short when it passes (see ``wire_response``).
+Each request takes a connection from its origin's pool itself (``_get_conn``/``_put_conn``;
+the client's own origin's pool is looked up once), sends with urllib3's connection and reads
+``http.client``'s answer whole, raising the errors ``urlopen`` would: the URL parsing, pool
+lookup, retry and redirect bookkeeping and ``urllib3.HTTPResponse`` of the general path are
+work this client never needs (see ``HTTPTransport._exchange``). A request whose call deadline
+has passed is not sent; one in progress is cut short when it passes: the connection reads the
+answer within the deadline it is given (see ``wire_response``).
 
 It relies on these urllib3 2.x internals, checked by ``tests/client/test_transport_path.py``:
 ``HTTPConnectionPool._get_conn``, ``_put_conn`` and ``_validate_conn``,
@@ -32,7 +33,7 @@ from urllib3 import exceptions as u3
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import Retry, Timeout
 from urllib3.util.ssl_match_hostname import CertificateError
-from urllib3.util.url import _encode_target
+from urllib3.util.url import _encode_target, parse_url
 
 from keystone._errors import DeadlineExceededError, shown_url
 from keystone._request import Request
@@ -54,7 +55,7 @@ from keystone._transport.connections import (
     nothing_sent,
 )
 from keystone._transport.errors import shown_cause, translate_error, unreadable_answer
-from keystone._transport.wire_response import WireResponse, end_read_deadline, read_deadline
+from keystone._transport.wire_response import WireResponse
 from keystone._urls import BaseURL
 
 try:
@@ -182,8 +183,6 @@ class HTTPTransport(BaseTransport):
             if left <= 0:
                 raise _not_sent(request, deadline)
         start = time.perf_counter()
-        # The deadline runs on the client's clock; the socket's reads on real time.
-        token = read_deadline(None if left is None else time.monotonic() + left)
         outcome: _Answer | Exception
         try:
             outcome = self._send(request, timeout_obj, left)
@@ -191,8 +190,6 @@ class HTTPTransport(BaseTransport):
             outcome = self._send_again_or_fail(exc, request, timeout_obj, left)
         except (OverflowError, MemoryError) as exc:  # the answer's framing: a size absurd
             outcome = unreadable_answer(request, exc)
-        finally:
-            end_read_deadline(token)
         if isinstance(outcome, Exception):
             # Raised here, not in the handler: urllib3's error (whose URL may carry secret
             # parameters) is then no ``__context__`` of ours, which would travel with it.
@@ -211,21 +208,21 @@ class HTTPTransport(BaseTransport):
     def _send(self, request: Request, timeout: Timeout, left: float | None) -> _Answer:
         url = request.url
         if url.startswith(self._origin_prefix):
-            return self._exchange(request, url[len(self._origin) :], timeout, left)
-        raw = self.pool_manager.urlopen(
-            request.method,
-            url,
-            body=request.body,
-            headers=request.headers,
-            retries=_NO_RETRIES,
-            redirect=False,
-            timeout=_within(timeout, left),
-            preload_content=True,
+            return self._exchange(self._lane, request, url[len(self._origin) :], timeout, left)
+        parsed = parse_url(url)  # another origin (a link the caller gave): its own pool
+        pool = self.pool_manager.connection_from_host(
+            parsed.host, port=parsed.port, scheme=parsed.scheme
         )
-        return raw.status, raw.reason, raw.headers, raw.data
+        lane = (pool, isinstance(pool, HTTPSConnectionPool))
+        return self._exchange(lane, request, parsed.request_uri, timeout, left)
 
     def _exchange(
-        self, request: Request, target: str, timeout: Timeout, left: float | None
+        self,
+        lane: tuple[HTTPConnectionPool, bool],
+        request: Request,
+        target: str,
+        timeout: Timeout,
+        left: float | None,
     ) -> _Answer:
         """One request and its whole answer over a connection of the origin's pool.
 
@@ -236,7 +233,9 @@ class HTTPTransport(BaseTransport):
         then urllib3 decodes it, as ever). The connection goes back to the pool only after a
         complete answer; after any failure it is closed and its place in the pool freed.
         """
-        pool, secure = self._lane
+        pool, secure = lane
+        # The deadline runs on the client's clock; the socket's reads on real time.
+        read_by = None if left is None else time.monotonic() + left
         if _PLAIN_TARGET.match(target) is None:
             target = _encode_target(target)  # percent-encoded as urllib3 would
         timer = timeout
@@ -266,7 +265,7 @@ class HTTPTransport(BaseTransport):
                 if read == 0:
                     raise u3.ReadTimeoutError(pool, target, "Read timed out. (read timeout=0)")
                 conn.timeout = read
-            answer = conn.answer()
+            answer = conn.answer(read_by)
             headers = HTTPHeaderDict()
             for name, value in answer.msg.items():
                 headers.add(name, _unfolded(value))
@@ -327,19 +326,6 @@ def _not_sent(request: Request, deadline: CallDeadline) -> DeadlineExceededError
         "Allow longer with retry=RetryPolicy(deadline=...).",
         request=request,
     )
-
-
-def _within(timeout: Timeout, left: float | None) -> Timeout:
-    """``timeout`` with its connect timeout cut to ``left``, what is left of the call's deadline.
-
-    Reads need no cutting: every read of the response is bounded by the deadline itself.
-    """
-    if left is None:
-        return timeout
-    connect = timeout.connect_timeout
-    if isinstance(connect, (int, float)) and connect <= left:
-        return timeout
-    return Timeout(connect=left, read=timeout.read_timeout)
 
 
 def _unfolded(value: str) -> str:

@@ -7,10 +7,10 @@ Two things ``http.client`` does not do and a client with promises to keep must:
   103 as if it were the answer, with an empty body, even though the request succeeded. Here
   every interim response is read and dropped.
 - **Deadlines.** A socket timeout bounds each read, not the whole response: a server sending
-  one byte every 0.3 s never trips a 1 s read timeout and can hold a call for minutes. While a
-  call has a deadline (:func:`read_deadline`), every read is given at most the time left
-  before it, so the response (status line, headers and body) is complete by the deadline or
-  the read fails with :class:`DeadlinePassed`, which urllib3 reports as a read timeout.
+  one byte every 0.3 s never trips a 1 s read timeout and can hold a call for minutes. When a
+  call has a deadline, the connection reads its answer through :func:`within` the time left,
+  so the response (status line, headers and body) is complete by the deadline or the read
+  fails with :class:`DeadlinePassed`, which urllib3 reports as a read timeout.
 """
 
 from __future__ import annotations
@@ -19,27 +19,11 @@ import http.client
 import io
 import socket
 import time
-from contextvars import ContextVar, Token
 from typing import Any
-
-#: The monotonic time by which the response being read must be complete (``None``: no limit).
-_DEADLINE: ContextVar[float | None] = ContextVar("keystone_read_deadline", default=None)
 
 
 class DeadlinePassed(TimeoutError):
     """The call's deadline passed while the response was still arriving."""
-
-
-def read_deadline(deadline: float | None) -> Token[float | None]:
-    """Bound every response read made from now on (in this thread) by ``deadline``.
-
-    Give the returned token to :func:`end_read_deadline` when the response has been read.
-    """
-    return _DEADLINE.set(deadline)
-
-
-def end_read_deadline(token: Token[float | None]) -> None:
-    _DEADLINE.reset(token)
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -87,7 +71,8 @@ class _DeadlineReader(io.RawIOBase):
 
 
 class _DeadlineSocket:
-    """What ``http.client`` makes its response's reader from: the socket, read under a deadline."""
+    """What ``http.client`` makes its response's reader from: the socket, read under a deadline
+    (and closed as the socket, if ``http.client`` closes the connection meanwhile)."""
 
     __slots__ = ("_deadline", "_sock")
 
@@ -98,14 +83,18 @@ class _DeadlineSocket:
     def makefile(self, mode: str) -> io.BufferedReader:
         return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
 
+    def close(self) -> None:
+        self._sock.close()
+
+
+def within(sock: socket.socket, deadline: float | None) -> Any:
+    """``sock`` as ``http.client`` should read an answer from it: every read bounded by
+    ``deadline`` (a ``time.monotonic()`` time), or the socket itself without one."""
+    return sock if deadline is None else _DeadlineSocket(sock, deadline)
+
 
 class WireResponse(http.client.HTTPResponse):
     """``http.client``'s response with interim 1xx skipped and reads bounded by the deadline."""
-
-    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
-        deadline = _DEADLINE.get()
-        source: Any = sock if deadline is None else _DeadlineSocket(sock, deadline)
-        super().__init__(source, *args, **kwargs)
 
     def _read_status(self) -> tuple[str, int, str]:
         while True:

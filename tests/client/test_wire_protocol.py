@@ -116,3 +116,16 @@ def test_a_create_answered_over_http_1_0_returns_its_record_once() -> None:
         created = KeystoneClient(server.url, server="0.3.26").create_cluster(name="old-proxy")
         assert len(server.requests) == 1
     assert created == {"id": 9, "name": "old-proxy"}
+
+
+def test_an_answer_from_another_origin_is_read_within_the_deadline_too() -> None:
+    """An absolute URL of another server (a link the caller follows) gets no credentials, but
+    the same bound: its dripped answer ends at the call's deadline."""
+    data = http_response("200 OK", b'{"records": "' + b"x" * 200 + b'"}', JSON)
+    with WireServer(Reply(data, drip=0.1)) as server:
+        client = KeystoneClient("http://localhost:9/", timeout=0.5, retry=RetryPolicy(deadline=1))
+        with pytest.raises(keystone.ReadTimeout) as info:
+            client.http_get(f"{server.url.rstrip('/')}/other/")
+        sent = server.bytes_sent
+    assert "1 s deadline passed before the response was complete" in str(info.value)
+    assert sent < len(data)  # the call gave up while the server was still sending
