@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ from resource_helpers import unique
 from urllib3.util import Timeout
 
 from keystone import Handler, KeystoneClient, PermissionDeniedError, ReadTimeout, Request, Response
-from keystone.testing import KeystoneEmulator
+from keystone.testing import FakeClock, KeystoneEmulator
 
 
 def test_api_version_is_fetched_once(emulator: KeystoneEmulator) -> None:
@@ -108,10 +109,21 @@ def test_the_context_names_the_resource_and_operation(emulator: KeystoneEmulator
     ]
 
 
-def test_a_short_timeout_raises(emulator: KeystoneEmulator, admin: KeystoneClient) -> None:
+def test_a_short_timeout_raises(emulator: KeystoneEmulator) -> None:
+    clock = FakeClock()  # the backoff between attempts, not waited for; the timeouts are real
+    admin = KeystoneClient(emulator.url, clock=clock)
+    admin.login(emulator.admin_username, emulator.admin_password)
     emulator.faults.delay(0.3, method="DELETE", path="/allocations/clusters/*", times=None)
+    emulator.stats.reset()
     try:
-        with pytest.raises(ReadTimeout):
+        with pytest.raises(ReadTimeout) as raised:
             admin.delete_cluster(999_998, timeout=0.1)  # retried, each attempt cut at 0.1 s
     finally:
         emulator.faults.clear()
+        admin.close()
+    attempts = raised.value.attempts
+    assert attempts is not None and attempts > 1 and len(clock.sleeps) == attempts - 1
+    deadline = time.monotonic() + 10  # the delayed attempts are counted once they are done
+    while emulator.stats.count(method="DELETE") < attempts and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert emulator.stats.count(method="DELETE") == attempts
