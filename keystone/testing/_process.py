@@ -27,6 +27,17 @@ from keystone.testing.serving import READY_PREFIX
 from keystone.testing.stats import StatsSnapshot
 from keystone.testing.tls import TlsFiles
 
+#: ``python -m keystone.testing._serve``, but without running the ``keystone`` package's
+#: ``__init__``: the server process needs nothing of the client, whose import would be about a
+#: third of the server's start. The package is registered unexecuted, as a plain namespace for
+#: ``keystone.testing``; the server module then runs as ``-m`` would run it.
+SERVE_BOOTSTRAP = (
+    "import importlib.util, runpy, sys; "
+    "sys.modules['keystone'] = importlib.util.module_from_spec("
+    "importlib.util.find_spec('keystone')); "
+    "runpy.run_module('keystone.testing._serve', run_name='__main__', alter_sys=True)"
+)
+
 LOG_NAME = "server.log"
 STATE_NAME = "state.json"
 FAULTS_NAME = "faults.json"
@@ -66,11 +77,12 @@ def spawn_server(
     env: Mapping[str, str] | None = None,
     tls: TlsFiles | None = None,
 ) -> ServerProcess:
-    """Start ``python -m keystone.testing._serve`` and wait until it reports its address."""
+    """Start ``keystone.testing._serve`` (see :data:`SERVE_BOOTSTRAP`) and wait until it
+    reports its address."""
     command = [
         sys.executable,
-        "-m",
-        "keystone.testing._serve",
+        "-c",
+        SERVE_BOOTSTRAP,
         "--watch-stdin",
         f"--app-factory={app_factory}",
         f"--keepalive-timeout={keepalive_timeout}",
