@@ -97,8 +97,8 @@ class Calls(UsesCore):
         method = method.upper()
         json_value, body = _body_of(data, json)
         core = self._core
-        made = core.begin(method, timeout, retry)
         state = call if call is not None else CallState()
+        made = core.begin(method, timeout, state.retry if retry is None else retry)
         if idempotent is not None:
             state.idempotent = idempotent
         extra = dict(context) if context else None

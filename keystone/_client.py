@@ -87,8 +87,9 @@ class KeystoneClient(Calls, BulkCalls, Account, Readers, ResourceMethods):
     newer than this client.
 
     For tests: ``transport`` replaces the urllib3 transport (e.g. with
-    ``keystone.testing.MockTransport``), and ``clock`` the client's time (token expiry, retry
-    waits), e.g. with ``keystone.testing.FakeClock``.
+    ``keystone.testing.MockTransport``; the client's ``timeout`` and ``headers`` still go on
+    every request), and ``clock`` the client's time (token expiry, retry waits, deadlines),
+    e.g. with ``keystone.testing.FakeClock``.
     """
 
     def __init__(

@@ -10,8 +10,9 @@ Every call starts with :meth:`Core.begin`: its timeout and retry policy are chec
 its deadline starts, on the client's clock. Every request of the call (finding out the server
 first, if the call has to; every page of a list) is built by :meth:`Core.build` from what the
 caller gives (method, URL, query, body, headers) and the call, with the client's defaults
-resolved there, whatever the transport; requests an auth flow yields are completed by
-:meth:`Core.prepare` with the same defaults.
+resolved there, whatever the transport; requests a login or logout flow yields are completed
+by :meth:`Core.prepare` with the same defaults (a renewal the auth layer adds takes those of
+the call it serves).
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ class Core:
         query = None if params is None else checked_query(params, f"{method} {url}")
         state = state if state is not None else CallState()
         state.redactor = self.redactor
-        state.deadline = call.deadline
+        if state.deadline is None:  # else the caller's own CallState gave it
+            state.deadline = call.deadline
         if call.retry is not None:
             state.retry = call.retry
         return Request(
@@ -243,7 +245,7 @@ def _undetected(error: KeystoneError, call: str, url: str) -> KeystoneError:
 
 
 class UsesCore:
-    """The base of the client's parts (verbs, session, readers, resource methods, bulk work):
+    """The base of the client's parts (verbs, account, readers, resource methods, bulk work):
     the one attribute they share is the client's :class:`Core`."""
 
     __slots__ = ()

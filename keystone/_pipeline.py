@@ -161,13 +161,14 @@ class Layer:
         raise NotImplementedError
 
     def bound(self, call_next: Handler) -> Handler:
-        """This layer's :meth:`handle`, bound to ``call_next`` (a copy, if it is bound already)."""
-        layer = copy.copy(self) if "call_next" in vars(self) else self
+        """The :meth:`handle` of a copy of this layer bound to ``call_next``: the layer given
+        stays as it was (free to go in another chain, to pickle, to compare)."""
+        layer = copy.copy(self)
         layer.call_next = call_next
         return layer.handle
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
-        return copy.copy(self).bound(call_next)(request)
+        return self.bound(call_next)(request)
 
 
 def compose(middleware: Sequence[Middleware], handler: Handler) -> Handler:

@@ -103,13 +103,13 @@ def create(
 ) -> dict[str, Any]:
     """POST the fields as JSON, or as multipart when they include a file; the created record."""
     method = f"create_{resource.name}"
-    call = core.begin(method, timeout, retry)  # before the request that may find the release
     data = record_fields(fields, more_fields, method)
     body: dict[str, Any] = {"json": data}
     files = file_fields(resource)
     if has_files(data, files):  # read now: a file that cannot be read stops the call here
         content, content_type = multipart(data, files, method)
         body = {"data": content, "headers": {"Content-Type": content_type}}
+    call = core.begin(method, timeout, retry)  # the deadline starts once the files are read
     server = call.server()
     endpoint = endpoint_for(server, resource, Operation.CREATE, method)
     if core.check_fields:

@@ -281,20 +281,15 @@ class JobCore:
         call.cost = len(actions) + 1  # the server's throttle counts the job and each step
         if self.dry_run:
             call.idempotent = True  # nothing is kept, so sending it twice changes nothing
-        sending = self._core.begin("atomic", self._timeout, policy)
         if parts:
             from urllib3 import encode_multipart_formdata
 
             body, content_type = encode_multipart_formdata([("job", dumps(job)), *parts])
-            response = sending.request(
-                "POST",
-                JOB_ENDPOINT + "/",
-                data=body,
-                headers={"Content-Type": content_type},
-                state=call,
-            )
+            sent: dict[str, Any] = {"data": body, "headers": {"Content-Type": content_type}}
         else:
-            response = sending.request("POST", JOB_ENDPOINT + "/", json={"job": job}, state=call)
+            sent = {"json": {"job": job}}
+        sending = self._core.begin("atomic", self._timeout, policy)  # its deadline starts now
+        response = sending.request("POST", JOB_ENDPOINT + "/", state=call, **sent)
         if response.status_code >= 400:
             raise job_failure(response, self.steps, first, last, self.split, self._server)
         try:

@@ -269,6 +269,7 @@ class HTTPTransport(BaseTransport):
             headers = HTTPHeaderDict()
             for name, value in answer.msg.items():
                 headers.add(name, _unfolded(value))
+            _check_length(headers)
             stage = _BODY
             if "Content-Encoding" in headers:
                 content = _decoded(answer, headers, request.method, target)
@@ -326,6 +327,20 @@ def _not_sent(request: Request, deadline: CallDeadline) -> DeadlineExceededError
         "Allow longer with retry=RetryPolicy(deadline=...).",
         request=request,
     )
+
+
+def _check_length(headers: HTTPHeaderDict) -> None:
+    """Refuse an answer whose ``Content-Length`` headers disagree, as urllib3 does: which one
+    frames the body is anyone's guess, and a proxy may read it otherwise (request smuggling)."""
+    length = headers.get("Content-Length")
+    if length is None or "," not in length or "chunked" in headers.get("Transfer-Encoding", ""):
+        return
+    try:
+        values = {int(value) for value in length.split(",")}
+    except ValueError:
+        return
+    if len(values) > 1:
+        raise u3.InvalidHeader(f"Content-Length contained multiple unmatching values ({length})")
 
 
 def _unfolded(value: str) -> str:

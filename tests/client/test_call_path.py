@@ -68,3 +68,16 @@ def test_a_call_reaches_the_transport_through_at_most_12_frames(name: str) -> No
     for stack in stacks:
         assert len(stack) <= MOST_FRAMES, "\n".join(reversed(stack))
         assert any(frame.startswith("_chain/") for frame in stack)  # through the chain
+
+
+def test_a_layer_given_as_middleware_stays_as_given_and_the_client_pickles() -> None:
+    import pickle
+
+    from keystone.middleware.logging import LoggingMiddleware
+
+    given = LoggingMiddleware()
+    client = KeystoneClient("http://keystone.test", middleware=[given], server="0.10.9")
+    other = KeystoneClient("http://other.test", middleware=[given], server="0.10.9")
+    assert "call_next" not in vars(given)  # each chain binds a copy of its own
+    clone = pickle.loads(pickle.dumps(client))
+    assert clone.middleware == client.middleware and other.url == "http://other.test/"

@@ -81,3 +81,31 @@ def test_the_clients_timeout_applies_whatever_the_transport() -> None:
     assert [(t.connect_timeout, t.read_timeout) for t in seen] == [(7.5, 7.5)] * 3  # type: ignore[attr-defined]
     client.http_get("allocations/clusters/1/", timeout=(1, 2))
     assert (seen[-1].connect_timeout, seen[-1].read_timeout) == (1, 2)  # type: ignore[attr-defined]
+
+
+def test_a_calls_own_state_keeps_its_deadline_and_its_policys_deadline() -> None:
+    from keystone import CallState, Response, RetryPolicy, StaticTokenAuth
+    from keystone._timeouts import CallDeadline
+    from keystone.testing import FakeClock, MockTransport
+
+    clock = FakeClock()
+    seen: list[object] = []
+
+    def answer(request: object) -> Response:
+        seen.append(getattr(request, "call").deadline)  # noqa: B009
+        return Response(200, json={})
+
+    client = KeystoneClient(
+        "http://keystone.test",
+        transport=MockTransport(answer),
+        auth=StaticTokenAuth("k"),
+        clock=clock,
+        server="0.10.9",
+    )
+    given = CallDeadline(5, clock)
+    client.request("GET", "x", call=CallState(deadline=given))
+    client.request("GET", "x", call=CallState(retry=RetryPolicy(deadline=7)))
+    client.request("GET", "x", call=CallState(retry=RetryPolicy(deadline=None)))
+    client.request("GET", "x")
+    assert seen[0] is given
+    assert [getattr(d, "seconds", None) for d in seen[1:]] == [7, None, 30]

@@ -306,3 +306,20 @@ def test_the_urllib3_internals_the_transport_relies_on_are_there() -> None:
     assert callable(HTTPSConnectionPool._validate_conn)
     assert "_response_options" in HTTPConnection.__annotations__
     assert url._encode_target("/a b?c d") == "/a%20b?c%20d"
+
+
+def test_an_answer_with_disagreeing_lengths_is_refused_and_its_connection_closed(
+    serve: Callable[[Script], ScriptedServer],
+) -> None:
+    def script(head: bytes) -> bytes:
+        if b"/two-lengths/" in head:  # which one frames the body? refuse, as urllib3 does
+            return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 9\r\n\r\n{}1234567"
+        return answer()
+
+    server = serve(script)
+    client = KeystoneClient(server.url, server="0.10.9", retry=ONCE)
+    with pytest.raises(keystone.TransportError) as info:
+        client.http_get("two-lengths")
+    assert "Content-Length" in str(info.value)
+    assert client.http_get("records").json() == {"id": 1}
+    assert server.connections == 2  # the connection with bytes left unread was not pooled
