@@ -1,7 +1,8 @@
 """Emulators, clients and a graph of related records shared by the resource tests.
 
-One plain (Keystone 0.3.26, unpaginated) emulator per test module, with a staff admin and a
-non-staff member. Tests that need zeroed counters call ``emulator.stats.reset()`` themselves.
+One plain (Keystone 0.3.26, unpaginated) emulator for the session (per worker), with a staff
+admin and a non-staff member, shared by the modules here: their records carry unique names,
+and tests that need zeroed counters call ``emulator.stats.reset()`` themselves.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from keystone import KeystoneClient
 from keystone.testing import KeystoneEmulator
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def emulator() -> Iterator[KeystoneEmulator]:
     with KeystoneEmulator(api="0.3.26", users=[MEMBER]) as running:
         yield running
