@@ -129,7 +129,10 @@ class EmulatorHTTPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
         """Stop accepting, let busy connections finish for up to ``grace`` s, close the rest."""
         self.closing = True
         if self._serving.is_set():
-            self.shutdown()
+            stopping = threading.Thread(target=self.shutdown, name="keystone-emulator-shutdown")
+            stopping.start()
+            self._wake_serve_loop()
+            stopping.join()
         self.server_close()
         deadline = time.monotonic() + grace
         while True:
@@ -144,6 +147,12 @@ class EmulatorHTTPServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
             time.sleep(0.01)
         if self._thread is not None:
             self._thread.join(timeout=grace)
+
+    def _wake_serve_loop(self) -> None:
+        """End the serving loop's wait for a connection now, not at its next poll: it sees the
+        shutdown request before it would accept this connection, which is never served."""
+        with contextlib.suppress(OSError):
+            socket.create_connection((self.host, self.port), timeout=1.0).close()
 
     def track(self, handler: EmulatorRequestHandler) -> None:
         with self._lock:
