@@ -127,8 +127,9 @@ class LocalServer:
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
             self.url = f"https://127.0.0.1:{self.port}/"
             self.ca_path = files.ca_path
+        # A short poll: stop() waits for the serving loop to see it, once per test.
         self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True
         )
 
     def start(self) -> LocalServer:
