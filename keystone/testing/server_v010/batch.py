@@ -20,12 +20,10 @@ from urllib.parse import urlencode
 
 from django.db import transaction
 from django.http import JsonResponse
-from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import Resolver404, resolve
 from rest_framework import parsers, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
-from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 _TOKEN = re.compile(r"@(file|ref)\{([^}]*)\}")
@@ -137,6 +135,11 @@ def _has_file(payload: Any) -> bool:
 
 def run_step(method: str, path: str, payload: Any, query: Any, user: Any, host: str) -> Any:
     """Call the view for ``path`` as ``user``; ``(status, body or None)``."""
+    # Imported on the first step: Django's test client is a large import that most servers,
+    # which never run a job, would pay for at every start.
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
     try:
         match = resolve(path)
     except Resolver404:
