@@ -49,27 +49,28 @@ def test_an_unknown_charset_falls_back_to_detecting_utf() -> None:
 
 @pytest.mark.parametrize("drip_from", ["headers", "body"])
 def test_a_dripping_server_cannot_hold_a_call_past_its_deadline(drip_from: str) -> None:
-    """One byte every 0.1 s keeps each read within a 0.5 s timeout; the 1 s deadline ends it."""
+    """One byte every 0.05 s keeps each read within a 0.25 s timeout; the 0.5 s deadline ends
+    it."""
     data = http_response("200 OK", b'{"records": "' + b"x" * 200 + b'"}', JSON)
     prefix = 0 if drip_from == "headers" else data.index(b"\r\n\r\n") + 4
-    with WireServer(Reply(data, drip=0.1, prefix=prefix)) as server:
-        client = KeystoneClient(server.url, timeout=0.5, retry=RetryPolicy(deadline=1))
+    with WireServer(Reply(data, drip=0.05, prefix=prefix)) as server:
+        client = KeystoneClient(server.url, timeout=0.25, retry=RetryPolicy(deadline=0.5))
         started = time.monotonic()
         with pytest.raises(keystone.ReadTimeout) as info:
             client.http_get("allocations/clusters")
         took = time.monotonic() - started
         sent = server.bytes_sent
-    assert "1 s deadline passed before the response was complete" in str(info.value)
+    assert "0.5 s deadline passed before the response was complete" in str(info.value)
     assert sent < len(data)  # the call gave up while the server was still sending
-    assert took < 1 + 0.5 + 2  # deadline + one read timeout, with slack for a loaded machine
+    assert took < 0.5 + 0.25 + 2  # deadline + one read timeout, with slack for a loaded machine
     assert info.value.attempts == 1
 
 
 def test_a_dripped_post_past_its_deadline_is_an_unknown_outcome() -> None:
     data = http_response("201 Created", b'{"id": 1}', JSON)
-    with WireServer(Reply(data, drip=0.1)) as server:
+    with WireServer(Reply(data, drip=0.05)) as server:
         client = KeystoneClient(
-            server.url, timeout=0.5, retry=RetryPolicy(deadline=1), server="0.3"
+            server.url, timeout=0.25, retry=RetryPolicy(deadline=0.5), server="0.3"
         )
         with pytest.raises(keystone.OutcomeUnknownError) as info:
             client.create_cluster(name="slow")
@@ -122,10 +123,12 @@ def test_an_answer_from_another_origin_is_read_within_the_deadline_too() -> None
     """An absolute URL of another server (a link the caller follows) gets no credentials, but
     the same bound: its dripped answer ends at the call's deadline."""
     data = http_response("200 OK", b'{"records": "' + b"x" * 200 + b'"}', JSON)
-    with WireServer(Reply(data, drip=0.1)) as server:
-        client = KeystoneClient("http://localhost:9/", timeout=0.5, retry=RetryPolicy(deadline=1))
+    with WireServer(Reply(data, drip=0.05)) as server:
+        client = KeystoneClient(
+            "http://localhost:9/", timeout=0.25, retry=RetryPolicy(deadline=0.5)
+        )
         with pytest.raises(keystone.ReadTimeout) as info:
             client.http_get(f"{server.url.rstrip('/')}/other/")
         sent = server.bytes_sent
-    assert "1 s deadline passed before the response was complete" in str(info.value)
+    assert "0.5 s deadline passed before the response was complete" in str(info.value)
     assert sent < len(data)  # the call gave up while the server was still sending
