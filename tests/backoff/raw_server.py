@@ -22,7 +22,9 @@ class ClosingServer:
         self.linger = linger
         self.requests: list[bytes] = []
         self.connections = 0
+        self.closed = 0  # connections this server has closed
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -54,6 +56,15 @@ class ClosingServer:
             if self.reset:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             conn.close()
+            with self._changed:
+                self.closed += 1
+                self._changed.notify_all()
+
+    def wait_closed(self, count: int, timeout: float = 10.0) -> None:
+        """Return once this server has closed ``count`` connections (after their linger)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.closed >= count, timeout):
+                raise AssertionError(f"the server closed {self.closed} of {count} connections")
 
     def close(self) -> None:
         self._listener.close()

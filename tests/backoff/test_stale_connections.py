@@ -40,11 +40,17 @@ def fin_server() -> Iterator[ClosingServer]:
     server.close()
 
 
+def _idle_connection_closed(server: ClosingServer) -> None:
+    """Let the server close the now idle connection (and its FIN or RST reach the client)."""
+    server.wait_closed(1)
+    time.sleep(0.02)
+
+
 def _two_calls(server: ClosingServer, method: str) -> tuple[Chain, int]:
     chain = Chain(server.url)
     body = None if method in ("GET", "DELETE") else {"name": "x"}
     assert chain.send(method, "records", body).status_code == 200
-    time.sleep(server.linger + 0.2)  # let the server close the now idle connection
+    _idle_connection_closed(server)
     assert chain.send(method, "records", body).status_code == 200
     return chain, len(server.requests)
 
@@ -76,7 +82,7 @@ def test_bytes_written_to_a_closed_connection_are_not_resent_for_post(
     """The honest limit: once the kernel took the bytes, nobody can tell if they were read."""
     chain = Chain(fin_server.url)
     assert chain.send("POST", "records", {"n": 1}).status_code == 200
-    time.sleep(fin_server.linger + 0.2)
+    _idle_connection_closed(fin_server)
     with pytest.raises(OutcomeUnknownError) as info:
         chain.send("POST", "records", {"n": 2})
     assert isinstance(info.value, ConnectionDroppedError)
@@ -89,7 +95,7 @@ def test_bytes_written_to_a_closed_connection_are_a_counted_retry_for_get(
     caplog.set_level(logging.WARNING, logger="keystone.backoff")
     chain = Chain(fin_server.url)
     assert chain.send("GET", "records").status_code == 200
-    time.sleep(fin_server.linger + 0.2)
+    _idle_connection_closed(fin_server)
     assert chain.send("GET", "records").status_code == 200
     retries = [r.getMessage() for r in caplog.records if r.name == "keystone.backoff"]
     assert len(retries) == 1 and "ConnectionDroppedError" in retries[0]
