@@ -4,8 +4,8 @@ The server pages a Python list by ``_limit``/``_offset`` the way DRF's LimitOffs
 does (count, next link, at most 1000 a page), and can change the list between requests: add
 records at the end or in front, remove some, or fail one page. It answers over real sockets
 (``serve``), or, where only the walk's decisions are at stake (the random changes, the plan
-from a short count), through a ``MockTransport`` (``serve_mock``): the same answers, with no
-HTTP in between.
+from a short count, records repeated where pages meet, arguments refused before sending),
+through a ``MockTransport`` (``serve_mock``): the same answers, with no HTTP in between.
 """
 
 from __future__ import annotations
@@ -352,10 +352,10 @@ def test_a_count_lower_than_the_records_there_are_loses_none(
 
 @pytest.mark.parametrize("page", [30, 100])
 def test_a_record_listed_twice_where_pages_meet_comes_as_the_server_lists_it(
-    serve: Any, page: int
+    serve_mock: Any, page: int
 ) -> None:
     """A filter across a relation may list a record twice; the list is what the server says."""
-    collection, client = serve(199)
+    collection, client = serve_mock(199)
     collection.records.insert(page, dict(collection.records[page - 1]))  # page's last, twice
     served = _ids(collection.records)
     assert len(served) == 200
@@ -363,8 +363,8 @@ def test_a_record_listed_twice_where_pages_meet_comes_as_the_server_lists_it(
         assert _ids(client.retrieve_cluster(filters={"_limit": page}, workers=workers)) == served
 
 
-def test_identical_records_without_ids_where_pages_meet_all_come(serve: Any) -> None:
-    collection, client = serve(0)
+def test_identical_records_without_ids_where_pages_meet_all_come(serve_mock: Any) -> None:
+    collection, client = serve_mock(0)
     collection.records = [{"name": f"r-{n}"} for n in range(205)]
     collection.records[100] = dict(collection.records[99])  # the same twice, at the edge
     collection.records[30] = collection.records[29] = {"name": "same"}
@@ -433,8 +433,8 @@ def test_worker_threads_carry_the_callers_context(serve: Any) -> None:
 
 
 @pytest.mark.parametrize("workers", [0, -1, 1.5, True, "4"])
-def test_bad_workers_are_refused_before_sending(serve: Any, workers: Any) -> None:
-    collection, client = serve(10)
+def test_bad_workers_are_refused_before_sending(serve_mock: Any, workers: Any) -> None:
+    collection, client = serve_mock(10)
     with pytest.raises(ValueError, match="workers="):
         client.retrieve_cluster(workers=workers)
     with pytest.raises(ValueError, match="workers="):
