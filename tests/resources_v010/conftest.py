@@ -1,9 +1,10 @@
 """A Keystone v0.10.9 emulator, clients of it and a graph of related records.
 
-One emulator per test module, with a staff admin and a non-staff member. The admin logs in
-as users do (``login()``: a session, with CSRF on every write), the member holds an API token
-(``StaticTokenAuth``), which every endpoint of v0.10.9 accepts too. Tests that need zeroed
-counters call ``emulator.stats.reset()`` themselves.
+One emulator for the session (per worker), shared by the modules here, with a staff admin and
+a non-staff member. The admin logs in as users do (``login()``: a session, with CSRF on every
+write), the member holds an API token (``StaticTokenAuth``), which every endpoint of v0.10.9
+accepts too. Records carry unique names; tests that need zeroed counters call
+``emulator.stats.reset()`` themselves.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from keystone.auth import StaticTokenAuth
 from keystone.testing import KeystoneEmulator
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def emulator() -> Iterator[KeystoneEmulator]:
     with KeystoneEmulator(api="0.10.9", users=[MEMBER], user_throttle=None) as running:
         yield running

@@ -23,7 +23,7 @@ from keystone import (
     Step,
     UnsupportedError,
 )
-from keystone.testing import FakeClock, KeystoneEmulator, UserSpec
+from keystone.testing import FakeClock, KeystoneEmulator, MockTransport, UserSpec
 
 
 def test_steps_refer_to_earlier_answers_and_the_job_commits(
@@ -284,11 +284,12 @@ def test_a_throttled_step_is_a_throttle_retried_after_the_wait() -> None:
 
 
 def test_servers_without_atomic_jobs_are_refused_before_any_request() -> None:
-    with KeystoneEmulator(api="0.3.26") as old:
-        client = KeystoneClient(old.url, server="0.3")
-        with pytest.raises(UnsupportedError, match="no atomic jobs"):
-            client.atomic()
-        assert old.stats.total == 0
+    """Refused on the release alone: a ``MockTransport`` stands for the server."""
+    transport = MockTransport(lambda request: Response(500))
+    client = KeystoneClient("http://keystone.test", transport=transport, server="0.3")
+    with pytest.raises(UnsupportedError, match="no atomic jobs"):
+        client.atomic()
+    assert transport.requests == []
 
 
 def test_job_payloads_are_redacted_in_logs(
