@@ -28,9 +28,10 @@ from keystone.testing.stats import StatsSnapshot
 from keystone.testing.tls import TlsFiles
 
 #: ``python -m keystone.testing._serve``, but without running the ``keystone`` package's
-#: ``__init__``: the server process needs nothing of the client, whose import would be about a
-#: third of the server's start. The package is registered unexecuted, as a plain namespace for
-#: ``keystone.testing``; the server module then runs as ``-m`` would run it.
+#: ``__init__``: the emulator's own apps need nothing of the client, whose import would be about
+#: a third of the server's start. The package is registered unexecuted, as a plain namespace for
+#: ``keystone.testing``; the server module then runs as ``-m`` would run it. An app factory of
+#: your own runs under plain ``-m`` (it may import the client).
 SERVE_BOOTSTRAP = (
     "import importlib.util, runpy, sys; "
     "sys.modules['keystone'] = importlib.util.module_from_spec("
@@ -79,10 +80,10 @@ def spawn_server(
 ) -> ServerProcess:
     """Start ``keystone.testing._serve`` (see :data:`SERVE_BOOTSTRAP`) and wait until it
     reports its address."""
+    own = app_factory.startswith("keystone.testing.")
     command = [
         sys.executable,
-        "-c",
-        SERVE_BOOTSTRAP,
+        *(("-c", SERVE_BOOTSTRAP) if own else ("-m", "keystone.testing._serve")),
         "--watch-stdin",
         f"--app-factory={app_factory}",
         f"--keepalive-timeout={keepalive_timeout}",
