@@ -1,4 +1,4 @@
-"""The old import path of the call log (``keystone._chain.call_log``); kept for old code.
+"""An old import path of the call log (now ``keystone._chain.call_log``), kept for old code.
 
 The module's name shadowed the standard library's ``logging`` for anyone reading the package;
 new code has no need to import the call log at all (the client always includes it).
