@@ -68,14 +68,6 @@ def _seconds(value: object, what: str, given: object) -> float | None:
     return float(value)
 
 
-def checked_timeout(timeout: TimeoutLike) -> TimeoutLike:
-    """``timeout`` as a urllib3 ``Timeout``, or :data:`DEFAULT_TIMEOUT` left as it is.
-
-    For checking a call's timeout when the call is made, before any of its requests.
-    """
-    return timeout if timeout is DEFAULT_TIMEOUT else to_timeout(timeout)
-
-
 def to_timeout(timeout: TimeoutLike, default: Timeout | None = None) -> Timeout:
     """The urllib3 ``Timeout`` for ``timeout``, or ``ValueError`` naming the bad value.
 
