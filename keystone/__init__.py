@@ -9,7 +9,9 @@ The public subpackages are :mod:`keystone.auth`, :mod:`keystone.middleware`,
 
 import logging as _logging
 
+from keystone._async_client import AsyncKeystoneClient
 from keystone._batch import BatchResults, Outcome
+from keystone._bulk import AsyncAtomicJob
 from keystone._client import KeystoneClient
 from keystone._errors import (
     BatchDeadlineError,
@@ -53,14 +55,14 @@ from keystone._http_errors import (
 )
 from keystone._operations.job_methods import AtomicJob
 from keystone._operations.job_steps import Step, StepResult
-from keystone._pipeline import Handler, HookMiddleware, Middleware
+from keystone._pipeline import AsyncHandler, Handler, HookMiddleware, Middleware
 from keystone._redaction import Redactor
 from keystone._request import CallState, Request
 from keystone._response import Response
 from keystone._retry_policy import RetryPolicy
 from keystone._servers import Generation, Login, Paging, Server
 from keystone._timeouts import DEFAULT_TIMEOUT
-from keystone._transport.base import BaseTransport
+from keystone._transport.base import AsyncBaseTransport, BaseTransport
 from keystone._transport.http import InsecureConnectionWarning
 from keystone._version import __version__
 from keystone.auth import AuthStrategy, JWTAuth, LoginAuth, SessionAuth, StaticTokenAuth
@@ -75,6 +77,10 @@ _logging.getLogger("keystone").addHandler(_logging.NullHandler())
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "AsyncAtomicJob",
+    "AsyncBaseTransport",
+    "AsyncHandler",
+    "AsyncKeystoneClient",
     "AtomicJob",
     "AuthStrategy",
     "AuthenticationError",

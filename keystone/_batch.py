@@ -9,9 +9,10 @@ stop the other thousands; the caller decides what to do with them.
 from __future__ import annotations
 
 import contextvars
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar, overload
 
@@ -112,6 +113,56 @@ def check_batch(workers: object, deadline: object) -> None:
         )
 
 
+class BatchRun(Generic[T, R]):
+    """The bookkeeping of one batch, whatever runs its items (threads or tasks): the inputs,
+    the deadline, which items may still start, the outcomes in input order, the progress."""
+
+    def __init__(
+        self,
+        items: Iterable[T],
+        deadline: float | None,
+        progress: ProgressCallback | None,
+        progress_bar: bool,
+        clock: Clock,
+        retry: RetryPolicy | None,
+    ) -> None:
+        self.inputs = list(items)
+        self.deadline = deadline
+        self.retry = retry
+        self.clock = clock
+        self.shown = Progress(len(self.inputs), progress, progress_bar)
+        self.started = clock.monotonic()
+        self.ends = None if deadline is None else CallDeadline(deadline, clock)
+        self.outcomes: list[Outcome[T, R] | None] = [None] * len(self.inputs)
+        self.stopped = False
+
+    def refused(self, index: int, item: T) -> Outcome[T, R] | None:
+        """The outcome of an item that must not start (the deadline passed, or the batch was
+        interrupted), else ``None``."""
+        if not self.stopped and (self.ends is None or self.ends.left() > 0):
+            return None
+        reason = "the batch was interrupted" if self.stopped else "the deadline passed"
+        error = BatchDeadlineError(
+            f"batch item #{index} was not started: {reason} "
+            f"({self.deadline} s for {len(self.inputs)} items); nothing was sent for it"
+        )
+        return Outcome(index, item, error=error)
+
+    def context(self) -> AbstractContextManager[None]:
+        """What an item runs in: the batch's retry policy and deadline for its calls."""
+        return item_context(self.retry, self.ends)
+
+    def done(self, outcome: Outcome[T, R]) -> None:
+        """Keep ``outcome`` in its place, and tell the progress."""
+        self.outcomes[outcome.index] = outcome
+        self.shown.advance(1)
+
+    def results(self) -> BatchResults[T, R]:
+        """Every outcome, in input order."""
+        outcomes = [o for o in self.outcomes if o is not None]
+        return BatchResults(outcomes, self.clock.monotonic() - self.started)
+
+
 def run_batch(
     fn: Callable[[T], R],
     items: Iterable[T],
@@ -133,23 +184,14 @@ def run_batch(
     check_batch(workers, deadline)
     if not callable(fn):
         raise TypeError(f"batch: fn must be a function of one item, not {fn!r}")
-    inputs = list(items)
-    shown = Progress(len(inputs), progress, progress_bar)
-    started = clock.monotonic()
-    ends = None if deadline is None else CallDeadline(deadline, clock)
-    outcomes: list[Outcome[T, R] | None] = [None] * len(inputs)
-    stop = threading.Event()
+    batch: BatchRun[T, R] = BatchRun(items, deadline, progress, progress_bar, clock, retry)
 
     def call(index: int, item: T) -> Outcome[T, R]:
-        if stop.is_set() or (ends is not None and ends.left() <= 0):
-            reason = "the batch was interrupted" if stop.is_set() else "the deadline passed"
-            error = BatchDeadlineError(
-                f"batch item #{index} was not started: {reason} "
-                f"({deadline} s for {len(inputs)} items); nothing was sent for it"
-            )
-            return Outcome(index, item, error=error)
+        refused = batch.refused(index, item)
+        if refused is not None:
+            return refused
         try:
-            with item_context(retry, ends):
+            with batch.context():
                 return Outcome(index, item, value=fn(item))
         except Exception as exc:
             return Outcome(index, item, error=exc)
@@ -159,16 +201,63 @@ def run_batch(
         # the outer one's limits; your middleware's context variables reach the items).
         futures = [
             pool.submit(contextvars.copy_context().run, call, index, item)
-            for index, item in enumerate(inputs)
+            for index, item in enumerate(batch.inputs)
         ]
         try:
             for future in as_completed(futures):
-                outcome = future.result()
-                outcomes[outcome.index] = outcome
-                shown.advance(1)
+                batch.done(future.result())
         except BaseException:
-            stop.set()
+            batch.stopped = True
             raise
         finally:
-            shown.close()
-    return BatchResults([o for o in outcomes if o is not None], clock.monotonic() - started)
+            batch.shown.close()
+    return batch.results()
+
+
+async def run_batch_async(
+    fn: Callable[[T], Awaitable[R]],
+    items: Iterable[T],
+    *,
+    workers: int,
+    deadline: float | None = None,
+    progress: ProgressCallback | None = None,
+    progress_bar: bool = False,
+    clock: Clock = SYSTEM_CLOCK,
+    retry: RetryPolicy | None = None,
+) -> BatchResults[T, R]:
+    """:func:`run_batch` in a task: ``await fn(item)`` for every item, ``workers`` at once
+    (each in a task of its own, with a copy of the caller's context)."""
+    import asyncio
+
+    check_batch(workers, deadline)
+    if not inspect.iscoroutinefunction(fn):
+        raise TypeError(
+            f"batch: fn must be an async function of one item (async def), not {fn!r}; "
+            "AsyncKeystoneClient awaits each call"
+        )
+    batch: BatchRun[T, R] = BatchRun(items, deadline, progress, progress_bar, clock, retry)
+    pending = iter(enumerate(batch.inputs))
+
+    async def worker() -> None:
+        for index, item in pending:  # the tasks share one iterator: each item runs once
+            outcome = batch.refused(index, item)
+            if outcome is None:
+                try:
+                    with batch.context():
+                        outcome = Outcome(index, item, value=await fn(item))
+                except Exception as exc:
+                    outcome = Outcome(index, item, error=exc)
+            batch.done(outcome)
+
+    tasks = [asyncio.ensure_future(worker()) for _ in range(min(workers, len(batch.inputs)))]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        batch.stopped = True
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    finally:
+        batch.shown.close()
+    return batch.results()

@@ -1,4 +1,4 @@
-"""Bulk work, a part of :class:`~keystone.KeystoneClient` over its core: batches and atomic jobs.
+"""Bulk work, a part of each client over its core: batches and atomic jobs.
 
 ``batch`` runs a function over many items on threads sharing the client, or in chunks on any
 executor (:mod:`keystone._executors`); ``bind`` carries the client to other processes;
@@ -7,14 +7,17 @@ executor (:mod:`keystone._executors`); ``bind`` carries the client to other proc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from concurrent.futures import Executor
-from typing import TypeVar
+from types import TracebackType
+from typing import Any, TypeVar
 
-from keystone._batch import BatchResults, R, T, check_batch, run_batch
+from keystone._batch import BatchResults, R, T, check_batch, run_batch, run_batch_async
 from keystone._core import UsesCore
 from keystone._executors import Bound, run_on_executor
 from keystone._operations.job_methods import AtomicJob
+from keystone._operations.job_steps import StepResult
+from keystone._plans import arun, described_by, run
 from keystone._progress import ProgressCallback, check_progress
 from keystone._retry_policy import RetryPolicy, check_policy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
@@ -127,7 +130,104 @@ class BulkCalls(UsesCore):
         another). ``progress(done, total)`` is called with the steps applied after each part
         of a split job, ``progress_bar=True`` shows a tqdm bar, as for :meth:`batch`.
         """
-        return AtomicJob(
+        job = AtomicJob(
+            self._core,
+            dry_run=dry_run,
+            timeout=timeout,
+            split=split,
+            retry=retry,
+            progress=progress,
+            progress_bar=progress_bar,
+        )
+        run(self._core, job.ready())  # a server without atomic jobs is refused here
+        return job
+
+
+class AsyncAtomicJob(AtomicJob):
+    """:class:`~keystone._operations.job_methods.AtomicJob` for
+    :class:`~keystone.AsyncKeystoneClient`: ``async with client.atomic() as job:`` (or
+    ``job = await client.atomic()``, then ``await job.run()``). The steps are added as in
+    the sync job (no I/O); only finding out the server and running the job are awaited."""
+
+    def __await__(self) -> Generator[Any, None, AsyncAtomicJob]:
+        return self._ready().__await__()
+
+    async def _ready(self) -> AsyncAtomicJob:
+        if self._server is None:
+            await arun(self._core, self.ready())  # a server without atomic jobs is refused
+        return self
+
+    async def __aenter__(self) -> AsyncAtomicJob:
+        return await self._ready()
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if kind is None and self.results is None:
+            await self.run()
+
+    def __enter__(self) -> AsyncAtomicJob:
+        raise TypeError("an AsyncKeystoneClient's job runs with `async with client.atomic():`")
+
+    async def run(  # type: ignore[override]  # the same job, awaited
+        self, *, retry: RetryPolicy | None = None
+    ) -> list[StepResult]:
+        """Send the job, as :meth:`AtomicJob.run` does; the steps' results."""
+        await self._ready()
+        return await arun(self._core, self.running(retry))
+
+
+class AsyncBulkCalls(UsesCore):
+    """``batch`` and ``atomic`` for :class:`~keystone.AsyncKeystoneClient`."""
+
+    async def batch(
+        self,
+        fn: Callable[[T], Awaitable[R]],
+        items: Iterable[T],
+        *,
+        workers: int = 8,
+        deadline: float | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+        retry: RetryPolicy | None = None,
+    ) -> BatchResults[T, R]:
+        """Await ``fn(item)`` for every item, ``workers`` at a time, in tasks sharing this client.
+
+        ``fn`` is an ``async def`` function of one item. As :meth:`KeystoneClient.batch
+        <keystone.KeystoneClient.batch>` (one outcome per input, in input order; failures
+        collected; ``deadline``, ``progress``, ``progress_bar``, ``retry`` the same), with
+        tasks instead of threads: no executor. The connection pool grows to ``workers``.
+        """
+        check_progress("batch", progress, progress_bar)
+        policy = None if retry is None else check_policy(retry)
+        check_batch(workers, deadline)
+        self._core.reserve(workers)
+        return await run_batch_async(
+            fn,
+            items,
+            workers=workers,
+            deadline=deadline,
+            progress=progress,
+            progress_bar=progress_bar,
+            clock=self._core.clock,
+            retry=policy,
+        )
+
+    @described_by(BulkCalls.atomic)
+    def atomic(
+        self,
+        *,
+        dry_run: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        split: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> AsyncAtomicJob:
+        return AsyncAtomicJob(
             self._core,
             dry_run=dry_run,
             timeout=timeout,

@@ -15,8 +15,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from keystone._core import UsesCore
-from keystone._request import CallState, Params
+from keystone._core import Core, UsesCore
+from keystone._plans import described_by
+from keystone._request import CallState, Params, Request
 from keystone._response import Response
 from keystone._retry_policy import RetryPolicy
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
@@ -58,6 +59,49 @@ def _with_body(
     }
 
 
+def built(
+    core: Core,
+    method: str,
+    endpoint: str,
+    *,
+    params: Params | None = None,
+    data: Any = None,
+    json: Any = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: TimeoutLike = DEFAULT_TIMEOUT,
+    context: dict[str, Any] | None = None,
+    retry: RetryPolicy | None = None,
+    idempotent: bool | None = None,
+    call: CallState | None = None,
+) -> Request:
+    """The request of a call of ``request()``, checked and built (nothing is sent).
+
+    ``endpoint`` is a path under the API root (``"allocations/clusters/1"``). ``data`` or
+    ``json`` (dict, list, ...) is sent as JSON; ``bytes``/``str`` are sent as they are.
+    ``context`` is copied into the request for your middleware; ``retry`` is this call's
+    policy; ``idempotent=True`` lets a POST be retried like a GET (for requests harmless to
+    repeat). Raises a :class:`~keystone.HTTPError` subclass for 4xx/5xx.
+    """
+    if not isinstance(method, str) or not _METHOD.match(method):
+        raise ValueError(f"method {method!r} is not an HTTP method such as 'GET' or 'POST'")
+    if not isinstance(endpoint, str):
+        raise TypeError(
+            f"endpoint must be a str path such as 'allocations/clusters/', not {endpoint!r}"
+        )
+    if idempotent is not None and not isinstance(idempotent, bool):
+        raise TypeError(f"idempotent={idempotent!r} must be True, False or None")
+    if context is not None and not isinstance(context, dict):
+        raise TypeError(f"context must be a dict for your middleware, not {context!r}")
+    method = method.upper()
+    json_value, body = _body_of(data, json)
+    state = call if call is not None else CallState()
+    made = core.begin(method, timeout, state.retry if retry is None else retry)
+    if idempotent is not None:
+        state.idempotent = idempotent
+    extra = dict(context) if context else None
+    return core.build(made, method, endpoint, params, json_value, body, headers, state, extra)
+
+
 class Calls(UsesCore):
     """``request()`` and ``http_get/post/put/patch/delete``; 4xx/5xx raise ``HTTPError``."""
 
@@ -84,28 +128,23 @@ class Calls(UsesCore):
         policy; ``idempotent=True`` lets a POST be retried like a GET (for requests harmless to
         repeat). Raises a :class:`~keystone.HTTPError` subclass for 4xx/5xx.
         """
-        if not isinstance(method, str) or not _METHOD.match(method):
-            raise ValueError(f"method {method!r} is not an HTTP method such as 'GET' or 'POST'")
-        if not isinstance(endpoint, str):
-            raise TypeError(
-                f"endpoint must be a str path such as 'allocations/clusters/', not {endpoint!r}"
-            )
-        if idempotent is not None and not isinstance(idempotent, bool):
-            raise TypeError(f"idempotent={idempotent!r} must be True, False or None")
-        if context is not None and not isinstance(context, dict):
-            raise TypeError(f"context must be a dict for your middleware, not {context!r}")
-        method = method.upper()
-        json_value, body = _body_of(data, json)
         core = self._core
-        state = call if call is not None else CallState()
-        made = core.begin(method, timeout, state.retry if retry is None else retry)
-        if idempotent is not None:
-            state.idempotent = idempotent
-        extra = dict(context) if context else None
-        request = core.build(
-            made, method, endpoint, params, json_value, body, headers, state, extra
+        return core.handler(
+            built(
+                core,
+                method,
+                endpoint,
+                params=params,
+                data=data,
+                json=json,
+                headers=headers,
+                timeout=timeout,
+                context=context,
+                retry=retry,
+                idempotent=idempotent,
+                call=call,
+            )
         )
-        return core.handler(request)
 
     def http_get(
         self,
@@ -180,5 +219,119 @@ class Calls(UsesCore):
     ) -> Response:
         """DELETE ``endpoint``; Keystone answers 204 with an empty body."""
         return self.request(
+            "DELETE", endpoint, params=params, headers=headers, timeout=timeout, retry=retry
+        )
+
+
+class AsyncCalls(UsesCore):
+    """:class:`Calls` for :class:`~keystone.AsyncKeystoneClient`: the same requests, awaited."""
+
+    @described_by(Calls.request)
+    async def request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: Params | None = None,
+        data: Any = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        context: dict[str, Any] | None = None,
+        retry: RetryPolicy | None = None,
+        idempotent: bool | None = None,
+        call: CallState | None = None,
+    ) -> Response:
+        core = self._core
+        return await core.ahandler(
+            built(
+                core,
+                method,
+                endpoint,
+                params=params,
+                data=data,
+                json=json,
+                headers=headers,
+                timeout=timeout,
+                context=context,
+                retry=retry,
+                idempotent=idempotent,
+                call=call,
+            )
+        )
+
+    @described_by(Calls.http_get)
+    async def http_get(
+        self,
+        endpoint: str,
+        params: Params | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
+        return await self.request(
+            "GET", endpoint, params=params, headers=headers, timeout=timeout, retry=retry
+        )
+
+    @described_by(Calls.http_post)
+    async def http_post(
+        self,
+        endpoint: str,
+        data: Any = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
+        return await self.request(
+            "POST", endpoint, **_with_body(data, json, params, headers, timeout, retry)
+        )
+
+    @described_by(Calls.http_put)
+    async def http_put(
+        self,
+        endpoint: str,
+        data: Any = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
+        return await self.request(
+            "PUT", endpoint, **_with_body(data, json, params, headers, timeout, retry)
+        )
+
+    @described_by(Calls.http_patch)
+    async def http_patch(
+        self,
+        endpoint: str,
+        data: Any = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
+        return await self.request(
+            "PATCH", endpoint, **_with_body(data, json, params, headers, timeout, retry)
+        )
+
+    @described_by(Calls.http_delete)
+    async def http_delete(
+        self,
+        endpoint: str,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
+        return await self.request(
             "DELETE", endpoint, params=params, headers=headers, timeout=timeout, retry=retry
         )

@@ -14,11 +14,13 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from urllib3.util import Timeout
+
 from keystone._account import Account
 from keystone._bulk import BulkCalls
 from keystone._calls import Calls
 from keystone._clock import SYSTEM_CLOCK, Clock
-from keystone._core import Core
+from keystone._core import Core, UsesCore
 from keystone._correlation import CID_HEADER, ensure_cid
 from keystone._detection import given
 from keystone._headers import Headers
@@ -52,7 +54,140 @@ def _names(value: Iterable[str], what: str) -> tuple[str, ...]:
     return names
 
 
-class KeystoneClient(Calls, BulkCalls, Account, Readers, ResourceMethods):
+class ClientBase(UsesCore):
+    """What both clients are made of: the configuration, checked, and the core over it (see
+    :class:`KeystoneClient` for every argument); the client says which transport is its own
+    and whether its chain is awaited."""
+
+    _asynchronous = False
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: TimeoutLike = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT),
+        verify: bool | str = True,
+        pool_maxsize: int = 10,
+        headers: Mapping[str, str] | None = None,
+        middleware: Sequence[MiddlewareLike] = (),
+        auth: AuthStrategy | None = None,
+        retry: RetryPolicy | None = None,
+        redact_fields: Iterable[str] = (),
+        transport: Any = None,
+        clock: Clock = SYSTEM_CLOCK,
+        server: Server | Generation | str | None = None,
+        check_filters: bool = True,
+        check_fields: bool = True,
+        rate_limit: str | None = None,
+    ) -> None:
+        base_url = BaseURL(url)
+        throttle = Throttle(None if rate_limit is None else Rate.parse(rate_limit))
+        known = None if server is None else given(server)
+        for name, flag in (("check_filters", check_filters), ("check_fields", check_fields)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name}={flag!r} must be True or False")
+        if isinstance(middleware, (str, bytes)) or not isinstance(middleware, Iterable):
+            raise TypeError(f"middleware must be a list of middleware, not {middleware!r}")
+        if auth is not None and not isinstance(auth, AuthStrategy):
+            raise TypeError(
+                f"auth={auth!r} is not an AuthStrategy: for an API key give "
+                "auth=StaticTokenAuth('<key>'); leave it out to log in with login()"
+            )
+        middleware = tuple(middleware)
+        redact_fields = _names(redact_fields, "redact_fields")
+        default_headers = Headers(
+            {"Accept": "application/json", "User-Agent": f"keystone-api-client/{__version__}"}
+        )
+        if headers:
+            default_headers.update(Headers(headers))
+        self._cid = ensure_cid(default_headers)
+        default_timeout = to_timeout(timeout)
+        if transport is None:
+            transport = self._own_transport(base_url, default_timeout, verify, pool_maxsize)
+        elif verify is not True or pool_maxsize != 10:
+            raise ValueError(
+                "verify= and pool_maxsize= configure the client's own transport; with "
+                "transport= given, configure that transport instead"
+            )
+        strategy = auth if auth is not None else LoginAuth(clock=clock)
+        if clock is not SYSTEM_CLOCK:
+            strategy.clock = clock
+        strategy.bind(base_url.url)
+        self._core = Core(
+            base_url,
+            headers=default_headers,
+            timeout=default_timeout,
+            transport=transport,
+            auth=strategy,
+            retry=retry,
+            clock=clock,
+            throttle=throttle,
+            redactor=Redactor(fields=redact_fields),
+            middleware=middleware,
+            check_filters=check_filters,
+            check_fields=check_fields,
+            server=known,
+            asynchronous=self._asynchronous,
+        )
+        self._options: dict[str, Any] = {
+            "timeout": timeout,
+            "verify": verify,
+            "pool_maxsize": pool_maxsize,
+            "headers": dict(headers or {}),
+            "middleware": middleware,
+            "retry": retry,
+            "redact_fields": redact_fields,
+            "clock": clock,
+            "check_filters": check_filters,
+            "check_fields": check_fields,
+            "rate_limit": rate_limit,
+        }
+
+    def _own_transport(
+        self, base_url: BaseURL, timeout: Timeout, verify: bool | str, pool_maxsize: int
+    ) -> Any:
+        """The transport the client makes when none is given."""
+        raise NotImplementedError
+
+    # -- introspection ------------------------------------------------------------------------
+
+    @property
+    def cid(self) -> str:
+        """This client's correlation id, sent as ``X-KEYSTONE-CID`` on every request."""
+        return self._cid
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy of calls that do not pass their own ``retry=``."""
+        return self._core.backoff.policy
+
+    @property
+    def rate_limit(self) -> str | None:
+        """The client's own rate (``"250/min"``), shared by all its threads, or ``None``."""
+        rate = self._core.throttle.rate
+        return None if rate is None else str(rate)
+
+    @property
+    def url(self) -> str:
+        """The API root, normalised with a trailing slash."""
+        return self._core.base_url.url
+
+    @property
+    def middleware(self) -> list[str]:
+        """Names of the chain's layers, outermost first, ending with the transport."""
+        return [middleware_name(m) for m in self._core.layers] + ["transport"]
+
+    @property
+    def auth(self) -> AuthStrategy:
+        """The authentication strategy in use."""
+        return self._core.auth
+
+    def __repr__(self) -> str:
+        authenticated = bool(self._core.auth.is_authenticated)
+        return f"<{type(self).__name__} url={self.url!r} authenticated={authenticated}>"
+
+
+class KeystoneClient(ClientBase, Calls, BulkCalls, Account, Readers, ResourceMethods):
     """A client for one Keystone API server.
 
     ``url`` is the API root with its scheme, e.g. ``"https://keystone.example.org"`` or
@@ -92,130 +227,18 @@ class KeystoneClient(Calls, BulkCalls, Account, Readers, ResourceMethods):
     e.g. with ``keystone.testing.FakeClock``.
     """
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        timeout: TimeoutLike = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT),
-        verify: bool | str = True,
-        pool_maxsize: int = 10,
-        headers: Mapping[str, str] | None = None,
-        middleware: Sequence[MiddlewareLike] = (),
-        auth: AuthStrategy | None = None,
-        retry: RetryPolicy | None = None,
-        redact_fields: Iterable[str] = (),
-        transport: BaseTransport | None = None,
-        clock: Clock = SYSTEM_CLOCK,
-        server: Server | Generation | str | None = None,
-        check_filters: bool = True,
-        check_fields: bool = True,
-        rate_limit: str | None = None,
-    ) -> None:
-        base_url = BaseURL(url)
-        throttle = Throttle(None if rate_limit is None else Rate.parse(rate_limit))
-        known = None if server is None else given(server)
-        for name, flag in (("check_filters", check_filters), ("check_fields", check_fields)):
-            if not isinstance(flag, bool):
-                raise TypeError(f"{name}={flag!r} must be True or False")
-        if isinstance(middleware, (str, bytes)) or not isinstance(middleware, Iterable):
-            raise TypeError(f"middleware must be a list of middleware, not {middleware!r}")
-        if auth is not None and not isinstance(auth, AuthStrategy):
-            raise TypeError(
-                f"auth={auth!r} is not an AuthStrategy: for an API key give "
-                "auth=StaticTokenAuth('<key>'); leave it out to log in with login()"
-            )
-        middleware = tuple(middleware)
-        redact_fields = _names(redact_fields, "redact_fields")
-        default_headers = Headers(
-            {"Accept": "application/json", "User-Agent": f"keystone-api-client/{__version__}"}
-        )
-        if headers:
-            default_headers.update(Headers(headers))
-        self._cid = ensure_cid(default_headers)
-        default_timeout = to_timeout(timeout)
-        if transport is None:
-            transport = HTTPTransport(
-                base_url, timeout=default_timeout, verify=verify, pool_maxsize=pool_maxsize
-            )
-        elif verify is not True or pool_maxsize != 10:
-            raise ValueError(
-                "verify= and pool_maxsize= configure the client's own transport; with "
-                "transport= given, configure that transport instead"
-            )
-        strategy = auth if auth is not None else LoginAuth(clock=clock)
-        if clock is not SYSTEM_CLOCK:
-            strategy.clock = clock
-        strategy.bind(base_url.url)
-        self._core = Core(
-            base_url,
-            headers=default_headers,
-            timeout=default_timeout,
-            transport=transport,
-            auth=strategy,
-            retry=retry,
-            clock=clock,
-            throttle=throttle,
-            redactor=Redactor(fields=redact_fields),
-            middleware=middleware,
-            check_filters=check_filters,
-            check_fields=check_fields,
-            server=known,
-        )
-        self._options: dict[str, Any] = {
-            "timeout": timeout,
-            "verify": verify,
-            "pool_maxsize": pool_maxsize,
-            "headers": dict(headers or {}),
-            "middleware": middleware,
-            "retry": retry,
-            "redact_fields": redact_fields,
-            "clock": clock,
-            "check_filters": check_filters,
-            "check_fields": check_fields,
-            "rate_limit": rate_limit,
-        }
-
-    # -- introspection ------------------------------------------------------------------------
-
-    @property
-    def cid(self) -> str:
-        """This client's correlation id, sent as ``X-KEYSTONE-CID`` on every request."""
-        return self._cid
-
-    @property
-    def retry(self) -> RetryPolicy:
-        """The retry policy of calls that do not pass their own ``retry=``."""
-        return self._core.backoff.policy
-
-    @property
-    def rate_limit(self) -> str | None:
-        """The client's own rate (``"250/min"``), shared by all its threads, or ``None``."""
-        rate = self._core.throttle.rate
-        return None if rate is None else str(rate)
-
-    @property
-    def url(self) -> str:
-        """The API root, normalised with a trailing slash."""
-        return self._core.base_url.url
-
-    @property
-    def middleware(self) -> list[str]:
-        """Names of the chain's layers, outermost first, ending with the transport."""
-        return [middleware_name(m) for m in self._core.layers] + ["transport"]
-
-    @property
-    def auth(self) -> AuthStrategy:
-        """The authentication strategy in use."""
-        return self._core.auth
-
-    def __repr__(self) -> str:
-        return f"<KeystoneClient url={self.url!r} authenticated={self.is_authenticated}>"
+    def _own_transport(
+        self, base_url: BaseURL, timeout: Timeout, verify: bool | str, pool_maxsize: int
+    ) -> HTTPTransport:
+        return HTTPTransport(base_url, timeout=timeout, verify=verify, pool_maxsize=pool_maxsize)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close pooled connections. The client stays usable and reconnects when needed."""
-        self._core.transport.close()
+        transport = self._core.transport
+        if isinstance(transport, BaseTransport):
+            transport.close()
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle the configuration, the session (it travels) and the cid; not connections.

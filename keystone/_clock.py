@@ -45,3 +45,23 @@ class SystemClock:
 
 #: The clock of every client that was not given another one.
 SYSTEM_CLOCK = SystemClock()
+
+
+async def sleep_async(clock: Clock, seconds: float) -> None:
+    """Wait ``seconds`` on ``clock`` in a task, letting the event loop run meanwhile.
+
+    The system clock waits with ``asyncio.sleep``; a clock with its own ``sleep_async`` (such
+    as ``keystone.testing.FakeClock``) with that; any other clock's ``sleep`` is taken to be
+    instant (a test's), and the task then yields to the loop once.
+    """
+    import asyncio
+
+    if isinstance(clock, SystemClock):
+        await asyncio.sleep(seconds)
+        return
+    own = getattr(clock, "sleep_async", None)
+    if own is not None:
+        await own(seconds)
+        return
+    clock.sleep(seconds)
+    await asyncio.sleep(0)

@@ -28,8 +28,16 @@ from keystone._clock import Clock
 from keystone._detection import detection_flow
 from keystone._errors import KeystoneError, shown_url
 from keystone._headers import Headers
-from keystone._locks import ForkSafeLock
-from keystone._pipeline import Handler, Middleware, MiddlewareLike, compose
+from keystone._locks import ForkSafeLock, TaskLocks
+from keystone._pipeline import (
+    AsyncHandler,
+    Handler,
+    Middleware,
+    MiddlewareLike,
+    acompose,
+    compose,
+)
+from keystone._plans import FindServer, Plan, arun, run
 from keystone._query import checked_query
 from keystone._redaction import Redactor
 from keystone._request import CallState, Params, Request, finish
@@ -38,7 +46,7 @@ from keystone._retry_policy import RetryPolicy, given_policy
 from keystone._servers import Server
 from keystone._throttle import Throttle
 from keystone._timeouts import DEFAULT_TIMEOUT, CallDeadline, TimeoutLike, to_timeout
-from keystone._transport.base import BaseTransport
+from keystone._transport.base import AsyncBaseTransport, BaseTransport, sends_async
 from keystone._urls import BaseURL
 from keystone.auth._base import AuthStrategy
 
@@ -60,9 +68,13 @@ class Call:
         seconds = core.backoff.policy_for(self.retry).deadline
         self.deadline = None if seconds is None else CallDeadline(seconds, core.clock)
 
-    def server(self) -> Server:
-        """The server's release, found out within this call's limits if it is not known yet."""
-        return self.core.server or self.core.server_for(self)
+    def server(self) -> Plan[Server]:
+        """The server's release, found out within this call's limits if it is not known yet
+        (a plan: ``server = yield from call.server()``)."""
+        server = self.core.server
+        if server is None:
+            server = yield FindServer(self)
+        return server
 
     def request(
         self,
@@ -74,10 +86,9 @@ class Call:
         data: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         state: CallState | None = None,
-    ) -> Response:
-        """Send one request of this call through the chain (see :meth:`Core.build`)."""
-        core = self.core
-        return core.handler(core.build(self, method, url, params, json, data, headers, state))
+    ) -> Request:
+        """A request of this call, for a plan to yield (see :meth:`Core.build`)."""
+        return self.core.build(self, method, url, params, json, data, headers, state)
 
 
 class Core:
@@ -89,7 +100,7 @@ class Core:
         *,
         headers: Headers,
         timeout: Timeout,
-        transport: BaseTransport,
+        transport: BaseTransport | AsyncBaseTransport,
         auth: AuthStrategy,
         retry: RetryPolicy | None,
         clock: Clock,
@@ -99,6 +110,7 @@ class Core:
         check_filters: bool,
         check_fields: bool,
         server: Server | None,
+        asynchronous: bool = False,
     ) -> None:
         self.base_url = base_url
         self.headers = headers
@@ -120,11 +132,22 @@ class Core:
             throttle=throttle,
             clock=clock,
         )
-        self.handler: Handler = compose(self.layers, transport)
+        self.handler: Handler = _refused
+        self.ahandler: AsyncHandler = _arefused
+        if asynchronous:
+            self.ahandler = acompose(self.layers, sends_async(transport))
+        elif isinstance(transport, AsyncBaseTransport):
+            raise TypeError(
+                f"transport={transport!r} is async: give it to AsyncKeystoneClient, or give "
+                "KeystoneClient a BaseTransport"
+            )
+        else:
+            self.handler = compose(self.layers, transport)
         self.server: Server | None = None
         self.version: str | None = None
         self._server_lock = ForkSafeLock()
         self._version_lock = ForkSafeLock()
+        self._task_locks = TaskLocks()
         if server is not None:
             self.set_server(server)
 
@@ -189,22 +212,27 @@ class Core:
     def server_for(self, call: Call) -> Server:
         """The server, found out once (``GET version/`` and, where that says too little, a few
         more requests: :mod:`keystone._detection`) as part of ``call``, within its limits."""
-        server = self.server
-        if server is None:
-            with self._server_lock:
-                if self.server is None:
-                    self.set_server(self._detect(call))
-            server = self.server
-            assert server is not None
-        return server
+        with self._server_lock:
+            if self.server is None:
+                self.set_server(run(self, self._detect(call)))
+        assert self.server is not None
+        return self.server
 
-    def _detect(self, call: Call) -> Server:
+    async def aserver_for(self, call: Call) -> Server:
+        """:meth:`server_for` in a task; the tasks that need it meanwhile wait for it."""
+        async with self._task_locks.get("server"):
+            if self.server is None:
+                self.set_server(await arun(self, self._detect(call)))
+        assert self.server is not None
+        return self.server
+
+    def _detect(self, call: Call) -> Plan[Server]:
         url = self.base_url.url
         flow = detection_flow(url)
         try:
             probe = next(flow)
             while True:
-                answer = call.request(probe.method, probe.url, state=probe.call)
+                answer = yield call.request(probe.method, probe.url, state=probe.call)
                 probe = flow.send(answer)
         except StopIteration as done:
             found: Server = done.value
@@ -226,9 +254,29 @@ class Core:
         if self.version is None:
             with self._version_lock:
                 if self.version is None:
-                    response = self.begin("api_version").request("GET", "version")
-                    self.version = response.text.strip()
+                    self.version = run(self, self._fetch_version())
         return self.version
+
+    async def aapi_version(self) -> str:
+        """:meth:`api_version` in a task; the tasks that need it meanwhile wait for it."""
+        if self.version is None:
+            async with self._task_locks.get("version"):
+                if self.version is None:
+                    self.version = await arun(self, self._fetch_version())
+        return self.version
+
+    def _fetch_version(self) -> Plan[str]:
+        response = yield self.begin("api_version").request("GET", "version")
+        text: str = response.text.strip()
+        return text
+
+
+def _refused(request: Request) -> Response:
+    raise TypeError("this is the core of an AsyncKeystoneClient: await its methods")
+
+
+async def _arefused(request: Request) -> Response:
+    raise TypeError("this is the core of a KeystoneClient: an AsyncKeystoneClient sends async")
 
 
 def _undetected(error: KeystoneError, call: str, url: str) -> KeystoneError:

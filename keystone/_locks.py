@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 class ForkSafeLock:
@@ -47,3 +52,30 @@ class ForkSafeLock:
 
     def __repr__(self) -> str:
         return f"<ForkSafeLock {'locked' if self.locked() else 'unlocked'}>"
+
+
+class TaskLocks:
+    """The ``asyncio.Lock`` of each name, one per event loop (an ``asyncio.Lock`` belongs to
+    the loop it first waits in, and a client may be used by one ``asyncio.run`` after another);
+    a loop's locks go with it."""
+
+    __slots__ = ("_by_loop",)
+
+    def __init__(self) -> None:
+        self._by_loop: weakref.WeakKeyDictionary[Any, dict[str, asyncio.Lock]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self, name: str) -> asyncio.Lock:
+        """The lock ``name`` of the running loop."""
+        import asyncio
+
+        locks = self._by_loop.setdefault(asyncio.get_running_loop(), {})
+        lock = locks.get(name)
+        if lock is None:
+            lock = locks[name] = asyncio.Lock()
+        return lock
+
+    def __reduce__(self) -> tuple[type[TaskLocks], tuple[()]]:
+        """Locks pickle as none held: a lock's state means nothing elsewhere."""
+        return (TaskLocks, ())

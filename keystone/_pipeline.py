@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import inspect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from keystone._request import Request
@@ -22,6 +22,8 @@ from keystone._response import Response
 
 #: The rest of the chain, as seen from one middleware.
 Handler = Callable[[Request], Response]
+#: The rest of an async chain (:class:`~keystone.AsyncKeystoneClient`'s).
+AsyncHandler = Callable[[Request], Awaitable[Response]]
 
 logger = logging.getLogger("keystone.middleware")
 
@@ -58,17 +60,31 @@ class HookMiddleware:
         try:
             response = call_next(request)
         except Exception as error:
-            try:
-                self.on_error(request, error)
-            except Exception:
-                logger.exception(
-                    "%s.on_error raised while handling %s; the original error propagates",
-                    middleware_name(self),
-                    type(error).__name__,
-                )
+            self._failed(request, error)
             raise
         self.on_response(request, response)
         return response
+
+    async def call_async(self, request: Request, call_next: AsyncHandler) -> Response:
+        """The same in an async chain: the hooks are plain functions, run in the task."""
+        self.on_request(request)
+        try:
+            response = await call_next(request)
+        except Exception as error:
+            self._failed(request, error)
+            raise
+        self.on_response(request, response)
+        return response
+
+    def _failed(self, request: Request, error: Exception) -> None:
+        try:
+            self.on_error(request, error)
+        except Exception:
+            logger.exception(
+                "%s.on_error raised while handling %s; the original error propagates",
+                middleware_name(self),
+                type(error).__name__,
+            )
 
 
 class _HooksAdapter(HookMiddleware):
@@ -150,15 +166,28 @@ class Layer:
 
     Composing a chain binds each layer to the rest of it once (:meth:`bound`), so a request
     pays one frame per layer. A layer is also a plain :class:`Middleware`:
-    ``layer(request, call_next)`` runs it on a bound copy.
+    ``layer(request, call_next)`` runs it on a bound copy. :meth:`handle_async` is the same
+    work in an async chain: the layer's decisions are its methods, shared by both; the two
+    only differ in awaiting the rest of the chain (and the clock, where the layer waits).
     """
 
     name = "layer"
     call_next: Handler
+    acall_next: AsyncHandler
 
     def handle(self, request: Request) -> Response:
         """This layer's work on ``request``; ``self.call_next(request)`` is the rest."""
         raise NotImplementedError
+
+    async def handle_async(self, request: Request) -> Response:
+        """This layer's work in an async chain; ``await self.acall_next(request)`` is the rest."""
+        raise NotImplementedError
+
+    def abound(self, call_next: AsyncHandler) -> AsyncHandler:
+        """:meth:`bound` for an async chain: the :meth:`handle_async` of a bound copy."""
+        layer = copy.copy(self)
+        layer.acall_next = call_next
+        return layer.handle_async
 
     def bound(self, call_next: Handler) -> Handler:
         """The :meth:`handle` of a copy of this layer bound to ``call_next``: the layer given
@@ -181,6 +210,51 @@ def compose(middleware: Sequence[Middleware], handler: Handler) -> Handler:
 def _bind(layer: Middleware, call_next: Handler) -> Handler:
     def handle(request: Request) -> Response:
         return layer(request, call_next)
+
+    handle.__qualname__ = f"handle[{middleware_name(layer)}]"
+    return handle
+
+
+def acompose(middleware: Sequence[Middleware], handler: AsyncHandler) -> AsyncHandler:
+    """Nest ``middleware`` around ``handler`` for an async chain; user middleware must be
+    async (see :func:`check_async`)."""
+    for layer in reversed(middleware):
+        handler = layer.abound(handler) if isinstance(layer, Layer) else _abind(layer, handler)
+    return handler
+
+
+def check_async(layer: Middleware) -> Middleware:
+    """``layer``, if an async chain can run it: an ``async def (request, call_next)``, an
+    object whose ``__call__`` is one, or hooks (plain functions, run in the task); a plain
+    function would block the event loop for the whole rest of the chain, and is refused."""
+    if isinstance(layer, (Layer, HookMiddleware)) or _is_coroutine_function(layer):
+        return layer
+    raise TypeError(
+        f"{middleware_name(layer)} is a sync middleware: AsyncKeystoneClient runs its chain in "
+        "the event loop, so write it as `async def middleware(request, call_next): ... "
+        "response = await call_next(request)`, or give an object with on_request/on_response/"
+        "on_error hooks (keystone.HookMiddleware), which work in both clients"
+    )
+
+
+def _is_coroutine_function(obj: Any) -> bool:
+    return inspect.iscoroutinefunction(obj) or inspect.iscoroutinefunction(
+        getattr(obj, "__call__", None)  # noqa: B004 (an object's async __call__)
+    )
+
+
+def _abind(layer: Middleware, call_next: AsyncHandler) -> AsyncHandler:
+    if isinstance(layer, HookMiddleware):
+
+        async def hooks(request: Request) -> Response:
+            return await layer.call_async(request, call_next)
+
+        hooks.__qualname__ = f"handle[{middleware_name(layer)}]"
+        return hooks
+    run: Callable[[Request, AsyncHandler], Awaitable[Response]] = check_async(layer)  # type: ignore[assignment]
+
+    async def handle(request: Request) -> Response:
+        return await run(request, call_next)
 
     handle.__qualname__ = f"handle[{middleware_name(layer)}]"
     return handle

@@ -48,24 +48,42 @@ class BackoffMiddleware(Layer):
         self.clock = clock
 
     def handle(self, request: Request) -> Response:
-        call = request.call
-        policy = self.policy_for(call.retry)
-        started = self.clock.monotonic()
-        if policy.deadline is not None and call.deadline is None:  # a request built elsewhere
-            call.deadline = CallDeadline(policy.deadline, self.clock)
+        policy, started = self._begin(request)
         first: Response | TransportError | TokenRefreshError
         try:
             first = self.call_next(request)
         except (TransportError, TokenRefreshError) as error:
             first = error
         else:
-            if first.status_code not in RETRYABLE_STATUSES and (
-                call.throttled is None or call.throttled(first.status_code, first.content) is None
-            ):
+            if _final(request, first):
                 return first
         from keystone._retry.loop import RetryLoop
 
         return RetryLoop(request, self.call_next, policy, self.clock, started).run(first)
+
+    async def handle_async(self, request: Request) -> Response:
+        policy, started = self._begin(request)
+        first: Response | TransportError | TokenRefreshError
+        try:
+            first = await self.acall_next(request)
+        except (TransportError, TokenRefreshError) as error:
+            first = error
+        else:
+            if _final(request, first):
+                return first
+        from keystone._retry.loop import RetryLoop
+
+        loop = RetryLoop(request, self.acall_next, policy, self.clock, started)
+        return await loop.run_async(first)
+
+    def _begin(self, request: Request) -> tuple[RetryPolicy, float]:
+        """The policy of ``request``'s call and when its first attempt starts (its deadline
+        set here for a request built elsewhere)."""
+        call = request.call
+        policy = self.policy_for(call.retry)
+        if policy.deadline is not None and call.deadline is None:
+            call.deadline = CallDeadline(policy.deadline, self.clock)
+        return policy, self.clock.monotonic()
 
     def policy_for(self, retry: RetryPolicy | None) -> RetryPolicy:
         """The policy of a call that gave ``retry`` (``None``: the one of the batch it runs in,
@@ -74,3 +92,11 @@ class BackoffMiddleware(Layer):
 
     def __repr__(self) -> str:
         return f"<BackoffMiddleware {self.policy!r}>"
+
+
+def _final(request: Request, first: Response) -> bool:
+    """Whether the first answer is the call's (nothing in it is worth another attempt)."""
+    call = request.call
+    return first.status_code not in RETRYABLE_STATUSES and (
+        call.throttled is None or call.throttled(first.status_code, first.content) is None
+    )

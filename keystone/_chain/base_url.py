@@ -23,6 +23,15 @@ class BaseURLMiddleware(Layer):
         self.base_url = base_url
 
     def handle(self, request: Request) -> Response:
+        self.absolute(request)
+        return self.call_next(request)
+
+    async def handle_async(self, request: Request) -> Response:
+        self.absolute(request)
+        return await self.acall_next(request)
+
+    def absolute(self, request: Request) -> None:
+        """Make ``request``'s URL absolute, with its query in it."""
         url = self.base_url.join(request.url)
         params = request.params
         if params:
@@ -31,4 +40,3 @@ class BaseURLMiddleware(Layer):
                 url = f"{url}{'&' if '?' in url else '?'}{query}"
             request.params = None
         request.url = url
-        return self.call_next(request)

@@ -55,17 +55,34 @@ class LoggingMiddleware(Layer):
     def handle(self, request: Request) -> Response:
         if not self.logger.isEnabledFor(self.level):
             return self.call_next(request)
-        request_id_of(request.call)
-        started = time.perf_counter()
+        started = _started(request)
         try:
             response = self.call_next(request)
         except Exception as error:
-            status, shown = status_of(error)
-            self._log(request, started, status, shown, error)
+            self._failed(request, started, error)
             raise
+        self._answered(request, started, response)
+        return response
+
+    async def handle_async(self, request: Request) -> Response:
+        if not self.logger.isEnabledFor(self.level):
+            return await self.acall_next(request)
+        started = _started(request)
+        try:
+            response = await self.acall_next(request)
+        except Exception as error:
+            self._failed(request, started, error)
+            raise
+        self._answered(request, started, response)
+        return response
+
+    def _failed(self, request: Request, started: float, error: Exception) -> None:
+        status, shown = status_of(error)
+        self._log(request, started, status, shown, error)
+
+    def _answered(self, request: Request, started: float, response: Response) -> None:
         status = response.status_code
         self._log(request, started, status, f"{status} {response.reason}".strip(), None)
-        return response
 
     def _log(
         self,
@@ -101,3 +118,9 @@ class LoggingMiddleware(Layer):
 
     def __repr__(self) -> str:
         return f"<LoggingMiddleware logger={self.logger.name!r}>"
+
+
+def _started(request: Request) -> float:
+    """When a logged call started (its request id made first, for every line of it)."""
+    request_id_of(request.call)
+    return time.perf_counter()

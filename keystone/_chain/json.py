@@ -69,7 +69,15 @@ class JSONMiddleware(Layer):
 
     def handle(self, request: Request) -> Response:
         encode_json(request)
-        response = self.call_next(request)
-        if response.status_code >= 400 and request.call.raise_for_status:
-            raise error_for_response(response)
-        return response
+        return checked(request, self.call_next(request))
+
+    async def handle_async(self, request: Request) -> Response:
+        encode_json(request)
+        return checked(request, await self.acall_next(request))
+
+
+def checked(request: Request, response: Response) -> Response:
+    """``response``, unless it is a 4xx/5xx the call raises for: then its typed error."""
+    if response.status_code >= 400 and request.call.raise_for_status:
+        raise error_for_response(response)
+    return response

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from keystone._clock import Clock
+from keystone._clock import Clock, sleep_async
 from keystone._errors import ThrottleWaitError, shown_url
 from keystone._item_context import batch_deadline
 from keystone._log_fields import log_fields
@@ -53,52 +53,85 @@ class ThrottleMiddleware(Layer):
     def handle(self, request: Request) -> Response:
         if not self._base_url.is_own_origin(request.url):
             return self.call_next(request)  # another server's throttle is not this client's
-        call, throttle = request.call, self.throttle
-        at = self._wait_turn(request)
+        at, wait = self._turn(request)
+        while wait > 0:  # the waits of the request's turn
+            try:
+                self.clock.sleep(wait)
+            except BaseException:
+                self.throttle.release(at, request.call.cost)
+                raise
+            at, wait = self._waited(request, at, wait)
         try:
             response = self.call_next(request)
         except BaseException as error:
-            if getattr(error, "request_sent", True) is False:
-                throttle.release(at, call.cost)  # the server never saw it: nothing counted
+            self._not_answered(request, at, error)
             raise
+        self._answered(request, at, response)
+        return response
+
+    async def handle_async(self, request: Request) -> Response:
+        if not self._base_url.is_own_origin(request.url):
+            return await self.acall_next(request)
+        at, wait = self._turn(request)
+        while wait > 0:
+            try:
+                await sleep_async(self.clock, wait)
+            except BaseException:  # cancelled while waiting: its place goes back
+                self.throttle.release(at, request.call.cost)
+                raise
+            at, wait = self._waited(request, at, wait)
+        try:
+            response = await self.acall_next(request)
+        except BaseException as error:
+            self._not_answered(request, at, error)
+            raise
+        self._answered(request, at, response)
+        return response
+
+    def _turn(self, request: Request) -> tuple[float, float]:
+        """The moment reserved for ``request`` and how long it must wait for it (``0``: go
+        now); a wait longer than the call, or its batch, may wait raises, nothing sent."""
+        call, throttle = request.call, self.throttle
+        now = self.clock.monotonic()
+        at = throttle.reserve(now, call.cost)
+        wait = at - now
+        if wait <= 0:
+            return at, 0.0
+        refused = self._too_long(request, wait, at)
+        if refused is not None:
+            throttle.release(at, call.cost)
+            raise refused
+        logger.debug(
+            "%s %s waits %.2f s for the throttle",
+            request.method,
+            shown_url(request.url, request),
+            wait,
+            extra=log_fields(request, call.redactor, throttle_wait=round(wait, 3)),
+        )
+        return at, wait
+
+    def _waited(self, request: Request, at: float, wait: float) -> tuple[float, float]:
+        """After waiting ``wait`` for the moment ``at``: the moment to go and what is left to
+        wait (the server may have asked for longer meanwhile: then a new turn)."""
+        call = request.call
+        call.throttle_waited += wait
+        if call.deadline is not None:
+            call.deadline.pause(wait)  # the server's time, not the call's
+        if not self.throttle.holds(at):
+            return at, 0.0
+        self.throttle.release(at, call.cost)  # the server asked for longer meanwhile: go again
+        return self._turn(request)
+
+    def _not_answered(self, request: Request, at: float, error: BaseException) -> None:
+        if getattr(error, "request_sent", True) is False:
+            self.throttle.release(at, request.call.cost)  # the server never saw it
+
+    def _answered(self, request: Request, at: float, response: Response) -> None:
         wait = throttle_wait(response, request)
         if wait:
             if response.status_code == 429:
-                throttle.release(at, call.cost)  # refused whole: the server did not count it
+                self.throttle.release(at, request.call.cost)  # refused whole: not counted
             self._hold(request, response, wait)
-        return response
-
-    def _wait_turn(self, request: Request) -> float:
-        """Wait for the request's turn; the moment reserved for it."""
-        call, throttle, clock = request.call, self.throttle, self.clock
-        while True:
-            now = clock.monotonic()
-            at = throttle.reserve(now, call.cost)
-            wait = at - now
-            if wait <= 0:
-                return at
-            refused = self._too_long(request, wait, at)
-            if refused is not None:
-                throttle.release(at, call.cost)
-                raise refused
-            logger.debug(
-                "%s %s waits %.2f s for the throttle",
-                request.method,
-                shown_url(request.url, request),
-                wait,
-                extra=log_fields(request, call.redactor, throttle_wait=round(wait, 3)),
-            )
-            try:
-                clock.sleep(wait)
-            except BaseException:
-                throttle.release(at, call.cost)
-                raise
-            call.throttle_waited += wait
-            if call.deadline is not None:
-                call.deadline.pause(wait)  # the server's time, not the call's
-            if not throttle.holds(at):
-                return at
-            throttle.release(at, call.cost)  # the server asked for longer meanwhile: go again
 
     def _too_long(self, request: Request, wait: float, at: float) -> ThrottleWaitError | None:
         """The error for a wait longer than the call, or its batch, may wait; else ``None``."""

@@ -49,16 +49,38 @@ class WireLogMiddleware(Layer):
         self.max_body = max_body
 
     def handle(self, request: Request) -> Response:
-        logger = self.logger
-        if not logger.isEnabledFor(logging.DEBUG):
+        if not self.logger.isEnabledFor(logging.DEBUG):
             return self.call_next(request)
+        send, started = self._sending(request)
+        try:
+            response = self.call_next(request)
+        except Exception as error:
+            self._failed(request, send, started, error)
+            raise
+        self._answered(request, send, started, response)
+        return response
+
+    async def handle_async(self, request: Request) -> Response:
+        if not self.logger.isEnabledFor(logging.DEBUG):
+            return await self.acall_next(request)
+        send, started = self._sending(request)
+        try:
+            response = await self.acall_next(request)
+        except Exception as error:
+            self._failed(request, send, started, error)
+            raise
+        self._answered(request, send, started, response)
+        return response
+
+    def _sending(self, request: Request) -> tuple[int, float]:
+        """Log ``request`` going out; its send number in the call, and when it went."""
         call = request.call
         send = call.wire_sends = call.wire_sends + 1
         redactor = self.redactor
         headers = redactor.headers_of(request.headers)
         body = self._body(request.body, request.headers)
         fields = log_fields(request, redactor, send=send, headers=headers, body=body)
-        logger.debug(
+        self.logger.debug(
             "--> %s %s (send %d)%s",
             request.method,
             fields["url"],
@@ -66,32 +88,34 @@ class WireLogMiddleware(Layer):
             _details(headers, body),
             extra=fields,
         )
-        started = time.perf_counter()
-        try:
-            response = self.call_next(request)
-        except Exception as error:
-            elapsed_ms = (time.perf_counter() - started) * 1000.0
-            status, shown = status_of(error)
-            fields = log_fields(
-                request,
-                redactor,
-                send=send,
-                status_code=status,
-                elapsed_ms=round(elapsed_ms, 3),
-                error=type(error).__name__,
-                headers={},
-                body="",
-            )
-            logger.debug(
-                "<-- %s %s failed after %.1f ms: %s",
-                request.method,
-                fields["url"],
-                elapsed_ms,
-                redactor.text(str(error)) or shown,
-                extra=fields,
-            )
-            raise
+        return send, time.perf_counter()
+
+    def _failed(self, request: Request, send: int, started: float, error: Exception) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000.0
+        status, shown = status_of(error)
+        redactor = self.redactor
+        fields = log_fields(
+            request,
+            redactor,
+            send=send,
+            status_code=status,
+            elapsed_ms=round(elapsed_ms, 3),
+            error=type(error).__name__,
+            headers={},
+            body="",
+        )
+        self.logger.debug(
+            "<-- %s %s failed after %.1f ms: %s",
+            request.method,
+            fields["url"],
+            elapsed_ms,
+            redactor.text(str(error)) or shown,
+            extra=fields,
+        )
+
+    def _answered(self, request: Request, send: int, started: float, response: Response) -> None:
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        redactor = self.redactor
         headers = redactor.headers_of(response.headers.items())
         body = self._body(response.content, response.headers, response.status_code >= 400)
         fields = log_fields(
@@ -104,7 +128,7 @@ class WireLogMiddleware(Layer):
             headers=headers,
             body=body,
         )
-        logger.debug(
+        self.logger.debug(
             "<-- %s %s %s (%.1f ms)%s",
             f"{response.status_code} {response.reason}".strip(),
             request.method,
@@ -113,7 +137,6 @@ class WireLogMiddleware(Layer):
             _details(headers, body),
             extra=fields,
         )
-        return response
 
     def _body(self, body: bytes | None, headers: Mapping[str, str], error: bool = False) -> str:
         """The body as the log shows it; an error answer's field messages stay readable."""

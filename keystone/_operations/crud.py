@@ -1,6 +1,7 @@
 """The work behind every generated resource method: create, retrieve, iterate, update, delete.
 
-Each function takes the client, the :class:`~keystone.resources.spec.Resource` and the
+Each is a plan (:mod:`keystone._plans`), run by the sync and the async client alike. Each
+function takes the client's core, the :class:`~keystone.resources.spec.Resource` and the
 caller's arguments. The endpoint comes from the server's release
 (:mod:`keystone.resources._endpoints`), and arguments are checked, filters encoded and files
 read before any request is made, so a bad ``pk``, filter, field or file never reaches the
@@ -12,7 +13,7 @@ saying what the server meant when it answered with a web page instead of the API
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from keystone._core import Core
@@ -27,9 +28,9 @@ from keystone._operations.records import (
     read_written,
 )
 from keystone._operations.walk import walk
+from keystone._plans import Plan
 from keystone._progress import ProgressCallback, check_progress
-from keystone._request import CallState, Filters
-from keystone._response import Response
+from keystone._request import CallState, Filters, Request
 from keystone._retry_policy import RetryPolicy
 from keystone._servers import Paging, Server
 from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
@@ -46,7 +47,7 @@ from keystone.resources._keys import record_fields, record_key
 from keystone.resources._pages import MAX_PAGE_SIZE
 from keystone.resources.spec import Endpoint, Operation, Resource, record_endpoint
 
-__all__ = ["Order", "create", "delete", "iterate", "retrieve_all", "retrieve_one", "update"]
+__all__ = ["Order", "create", "delete", "every", "listing", "retrieve_one", "update"]
 
 
 def _checks(core: Core, resource: Resource, method: str) -> dict[str, Any]:
@@ -100,7 +101,7 @@ def create(
     more_fields: Mapping[str, Any],
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
     retry: RetryPolicy | None = None,
-) -> dict[str, Any]:
+) -> Plan[dict[str, Any]]:
     """POST the fields as JSON, or as multipart when they include a file; the created record."""
     method = f"create_{resource.name}"
     data = record_fields(fields, more_fields, method)
@@ -110,12 +111,14 @@ def create(
         content, content_type = multipart(data, files, method)
         body = {"data": content, "headers": {"Content-Type": content_type}}
     call = core.begin(method, timeout, retry)  # the deadline starts once the files are read
-    server = call.server()
+    server = yield from call.server()
     endpoint = endpoint_for(server, resource, Operation.CREATE, method)
     if core.check_fields:
         check_fields(data, endpoint, server, subject=resource.plural, method=method)
     try:
-        response = call.request("POST", endpoint.url, state=_state(resource, "create"), **body)
+        response = yield call.request(
+            "POST", endpoint.url, state=_state(resource, "create"), **body
+        )
     except HTTPError as error:
         _explain(error, resource, server, endpoint)
         raise
@@ -134,7 +137,7 @@ def retrieve_one(
     retry: RetryPolicy | None = None,
     progress: ProgressCallback | None = None,
     progress_bar: bool = False,
-) -> dict[str, Any] | None:
+) -> Plan[dict[str, Any] | None]:
     """GET one record; ``None`` when the server says it does not exist."""
     method = f"retrieve_{resource.name}"
     key = record_key(pk, method)
@@ -146,12 +149,12 @@ def retrieve_one(
     if progress is not None or progress_bar:
         raise TypeError(f"{method}: progress= and progress_bar= apply to lists; leave them out")
     query = list_query(filters, method)
-    server = call.server()
+    server = yield from call.server()
     endpoint = endpoint_for(server, resource, Operation.RETRIEVE, method)
     params = None
     if query is not NO_QUERY:
         params = bind(query, endpoint, server, **_checks(core, resource, method))
-    response = call.request(
+    response = yield call.request(
         "GET",
         record_endpoint(endpoint.path, key),
         params=params,
@@ -166,7 +169,7 @@ def retrieve_one(
     return read_record(response)
 
 
-def iterate(
+def listing(
     core: Core,
     resource: Resource,
     filters: Filters | None = None,
@@ -182,16 +185,17 @@ def iterate(
     method: str | None = None,
     default_workers: int = ITER_WORKERS,
     eager: bool = False,
-) -> Iterator[dict[str, Any]]:
-    """Every matching record, a bounded window of pages in memory at a time.
+) -> Plan[Plan[None]]:
+    """The walk through every matching record (a plan of records), once the arguments are
+    checked and the filters encoded (which may first find out the server's release).
 
-    Arguments are checked and the filters encoded now (which may first find out the server's
-    release); the first page is requested when the first record is wanted. ``page_size`` is
-    sent as ``_limit`` where the release pages its lists (it is not sent to the others, which
-    answer every record at once); without it, paged lists are read in the largest pages the
-    server serves. ``workers`` pages are read at once where the list allows it (see
-    :mod:`keystone._operations.parallel`). ``retry`` is every page's retry policy;
-    ``progress`` and ``progress_bar`` are told the records as the pages arrive (see
+    The walk's first page is a request of this call when the list is read at once
+    (``retrieve_``, ``eager``); an iterator's may be asked for much later, and is a call of
+    its own. ``page_size`` is sent as ``_limit`` where the release pages its lists (it is not
+    sent to the others, which answer every record at once); without it, paged lists are read
+    in the largest pages the server serves. ``workers`` pages are read at once where the list
+    allows it (see :mod:`keystone._operations.parallel`). ``retry`` is every page's retry
+    policy; ``progress`` and ``progress_bar`` are told the records as the pages arrive (see
     :mod:`keystone._progress`).
     """
     method = method or f"iter_{resource.name}"
@@ -199,35 +203,31 @@ def iterate(
     check_progress(method, progress, progress_bar)
     workers = default_workers if workers is None else check_workers(workers, method)
     query = list_query(filters, method, search, order, page_size)
-    server = call.server()
+    server = yield from call.server()
     endpoint = endpoint_for(server, resource, Operation.RETRIEVE, method)
     params = bind(
         query, endpoint, server, page_size=MAX_PAGE_SIZE, **_checks(core, resource, method)
     )
 
-    def first_page() -> Response:
-        # Read at once (retrieve_), the first page is part of the call that found out the
-        # server; an iterator's may be asked for much later, and is a call of its own.
+    def first_page() -> Request:
         first = call if eager else core.begin(method, call.timeout, call.retry)
-        try:
-            return first.request(
-                "GET", endpoint.url, params=params, state=_state(resource, "retrieve")
-            )
-        except HTTPError as error:
-            _explain(error, resource, server, endpoint, search is not None)
-            raise
+        return first.request("GET", endpoint.url, params=params, state=_state(resource, "retrieve"))
 
-    def page(url: str) -> Response:
+    def explained(error: HTTPError) -> None:
+        _explain(error, resource, server, endpoint, search is not None)
+
+    def page(url: str) -> Request:
         each = core.begin(method, call.timeout, call.retry)  # every page: its own deadline
         return each.request("GET", url, state=_state(resource, "retrieve"))
 
     if workers > 1:
         core.reserve(workers)
     shown = (progress, progress_bar) if progress is not None or progress_bar else None
-    return walk(core, first_page, page, workers, server.paging is Paging.HEADERS, shown)
+    paged = server.paging is Paging.HEADERS
+    return walk(core, first_page, explained, page, workers, paged, shown)
 
 
-def retrieve_all(
+def every(
     core: Core,
     resource: Resource,
     filters: Filters | None = None,
@@ -238,26 +238,24 @@ def retrieve_all(
     retry: RetryPolicy | None = None,
     progress: ProgressCallback | None = None,
     progress_bar: bool = False,
-) -> list[dict[str, Any]]:
-    """Every matching record, all pages read (``workers`` at once where the list allows it)."""
-    method = f"retrieve_{resource.name}"
-    return list(
-        iterate(
-            core,
-            resource,
-            filters,
-            None,
-            timeout,
-            search,
-            order,
-            workers,
-            retry,
-            progress,
-            progress_bar,
-            method=method,
-            default_workers=DEFAULT_WORKERS,
-            eager=True,
-        )
+) -> Plan[Plan[None]]:
+    """:func:`listing` for ``retrieve_`` without ``pk``: every page read at once (``workers``
+    at a time where the list allows it), the first as part of this call."""
+    return listing(
+        core,
+        resource,
+        filters,
+        None,
+        timeout,
+        search,
+        order,
+        workers,
+        retry,
+        progress,
+        progress_bar,
+        method=f"retrieve_{resource.name}",
+        default_workers=DEFAULT_WORKERS,
+        eager=True,
     )
 
 
@@ -268,7 +266,7 @@ def update(
     data: Mapping[str, Any],
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
     retry: RetryPolicy | None = None,
-) -> dict[str, Any]:
+) -> Plan[dict[str, Any]]:
     """PATCH the given fields; the updated record."""
     method = f"update_{resource.name}"
     key = record_key(pk, method)
@@ -278,12 +276,12 @@ def update(
             f"{method}: data must be a mapping of the fields to change, such as "
             f"{{'description': 'Updated'}}, not {type(data).__name__}"
         )
-    server = call.server()
+    server = yield from call.server()
     endpoint = endpoint_for(server, resource, Operation.UPDATE, method)
     if core.check_fields:
         check_fields(data, endpoint, server, subject=resource.plural, method=method, update=True)
     try:
-        response = call.request(
+        response = yield call.request(
             "PATCH",
             record_endpoint(endpoint.path, key),
             json=dict(data),
@@ -302,14 +300,14 @@ def delete(
     raise_not_exists: bool = False,
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
     retry: RetryPolicy | None = None,
-) -> None:
+) -> Plan[None]:
     """DELETE one record; a missing record is ignored unless ``raise_not_exists``."""
     method = f"delete_{resource.name}"
     key = record_key(pk, method)
     call = core.begin(method, timeout, retry)
-    server = call.server()
+    server = yield from call.server()
     endpoint = endpoint_for(server, resource, Operation.DELETE, method)
-    response = call.request(
+    response = yield call.request(
         "DELETE",
         record_endpoint(endpoint.path, key),
         state=_state(resource, "delete", raise_for_status=False),

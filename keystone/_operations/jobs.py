@@ -38,6 +38,7 @@ from keystone._operations.files import encode_file
 from keystone._operations.job_failures import committed_before, job_failure, job_throttled
 from keystone._operations.job_steps import Ref, Step, StepResult, without_refs
 from keystone._operations.records import read_record, unknown_outcome
+from keystone._plans import Plan, run
 from keystone._progress import Progress, ProgressCallback, check_progress
 from keystone._query import encode_value
 from keystone._request import CallState, Filters
@@ -58,6 +59,7 @@ from keystone.resources.spec import Operation, Resource
 if TYPE_CHECKING:
     from keystone._core import Core
     from keystone._retry_policy import RetryPolicy
+    from keystone._servers import Server
 
 JOB_ENDPOINT = "batch"
 _Job = TypeVar("_Job", bound="JobCore")
@@ -105,13 +107,30 @@ class JobCore:
         """The results of the parts the server has applied so far (with ``split=``)."""
         self.committed = False
         """Whether the server kept the job's changes (not for a dry run, nor a failure)."""
-        server = self._server = call.server()
+        self._call = call
+        self._server: Server | None = None
+
+    def ready(self) -> Plan[None]:
+        """Find out the server (if the client does not know it yet) and check that it runs
+        atomic jobs; the steps are checked against its release as they are added."""
+        server = yield from self._call.server()
         if endpoint_at(server, JOB_ENDPOINT) is None:
             raise UnsupportedError(
                 f"atomic: {server.describe} has no atomic jobs (batch/ is on "
                 f"{releases_with([JOB_ENDPOINT])}). Nothing was sent.",
                 server=server,
             )
+        self._server = server
+
+    @property
+    def server(self) -> Server:
+        """The server the job is for (known once the job is ready)."""
+        if self._server is None:
+            raise RuntimeError(
+                "this job does not know its server yet: start it with "
+                "`async with client.atomic() as job:` or `job = await client.atomic()`"
+            )
+        return self._server
 
     # -- building -------------------------------------------------------------------------------
 
@@ -190,7 +209,7 @@ class JobCore:
 
     def path_of(self, resource: Resource, operation: Operation, pk: Any, method: str) -> str:
         """The step path of ``resource`` (one record when ``pk`` is given), checked."""
-        endpoint = endpoint_for(self._server, resource, operation, method)
+        endpoint = endpoint_for(self.server, resource, operation, method)
         if pk is None:
             return f"/{endpoint.path}/"
         if isinstance(pk, Step):
@@ -225,6 +244,10 @@ class JobCore:
         calling ``run()`` again sends only the steps after them. ``retry`` replaces the
         policy given to :meth:`~keystone.KeystoneClient.atomic` for this run.
         """
+        return run(self._core, self.running(retry))
+
+    def running(self, retry: RetryPolicy | None = None) -> Plan[list[StepResult]]:
+        """:meth:`run` as a plan (:mod:`keystone._plans`)."""
         if self.results is not None:
             raise RuntimeError("this job has run already; start a new one with client.atomic()")
         policy = self._retry if retry is None else check_policy(retry)
@@ -233,17 +256,17 @@ class JobCore:
             return self.results
         with Progress(len(self._actions), self._progress, self._progress_bar, "step") as shown:
             shown.advance(len(self.done))
-            self._run_parts(policy, shown)
+            yield from self._run_parts(policy, shown)
         self.results = list(self.done)
         self.committed = not self.dry_run
         return self.results
 
-    def _run_parts(self, policy: RetryPolicy | None, shown: Progress) -> None:
+    def _run_parts(self, policy: RetryPolicy | None, shown: Progress) -> Plan[None]:
         for first, last in self._parts():
             if last <= len(self.done):
                 continue  # applied by an earlier run()
             try:
-                applied = self._send(first, last, policy)
+                applied = yield from self._send(first, last, policy)
                 self.done += applied
                 shown.advance(len(applied))
             except Exception as error:
@@ -268,7 +291,7 @@ class JobCore:
                         )
         return iter(parts)
 
-    def _send(self, first: int, last: int, policy: RetryPolicy | None) -> list[StepResult]:
+    def _send(self, first: int, last: int, policy: RetryPolicy | None) -> Plan[list[StepResult]]:
         actions = self._actions[first:last]
         job = {"actions": actions, "dry_run": self.dry_run}
         parts = [
@@ -289,9 +312,9 @@ class JobCore:
         else:
             sent = {"json": {"job": job}}
         sending = self._core.begin("atomic", self._timeout, policy)  # its deadline starts now
-        response = sending.request("POST", JOB_ENDPOINT + "/", state=call, **sent)
+        response = yield sending.request("POST", JOB_ENDPOINT + "/", state=call, **sent)
         if response.status_code >= 400:
-            raise job_failure(response, self.steps, first, last, self.split, self._server)
+            raise job_failure(response, self.steps, first, last, self.split, self.server)
         try:
             answered = read_record(response).get("results")
             if (
@@ -333,8 +356,8 @@ def create_step(
     data = record_fields(fields, more, method)
     path = job.path_of(resource, Operation.CREATE, None, method)
     if job._core.check_fields:
-        endpoint = endpoint_for(job._server, resource, Operation.CREATE, method)
-        check_fields(data, endpoint, job._server, subject=resource.plural, method=method)
+        endpoint = endpoint_for(job.server, resource, Operation.CREATE, method)
+        check_fields(data, endpoint, job.server, subject=resource.plural, method=method)
     return job._step("POST", path, data, None, file_fields(resource), method)
 
 
@@ -343,7 +366,7 @@ def retrieve_step(job: JobCore, resource: Resource, pk: Any, filters: Filters | 
     method = f"retrieve_{resource.name}"
     query = list_query(without_refs(filters or {}, method), method)
     path = job.path_of(resource, Operation.RETRIEVE, pk, method)
-    server = job._server
+    server = job.server
     endpoint = endpoint_for(server, resource, Operation.RETRIEVE, method)
     bind(
         query,
@@ -365,9 +388,9 @@ def update_step(job: JobCore, resource: Resource, pk: Any, data: Mapping[str, An
         raise TypeError(f"{method}: data must be a mapping of the fields to change")
     path = job.path_of(resource, Operation.UPDATE, pk, method)
     if job._core.check_fields:
-        endpoint = endpoint_for(job._server, resource, Operation.UPDATE, method)
+        endpoint = endpoint_for(job.server, resource, Operation.UPDATE, method)
         check_fields(
-            data, endpoint, job._server, subject=resource.plural, method=method, update=True
+            data, endpoint, job.server, subject=resource.plural, method=method, update=True
         )
     return job._step("PATCH", path, data, None, file_fields(resource), method)
 

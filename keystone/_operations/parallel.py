@@ -31,15 +31,14 @@ memory); a page is decoded only when the records before it have been consumed.
 
 from __future__ import annotations
 
-import contextvars
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from typing import Any
 
 from keystone._errors import KeystoneError, PaginationError, shown_url
 from keystone._operations.records import Page, read_page
-from keystone._response import Response
+from keystone._plans import Plan, Records, Start, Wait
+from keystone._request import Request
 from keystone.resources._pages import OFFSET_PARAM, offset_pages, page_url
 
 #: How many pages ``retrieve_`` reads at once unless told otherwise (``workers=``): the whole
@@ -49,8 +48,8 @@ DEFAULT_WORKERS = 8
 #: as the bytes the server sent until its turn, so fewer of them.
 ITER_WORKERS = 4
 
-#: Fetches one page: the absolute URL in, the answer out (raises for an error answer).
-Fetch = Callable[[str], Response]
+#: The request of one page: the absolute URL in (each page is a call of its own).
+Fetch = Callable[[str], Request]
 
 
 def check_workers(workers: object, method: str) -> int:
@@ -170,8 +169,10 @@ class ParallelPages:
 
     ``first`` is the first page (already delivered by the caller, ``first_url`` its URL),
     ``link`` its next-page link made absolute and checked to stay inside the API, ``fetch``
-    gets one page, ``tell(new records, count)`` is told of each page (for progress). Use
-    :meth:`possible` to know whether the list can be read this way.
+    makes the request of one page, ``tell(new records, count)`` is told of each page (for
+    progress). Use :meth:`possible` to know whether the list can be read this way.
+    :meth:`records` is a plan (:mod:`keystone._plans`): the pages in flight are background
+    requests of its driver (threads, or tasks).
     """
 
     def __init__(
@@ -211,7 +212,7 @@ class ParallelPages:
             and offset_pages(link) is not None
         )
 
-    def records(self) -> Iterator[dict[str, Any]]:
+    def records(self) -> Plan[None]:
         """The records after the first page, in the server's order.
 
         Each page is asked for ``margin`` records before the end of the page before, so that
@@ -226,78 +227,70 @@ class ParallelPages:
         stride = size - margin
         end = self._total or 0  # the collection's size, as the last page read counted it
         last_at, last_total = self._start + size - 1, self._total  # where the last one stood
-        window: deque[tuple[int, Future[Response]]] = deque()
+        window: deque[tuple[int, object]] = deque()  # (offset, the handle of its request)
         frontier = self._start + stride
-        pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="keystone-pages")
-        try:
-            while True:
-                while len(window) < self._workers and (frontier + margin < end or not window):
-                    window.append((frontier, self._submit(pool, frontier)))
-                    frontier += stride
-                asked, future = window.popleft()
-                page, url = self._page(future)
-                offset, records = asked, page.records
-                try:
-                    found = _locate(records, last_at - asked, self._tail)
-                    if found is None:
-                        moved = (page.total or 0) - (last_total or 0)  # since ``last`` was read
-                        near = (last_at + moved, last_at)
-                        offset, page, url = self._resync(pool, near, asked, page)
-                        records = page.records
-                        found = _locate(records, -1, self._tail)
-                        assert found is not None
-                except _Ambiguous as ambiguous:
-                    raise self._cannot_tell(asked, ambiguous.repeated) from None
-                fresh = len(records) - found - 1
-                at_end = page.total is not None and offset + size >= page.total
-                grew = (page.total or 0) > (last_total or 0)  # added in front, maybe
-                if fresh == 0 and len(records) == size and not at_end and not grew:
-                    raise self._repeated(offset)
-                self.delivered += fresh
-                if self._tell is not None:
-                    self._tell(fresh, page.total)
-                if fresh:
-                    self._tail = (self._tail + records[found + 1 :])[-margin:]
-                yield from records[found + 1 :]
-                if len(records) < size or at_end:
-                    if page.next is not None:  # its count said the end, its link says more
-                        self.handed_over = (url, page.next)
-                    return  # the end of the collection, when this page was read
-                last_at, last_total = offset + size - 1, page.total
-                end = page.total if page.total is not None else offset + size + 1
-                following = window[0][0] if window else frontier
-                if last_at - following < margin - 1:  # the next page would start past ``last``
-                    if window:
-                        window.appendleft((offset + stride, self._submit(pool, offset + stride)))
-                    else:
-                        frontier = offset + stride
-                del page, records  # while the next page is decoded, only it is held
-        finally:
-            for _, pending in window:
-                pending.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
+        while True:
+            while len(window) < self._workers and (frontier + margin < end or not window):
+                window.append((frontier, (yield self._start_page(frontier))))
+                frontier += stride
+            asked, handle = window.popleft()
+            page, url = yield from self._page(handle)
+            offset, records = asked, page.records
+            try:
+                found = _locate(records, last_at - asked, self._tail)
+                if found is None:
+                    moved = (page.total or 0) - (last_total or 0)  # since ``last`` was read
+                    near = (last_at + moved, last_at)
+                    offset, page, url = yield from self._resync(near, asked, page)
+                    records = page.records
+                    found = _locate(records, -1, self._tail)
+                    assert found is not None
+            except _Ambiguous as ambiguous:
+                raise self._cannot_tell(asked, ambiguous.repeated) from None
+            fresh = len(records) - found - 1
+            at_end = page.total is not None and offset + size >= page.total
+            grew = (page.total or 0) > (last_total or 0)  # added in front, maybe
+            if fresh == 0 and len(records) == size and not at_end and not grew:
+                raise self._repeated(offset)
+            self.delivered += fresh
+            if self._tell is not None:
+                self._tell(fresh, page.total)
+            if fresh:
+                self._tail = (self._tail + records[found + 1 :])[-margin:]
+            yield Records(records[found + 1 :])
+            if len(records) < size or at_end:
+                if page.next is not None:  # its count said the end, its link says more
+                    self.handed_over = (url, page.next)
+                return  # the end of the collection, when this page was read
+            last_at, last_total = offset + size - 1, page.total
+            end = page.total if page.total is not None else offset + size + 1
+            following = window[0][0] if window else frontier
+            if last_at - following < margin - 1:  # the next page would start past ``last``
+                if window:
+                    window.appendleft((offset + stride, (yield self._start_page(offset + stride))))
+                else:
+                    frontier = offset + stride
+            del page, records  # while the next page is decoded, only it is held
 
-    def _submit(self, pool: ThreadPoolExecutor, offset: int) -> Future[Response]:
-        url = page_url(self._link, max(offset, 0), self._size)
-        context = contextvars.copy_context()  # the caller's, for your middleware
-        return pool.submit(context.run, self._fetch, url)
+    def _start_page(self, offset: int) -> Start:
+        """The page at ``offset``, to be read in the background."""
+        return Start(self._fetch(page_url(self._link, max(offset, 0), self._size)), self._workers)
 
-    def _page(self, future: Future[Response]) -> tuple[Page, str]:
+    def _page(self, handle: object) -> Plan[tuple[Page, str]]:
         """The page a request answered, and its URL; an error answer, or an answer that is
         no page of a list (a proxy's HTML page), raises saying what was delivered."""
         try:
-            response = future.result()
+            response = yield Wait(handle)
             return read_page(response), response.url  # the body is released as it is decoded
         except KeystoneError as error:
             raise note_delivered(error, self.delivered) from None
 
     def _resync(
         self,
-        pool: ThreadPoolExecutor,
         near: tuple[int, int],
         offset: int,
         page: Page,
-    ) -> tuple[int, Page, str]:
+    ) -> Plan[tuple[int, Page, str]]:
         """Find the last record delivered (``last``) again after the records moved by more
         than the margin, or raise.
 
@@ -308,7 +301,7 @@ class ParallelPages:
         cannot tell what it would miss, and says so.
         """
         for guess in dict.fromkeys(max(0, n - self._size // 2) for n in near):
-            again, url = self._page(self._submit(pool, guess))
+            again, url = yield from self._page((yield self._start_page(guess)))
             if _locate(again.records, -1, self._tail) is not None:
                 return guess, again, url
         raise self._changed(offset, page)

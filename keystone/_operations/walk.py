@@ -13,23 +13,26 @@ many records had been delivered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
 from keystone._core import Core
 from keystone._errors import KeystoneError, PaginationError, shown_url
+from keystone._http_errors import HTTPError
 from keystone._operations.parallel import ParallelPages, note_delivered
 from keystone._operations.records import Page, read_page
+from keystone._plans import Plan, Records
 from keystone._progress import Progress, ProgressCallback
+from keystone._request import Request
 from keystone._response import Response
 from keystone.resources._pages import NextPages
 
 
 class LinkSteps:
     """The decisions of a walk from page to page, free of I/O: each page's answer in; its
-    records and the URL of the page after it out. The driver (:func:`walk`, or an async one)
-    only sends the requests."""
+    records and the URL of the page after it out. :func:`walk` is the plan that asks for
+    the pages."""
 
     def __init__(self, core: Core, paged: bool) -> None:
         self.core = core
@@ -70,22 +73,29 @@ class LinkSteps:
 
 def walk(
     core: Core,
-    first_page: Callable[[], Response],
-    page: Callable[[str], Response],
+    first_page: Callable[[], Request],
+    explained: Callable[[HTTPError], None],
+    page: Callable[[str], Request],
     workers: int,
     paged: bool = False,
     shown: tuple[ProgressCallback | None, bool] | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Every record of the list whose first page ``first_page()`` gets; ``page(url)`` gets
-    another page. ``paged`` says the release pages lists in headers (see ``read_page``).
-    ``shown``: the ``(progress, progress_bar)`` told of the records as each page arrives, with
-    the list's count as the total where the server gives one."""
+) -> Plan[None]:
+    """Every record of the list whose first page is the request ``first_page()`` makes, a
+    plan of records; ``page(url)`` makes the request of another page. ``explained(error)``
+    says what an error answer to the first page means. ``paged`` says the release pages lists
+    in headers (see ``read_page``). ``shown``: the ``(progress, progress_bar)`` told of the
+    records as each page arrives, with the list's count as the total where the server gives
+    one."""
     progress = None if shown is None else Progress(None, shown[0], shown[1], "record")
     tell = progress.advance if progress is not None else None
     steps = LinkSteps(core, paged)
     with progress if progress is not None else nullcontext():
         try:
-            response = first_page()
+            try:
+                response = yield first_page()
+            except HTTPError as error:
+                explained(error)
+                raise
             first = steps.read(response)
         except KeystoneError as error:
             steps.failed(error)
@@ -94,7 +104,7 @@ def walk(
         del response  # hold the records, not the raw body too
         if tell is not None:
             tell(len(first.records), first.total)
-        yield from steps.delivering(first)
+        yield Records(steps.delivering(first))
         link = steps.after(url, first)
         if link is not None and ParallelPages.possible(first, link):
             pages = ParallelPages(first, url, link, page, workers, tell)
@@ -110,7 +120,7 @@ def walk(
             del first
         while link is not None:
             try:
-                response = page(link)
+                response = yield page(link)
                 current = steps.read(response)
             except KeystoneError as error:  # an error answer, or one that is no page of the list
                 raise steps.failed(error) from None
@@ -118,7 +128,7 @@ def walk(
             del response
             if tell is not None:
                 tell(len(current.records), current.total)
-            yield from steps.delivering(current)
+            yield Records(steps.delivering(current))
             link = steps.after(url, current)
             del current
 

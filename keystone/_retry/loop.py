@@ -25,7 +25,7 @@ been applied.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tenacity import (
     RetryCallState,
@@ -37,6 +37,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
+from keystone._clock import sleep_async
 from keystone._errors import KeystoneError, TokenRefreshError, TransportError, annotate
 from keystone._log_fields import log_fields
 from keystone._request import Request
@@ -54,7 +55,7 @@ from keystone._retry_policy import RetryPolicy
 
 if TYPE_CHECKING:
     from keystone._clock import Clock
-    from keystone._pipeline import Handler
+    from keystone._pipeline import AsyncHandler, Handler
 
 logger = logging.getLogger("keystone.backoff")
 
@@ -135,7 +136,7 @@ class RetryLoop:
     def __init__(
         self,
         request: Request,
-        call_next: Handler,
+        call_next: Handler | AsyncHandler,
         policy: RetryPolicy,
         clock: Clock,
         started: float,
@@ -168,20 +169,48 @@ class RetryLoop:
         pending = [first]  # tenacity's first attempt is the one already made
 
         def attempt() -> Response:
-            outcome = pending.pop() if pending else self._send_again()
-            self._record(outcome)
-            if isinstance(outcome, Response):
-                return outcome
-            raise outcome
+            return self._outcome(pending.pop() if pending else self._send_again())
 
         try:
             result: Response | _GaveUp = retrying(attempt)
-        except (TransportError, TokenRefreshError) as error:  # an error the rules do not retry
-            raise self._failed(error, None)  # noqa: B904 (the same error, or its OutcomeUnknown)
-        except KeystoneError as error:  # e.g. the session ended during a retry: keep its type
-            self.call.retry_note = self._attempt_note()
-            annotate(error, self.call, self.last_response)
-            raise
+        except KeystoneError as error:
+            raise self._raised(error)  # noqa: B904 (the same error, or its OutcomeUnknown)
+        return self._settled(result)
+
+    async def run_async(self, first: Outcome) -> Response:
+        """:meth:`run` in a task: ``AsyncRetrying`` with the same decisions."""
+        from tenacity import AsyncRetrying
+
+        retrying = AsyncRetrying(sleep=self._sleep_async, **self.decisions())
+        pending = [first]
+
+        async def attempt() -> Response:
+            return self._outcome(pending.pop() if pending else await self._send_again_async())
+
+        try:
+            result: Response | _GaveUp = await retrying(attempt)
+        except KeystoneError as error:
+            raise self._raised(error)  # noqa: B904 (the same error, or its OutcomeUnknown)
+        return self._settled(result)
+
+    def _outcome(self, outcome: Outcome) -> Response:
+        """An attempt's outcome, recorded: the response, or its error raised for tenacity."""
+        self._record(outcome)
+        if isinstance(outcome, Response):
+            return outcome
+        raise outcome
+
+    def _raised(self, error: KeystoneError) -> KeystoneError:
+        """What to raise for an error the loop stopped on."""
+        if isinstance(error, (TransportError, TokenRefreshError)):  # one the rules do not retry
+            return self._failed(error, None)
+        # e.g. the session ended during a retry: keep its type
+        self.call.retry_note = self._attempt_note()
+        annotate(error, self.call, self.last_response)
+        return error
+
+    def _settled(self, result: Response | _GaveUp) -> Response:
+        """The final response of the loop's ``result`` (or raise the final error)."""
         if isinstance(result, _GaveUp):
             outcome = result.outcome
             assert outcome is not None
@@ -204,7 +233,14 @@ class RetryLoop:
     def _send_again(self) -> Outcome:
         self.call.attempt += 1
         try:
-            return self.call_next(self.request)
+            return cast("Handler", self.call_next)(self.request)
+        except (TransportError, TokenRefreshError) as error:
+            return error
+
+    async def _send_again_async(self) -> Outcome:
+        self.call.attempt += 1
+        try:
+            return await cast("AsyncHandler", self.call_next)(self.request)
         except (TransportError, TokenRefreshError) as error:
             return error
 
@@ -226,6 +262,10 @@ class RetryLoop:
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:  # none after a throttle's answer: the throttle layer waits
             self.clock.sleep(seconds)
+
+    async def _sleep_async(self, seconds: float) -> None:
+        if seconds > 0:
+            await sleep_async(self.clock, seconds)
 
     def throttle_budget(self) -> float:
         """Seconds the call may still wait for throttles (its policy's ``max_retry_after``,

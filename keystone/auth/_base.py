@@ -115,7 +115,7 @@ def advance(flow: AuthFlow, outcome: Response | BaseException | None) -> Request
     ``outcome`` is ``None`` to start the flow, the answer to the request it yielded last, or the
     exception sending that request raised, which is thrown into the flow at its ``yield``; if
     the flow catches it and ends there, it is raised again (a flow must yield or raise, not
-    swallow). The one step of every flow's driver (:func:`run_flow`, the chain's auth layer):
+    swallow). The one step of every flow's driver (:func:`flow_plan`, the chain's auth layer):
     no I/O here, the driver sends.
     """
     try:
@@ -131,14 +131,21 @@ def advance(flow: AuthFlow, outcome: Response | BaseException | None) -> Request
         return None
 
 
-def run_flow(flow: AuthFlow, send: Callable[[Request], Response]) -> Response | None:
-    """Drive ``flow``: send each request it yields, send back each answer; the last answer."""
+def flow_plan(
+    flow: AuthFlow, prepare: Callable[[Request], Request], check: Callable[[Response], None]
+) -> Generator[Request, Response, Response | None]:
+    """``flow`` as a plan (:mod:`keystone._plans`): each request it yields, made ready by
+    ``prepare``, is yielded to the plan's driver, which sends it; ``check(response)`` may
+    raise for an answer, as if sending had failed. The last answer."""
     response: Response | None = None
     try:
         request = advance(flow, None)
         while request is not None:
             try:
-                response = send(request)
+                response = yield prepare(request)
+                check(response)
+            except GeneratorExit:
+                raise
             except BaseException as error:
                 request = advance(flow, error)
                 continue
