@@ -40,7 +40,7 @@ class AuthMiddleware(Layer):
             return self.call_next(request)
         flow = self.strategy.auth_flow(request)
         response: Response | None = None
-        try:  # the driver of run_flow, inline: the request's way down stays one frame here
+        try:  # the driver of the flow, inline: the request's way down stays one frame here
             outgoing = advance(flow, None)
             while outgoing is not None:
                 try:

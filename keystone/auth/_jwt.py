@@ -55,7 +55,8 @@ class JWTAuth(AuthStrategy):
 
     def __init__(self, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._session: Session | None = None
-        self._lock = ForkSafeLock()
+        self._lock = ForkSafeLock()  # the session's state: never held across a yield
+        self._renewing = ForkSafeLock()  # one renewal at a time: held across its request
         self._api_root: str | None = None
         self.clock = clock
 
@@ -165,14 +166,17 @@ class JWTAuth(AuthStrategy):
     def _renew(self, seen: Session, reason: str, level: int) -> Renewal:
         """Exactly one refresh per expired token, however many threads ask for it.
 
+        The renewals take turns on their own lock, held across the refresh request; the
+        session's lock is never held across a ``yield``, so a login or logout meanwhile does
+        not wait for the server (in the async client, it would block the event loop).
         Returns the session to use, or ``None`` when another thread logged out meanwhile. The
         renewal is logged at ``level``: INFO when it was planned (the token was about to
         expire), WARNING when the server forced it; a refused refresh always at WARNING.
         """
-        with self._lock:
+        with self._renewing:
             current = self._session
             if current is None or current is not seen:
-                return current
+                return current  # renewed (or ended) by another thread meanwhile
             request = Request(
                 "POST",
                 REFRESH_ENDPOINT,
@@ -188,7 +192,7 @@ class JWTAuth(AuthStrategy):
             finally:
                 forget_secrets(request, {"refresh": "***"})
             if response.status_code in (400, 401):
-                self._session = None
+                self._replace(current, None)
                 detail = describe_body(response)
                 logger.warning(
                     "the session ended: the server refused the refresh token (%s)",
@@ -207,11 +211,21 @@ class JWTAuth(AuthStrategy):
                     f"{error_for_response(response)}"
                 )
             renewed = current.with_access(_token(response.json(), "access", request), self.clock)
-            self._session = renewed
+            if not self._replace(current, renewed):
+                return self._session  # a login or logout came meanwhile: theirs stands
             logger.log(
                 level, "access token renewed: %s", reason, extra=log_fields(request, reason=reason)
             )
             return renewed
+
+    def _replace(self, current: Session, new: Session | None) -> bool:
+        """Make ``new`` the session if ``current`` still is (a login or logout made while a
+        renewal was on its way wins over it); whether it did."""
+        with self._lock:
+            if self._session is not current:
+                return False
+            self._session = new
+            return True
 
     # -- pickling ---------------------------------------------------------------------------------
 

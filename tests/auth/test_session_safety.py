@@ -84,6 +84,43 @@ def _fork_and_run(work: Callable[[], None]) -> int:
     return -1
 
 
+def test_a_logout_during_a_renewal_does_not_wait_for_it_and_is_not_undone(
+    emulator: KeystoneEmulator,
+) -> None:
+    """A renewal holds its own lock across the refresh request, never the session's: logging
+    out meanwhile returns at once (the async client would otherwise block its event loop),
+    and the renewal, answered after it, does not bring the ended session back."""
+    client = admin(emulator)
+    emulator.faults.delay(0.8, method="POST", path=REFRESH)
+    client.auth.clock.advance(1.9)  # type: ignore[attr-defined]  # next call renews the token
+    outcome: list[object] = []
+
+    def call() -> None:
+        try:
+            outcome.append(client.http_get("allocations/clusters").status_code)
+        except keystone.SessionExpiredError as error:
+            outcome.append(error)
+
+    renewing = threading.Thread(target=call)
+    renewing.start()
+    try:
+        for _ in range(200):
+            if client.auth.active._renewing.locked():  # type: ignore[attr-defined]
+                break
+            time.sleep(0.01)
+        assert client.auth.active._renewing.locked()  # type: ignore[attr-defined]
+        client.logout()  # the refresh is still on its way
+        assert client.auth.active._renewing.locked()  # type: ignore[attr-defined]
+        assert not client.is_authenticated
+    finally:
+        renewing.join()
+    assert not client.is_authenticated  # the renewal's answer came later, and was not kept
+    assert emulator.stats.count(method="POST", path=REFRESH) == 1
+    # The logout blacklisted the refresh token before the server read the renewal: the call
+    # that renewed learns that its session ended.
+    assert len(outcome) == 1 and isinstance(outcome[0], keystone.SessionExpiredError)
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_fork_during_a_renewal_leaves_the_childs_session_usable(
     emulator: KeystoneEmulator,
@@ -95,10 +132,10 @@ def test_a_fork_during_a_renewal_leaves_the_childs_session_usable(
     renewing.start()
     try:
         for _ in range(200):
-            if client.auth.active._lock.locked():  # type: ignore[attr-defined]
+            if client.auth.active._renewing.locked():  # type: ignore[attr-defined]
                 break
             time.sleep(0.01)
-        assert client.auth.active._lock.locked()  # type: ignore[attr-defined]
+        assert client.auth.active._renewing.locked()  # type: ignore[attr-defined]
 
         def in_child() -> None:  # logs in afresh: logging out would end the parent's session
             client.login(emulator.admin_username, emulator.admin_password)
