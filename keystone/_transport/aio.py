@@ -1,0 +1,506 @@
+"""The aiohttp transport of :class:`~keystone.AsyncKeystoneClient`: the only module that talks
+to aiohttp, imported only when an async client is made (the ``[async]`` extra).
+
+It keeps the promises of the urllib3 transport (:mod:`.http`), so that the chain above sees
+the same requests, answers and errors from both:
+
+- **Nothing is retried or redirected here.** aiohttp resends a GET, PUT or DELETE by itself
+  once when a connection fails, even after the server may have acted on it and on a fresh
+  connection; that is turned off, as are redirects, cookies (the auth layer keeps them),
+  ``raise_for_status``, proxies and ``.netrc`` from the environment. Retrying is the backoff
+  layer's job. A pooled connection the server has closed while it sat idle is checked for
+  and replaced before anything is written to it, as urllib3 does (see :class:`_Connector`);
+  a POST or PATCH is never sent twice.
+- **The same wire.** No header the sync transport would not send: aiohttp's ``Accept: */*``
+  and ``Content-Type: application/octet-stream`` are left out, ``Accept-Encoding: identity``
+  goes when the request names no encoding (what ``http.client`` sends), a body that comes
+  compressed anyway is decoded, header lines up to 64 KiB are read, and the answer's headers
+  are decoded as ISO-8859-1 with every repeated one kept (several ``Set-Cookie``).
+- **The same errors.** Each failure becomes the client's error for it (see
+  :func:`_translated`): whether the request may have reached the server decides the class,
+  the message names the method and the redacted URL, and the cause kept is aiohttp's error's
+  type and redacted text, never the error itself (its text may carry the URL's secrets).
+- **Deadlines.** A request whose call deadline has passed is not sent; one under way is
+  bounded as a whole (connecting, sending, the answer's head and body) by what is left.
+- **Cancellation.** A cancelled request's connection is closed, never pooled half-read;
+  ``CancelledError`` propagates as it is.
+
+The aiohttp session and its connector belong to the event loop they were made in, so they are
+made on the first request in a loop, not when the client is built, and closed when that loop
+shuts down (``asyncio.run`` ending), if ``aclose()`` did not close them before. Used from
+another loop (one ``asyncio.run`` after another), the transport opens a new session there and
+closes the old one without awaiting it (see :func:`_close_now`). It serves one loop at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import datetime
+import ssl
+import time
+import weakref
+from collections.abc import AsyncGenerator, Iterable
+from typing import Any
+
+import aiohttp
+from aiohttp.client_reqrep import ClientRequest
+from aiohttp.connector import Connection
+from aiohttp.tracing import Trace
+from urllib3 import HTTPHeaderDict
+from urllib3.exceptions import LocationValueError
+from urllib3.util import Timeout
+from urllib3.util.url import _encode_target, parse_url
+from urllib3.util.wait import wait_for_read
+from yarl import URL
+
+from keystone import _errors as errors
+from keystone._errors import shown_url
+from keystone._request import Request
+from keystone._response import Response
+from keystone._timeouts import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    TimeoutLike,
+    to_timeout,
+)
+from keystone._transport.base import AsyncBaseTransport
+from keystone._transport.errors import _tls_failure, shown_cause
+from keystone._transport.http import _PLAIN_TARGET, _not_sent, _tls_options, _unfolded
+from keystone._urls import BaseURL
+
+#: A status, reason, headers and body: all the transport keeps of an answer.
+_Answer = tuple[int, str | None, HTTPHeaderDict, bytes]
+
+#: Headers aiohttp adds by itself that ``http.client`` does not send.
+_NOT_SENT = frozenset({"Accept", "Content-Type"})
+
+#: The longest header line ``http.client`` reads (its ``_MAXLINE``); aiohttp's is 8 KiB.
+_MAX_LINE = 65536
+
+#: What a failed exchange may raise: aiohttp's errors, the socket's, the timers'.
+_FAILURES = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
+class _Exchange:
+    """How far one request got: whether it had a connection to be written to."""
+
+    __slots__ = ("connected",)
+
+    def __init__(self) -> None:
+        self.connected = False
+
+
+#: The request the running task is sending, for the connector to mark connected.
+_EXCHANGE: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar(
+    "keystone_aiohttp_exchange", default=None
+)
+
+
+class _Connector(aiohttp.TCPConnector):
+    """aiohttp's connector, checking a pooled connection before reusing it, as urllib3 does.
+
+    aiohttp learns that the server closed an idle keep-alive connection only when the event
+    loop reads the close; until then it hands the connection out as alive, and the request
+    written to it is lost with it. So a connection that served a request before is checked
+    first: if its socket has anything to read (the server's FIN or RST, or bytes nobody asked
+    for) it is closed and another taken, before a byte is written. The remaining race, a close
+    arriving between that check and the write, is a dropped connection like any other, for the
+    backoff layer to judge. (The urllib3 transport also sees a first write the socket refused,
+    and resends that request; asyncio writes without telling.) It also marks the request
+    connected (see :class:`_Exchange`): what failed before that was never sent.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._served: weakref.WeakSet[object] = weakref.WeakSet()
+
+    async def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        while True:
+            connection = await super().connect(req, traces, timeout)
+            protocol = connection.protocol
+            if protocol is None or protocol not in self._served or not _closed_by_peer(protocol):
+                break
+            connection.close()  # one stale connection fewer in the pool: the loop ends
+        if protocol is not None:
+            self._served.add(protocol)
+        exchange = _EXCHANGE.get()
+        if exchange is not None:
+            exchange.connected = True
+        return connection
+
+
+def _closed_by_peer(protocol: Any) -> bool:
+    """Whether an idle pooled connection is closed or has something to read (urllib3's
+    ``is_connection_dropped`` check): either way it cannot carry a request."""
+    transport = protocol.transport
+    if transport is None or transport.is_closing():
+        return True
+    sock = transport.get_extra_info("socket")
+    return sock is not None and wait_for_read(sock, timeout=0.0)
+
+
+class _Session:
+    """One aiohttp session in the event loop it was made in, and its requests under way.
+
+    It is closed when that loop shuts its async generators down (``asyncio.run`` does, once
+    its tasks are over and before it closes the loop), through :func:`_closed_with_loop`: so
+    no connection outlives its loop, even when nobody awaited ``aclose()``.
+    """
+
+    __slots__ = ("busy", "client", "limit", "loop", "watch")
+
+    def __init__(
+        self, client: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop, limit: int
+    ) -> None:
+        self.client = client
+        self.loop = loop
+        self.limit = limit
+        self.busy = 0
+        self.watch = _closed_with_loop(client)  # the loop keeps only a weak reference
+        with contextlib.suppress(StopIteration):
+            self.watch.asend(None).send(None)  # to its ``yield``: the loop now knows of it
+
+
+async def _closed_with_loop(client: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    """An async generator whose closing, by ``loop.shutdown_asyncgens()``, closes ``client``."""
+    try:
+        yield
+    finally:
+        await client.close()
+
+
+class AiohttpTransport(AsyncBaseTransport):
+    """Sends each request with aiohttp over a pool of keep-alive connections; see the module
+    docstring. The arguments are those of the urllib3 transport: ``timeout`` the default
+    ``(connect, read)`` seconds, ``verify`` ``True`` (system CAs), ``False`` or a CA bundle
+    path, ``pool_maxsize`` the connections per host. Unlike urllib3's pool, aiohttp's is also
+    a limit: a request beyond it waits for a connection to come free (within its deadline).
+    """
+
+    def __init__(
+        self,
+        base_url: BaseURL,
+        *,
+        timeout: TimeoutLike = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT),
+        verify: bool | str = True,
+        pool_maxsize: int = 10,
+    ) -> None:
+        if isinstance(pool_maxsize, bool) or not isinstance(pool_maxsize, int) or pool_maxsize < 1:
+            raise ValueError(
+                f"pool_maxsize={pool_maxsize!r} must be a positive whole number of connections"
+            )
+        self._origin = base_url.origin
+        self._origin_prefix = base_url.origin_prefix
+        self.default_timeout = to_timeout(timeout)
+        # Called from here, as the urllib3 transport calls it: its warning's stacklevel then
+        # points at the same caller for both.
+        self._tls = _tls_context(_tls_options(verify), verify)
+        self._limit = pool_maxsize
+        self._session: _Session | None = None
+
+    @property
+    def pool_maxsize(self) -> int:
+        """How many connections per host the pool keeps open (and at most opens)."""
+        return self._limit
+
+    def reserve(self, connections: int) -> None:
+        """Allow at least ``connections`` connections per host, so concurrent callers each get one.
+
+        aiohttp's connector cannot grow: the next request opens a new session with the larger
+        pool, and the current one is closed once the requests under way on it are over.
+        """
+        if connections > self._limit:
+            self._limit = connections
+
+    async def __call__(self, request: Request) -> Response:
+        timeout = request.timeout
+        if timeout is DEFAULT_TIMEOUT:
+            timeout_obj = self.default_timeout
+        elif isinstance(timeout, Timeout):
+            timeout_obj = timeout
+        else:
+            timeout_obj = to_timeout(timeout)
+        connect = Timeout.resolve_default_timeout(timeout_obj.connect_timeout)
+        read = Timeout.resolve_default_timeout(timeout_obj.read_timeout)
+        total = Timeout.resolve_default_timeout(timeout_obj.total)
+        deadline = request.call.deadline
+        by_deadline = False
+        if deadline is not None:
+            left = deadline.left()
+            if left <= 0:
+                raise _not_sent(request, deadline)
+            if total is None or left < total:
+                total, by_deadline = left, True  # the deadline runs on the client's clock
+        bounds = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+        headers: Iterable[tuple[str, str]] = request.headers.items()
+        if "Accept-Encoding" not in request.headers:
+            headers = [*headers, ("Accept-Encoding", "identity")]  # as http.client does
+        try:
+            url = self._target(request.url)
+        except LocationValueError:
+            raise _bad_url(f"{request.method} {shown_url(request.url, request)}") from None
+        start = time.perf_counter()
+        session = self._session_here()
+        exchange = _Exchange()
+        token = _EXCHANGE.set(exchange)
+        session.busy += 1
+        outcome: _Answer | Exception
+        try:
+            outcome = await _exchange(session.client, request, url, headers, bounds)
+        except _FAILURES as exc:
+            outcome = _translated(exc, request, exchange.connected, bounds, by_deadline)
+        finally:
+            _EXCHANGE.reset(token)
+            session.busy -= 1
+            if session.busy == 0 and session is not self._session:
+                self._retire(session)  # reserve() or aclose() replaced it meanwhile
+        if isinstance(outcome, Exception):
+            # Raised here, not in the handler: aiohttp's error (whose text may carry the URL's
+            # secret parameters) is then no ``__context__`` of ours, which would travel with it.
+            raise outcome
+        status, reason, answer_headers, content = outcome
+        return Response(
+            status,
+            content=content,
+            headers=answer_headers,
+            url=request.url,
+            reason=reason,
+            request=request,
+            elapsed=datetime.timedelta(seconds=time.perf_counter() - start),
+        )
+
+    def _target(self, url: str) -> URL:
+        """``url`` as aiohttp should send it: percent-encoded as urllib3 would, then unchanged."""
+        if url.startswith(self._origin_prefix):
+            target = url[len(self._origin) :]
+            if _PLAIN_TARGET.match(target) is None:
+                target = _encode_target(target)
+            return URL(self._origin + target, encoded=True)
+        parsed = parse_url(url)  # another origin (a link the caller gave)
+        return URL(f"{parsed.scheme}://{parsed.netloc}{parsed.request_uri}", encoded=True)
+
+    def _session_here(self) -> _Session:
+        """The session of the running event loop, opened now if there is none (or only one of
+        another loop, or one smaller than :meth:`reserve` asked for)."""
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if (
+            session is not None
+            and session.loop is loop
+            and session.limit == self._limit
+            and not session.client.closed
+        ):
+            return session
+        if session is not None and session.busy == 0:
+            self._retire(session)
+        connector = _Connector(limit=self._limit, limit_per_host=self._limit, ssl=self._tls)
+        client = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            skip_auto_headers=_NOT_SENT,
+            auto_decompress=True,
+            raise_for_status=False,
+            trust_env=False,
+            timeout=aiohttp.ClientTimeout(),  # each request gives its own
+            max_line_size=_MAX_LINE,
+            max_field_size=_MAX_LINE,
+        )
+        client._retry_connection = False  # its silent resend of GET, PUT and DELETE (see above)
+        self._session = _Session(client, loop, self._limit)
+        return self._session
+
+    def _retire(self, session: _Session) -> None:
+        """Close ``session``, from its own loop if that loop is running elsewhere."""
+        if session.loop is _running_loop() or not session.loop.is_running():
+            _close_now(session.client)
+            return
+        with contextlib.suppress(RuntimeError):  # it closed meanwhile: nothing left to close
+            session.loop.call_soon_threadsafe(_close_now, session.client)
+
+    async def aclose(self) -> None:
+        """Close the pooled connections; a later request opens new ones.
+
+        Requests under way finish first: their session is closed when the last one is over.
+        """
+        session, self._session = self._session, None
+        if session is None:
+            return
+        if session.busy == 0 and session.loop is _running_loop():
+            await session.client.close()
+        elif session.busy == 0:
+            self._retire(session)
+
+    def __repr__(self) -> str:
+        return f"<AiohttpTransport {self._origin} pool_maxsize={self._limit}>"
+
+
+async def _exchange(
+    client: aiohttp.ClientSession,
+    request: Request,
+    url: URL,
+    headers: Iterable[tuple[str, str]],
+    bounds: aiohttp.ClientTimeout,
+) -> _Answer:
+    """One request and its whole answer. The connection goes back to the pool only after a
+    complete answer; after a failure or a cancellation it is closed."""
+    response = await client.request(
+        request.method,
+        url,
+        data=request.body,
+        headers=headers,
+        timeout=bounds,
+        allow_redirects=False,
+    )
+    try:
+        content = await response.read()
+    except BaseException:
+        response.close()
+        raise
+    response.release()
+    answer_headers = HTTPHeaderDict()
+    for name, value in response.raw_headers:
+        answer_headers.add(name.decode("latin-1"), _unfolded(value.decode("latin-1")))
+    return response.status, response.reason, answer_headers, content
+
+
+def _translated(
+    exc: BaseException,
+    request: Request,
+    connected: bool,
+    bounds: aiohttp.ClientTimeout,
+    by_deadline: bool,
+) -> Exception:
+    """The client's error for what aiohttp raised, as the urllib3 transport's for the same
+    failure (:func:`keystone._transport.errors.translate_error`): the class says whether the
+    request may have reached the server, the message what happened and what to do, and the
+    cause kept is aiohttp's error's type and redacted text."""
+    where = f"{request.method} {shown_url(request.url, request)}"
+    redactor = request.call.redactor
+    if isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)):
+        return _bad_url(where)
+    cause = redactor.text(_described(exc))
+    error: errors.KeystoneError
+    if isinstance(exc, asyncio.TimeoutError):
+        error = _timed_out(exc, where, request, connected, bounds, by_deadline)
+    elif isinstance(exc, aiohttp.ClientSSLError):  # the handshake, the certificate
+        error = _tls_failure(where, cause, request)
+    elif isinstance(exc, aiohttp.ClientConnectorError) or not connected:
+        error = errors.ConnectError(
+            f"{where} failed: could not connect ({cause}); nothing was sent. Check that the "
+            "server is running and the URL is right.",
+            request=request,
+        )
+    elif isinstance(exc, aiohttp.ClientPayloadError) and "content-encoding" in cause.lower():
+        # A body that does not decode: what urllib3 reports as a DecodeError.
+        error = errors.TransportError(f"{where} failed: {cause}", request=request)
+    else:  # closed, reset, cut short or garbled after the request went out
+        error = errors.ConnectionDroppedError(
+            f"{where} failed: the connection closed before a complete response ({cause}); "
+            "the server may or may not have processed the request.",
+            request=request,
+        )
+    error.__cause__ = shown_cause(exc, redactor)
+    return error
+
+
+def _bad_url(where: str) -> ValueError:
+    return ValueError(f"{where}: the URL is not valid; give a path under the API root")
+
+
+def _timed_out(
+    exc: BaseException,
+    where: str,
+    request: Request,
+    connected: bool,
+    bounds: aiohttp.ClientTimeout,
+    by_deadline: bool,
+) -> errors.TransportTimeout:
+    """A timeout while connecting (nothing sent) or after (the server may have the request),
+    said to be the call's deadline when that is what ran out."""
+    deadline = request.call.deadline
+    if deadline is not None and (
+        deadline.left() <= 0.005
+        or (by_deadline and not isinstance(exc, aiohttp.ServerTimeoutError))
+    ):
+        if not connected:
+            return errors.ConnectTimeout(
+                f"{where} failed: the call's {deadline.seconds:g} s deadline passed while "
+                "connecting; nothing was sent. Allow longer with retry=RetryPolicy(deadline=...).",
+                request=request,
+            )
+        return errors.ReadTimeout(
+            f"{where} failed: the call's {deadline.seconds:g} s deadline passed before the "
+            "response was complete (the server answered too slowly); the server may still "
+            "have processed the request. Allow longer with retry=RetryPolicy(deadline=...).",
+            request=request,
+        )
+    described = _described(exc)
+    if not connected:
+        limit = bounds.sock_connect if isinstance(exc, aiohttp.ServerTimeoutError) else bounds.total
+        cause = request.call.redactor.text(f"{described} (connect timeout={limit})")
+        return errors.ConnectTimeout(
+            f"{where} failed: connecting timed out ({cause}); nothing was sent. Check the "
+            "network path, or raise the connect timeout.",
+            request=request,
+        )
+    which, limit = ("read", bounds.sock_read)
+    if not isinstance(exc, aiohttp.ServerTimeoutError):
+        which, limit = ("total", bounds.total)
+    cause = request.call.redactor.text(f"{described} ({which} timeout={limit})")
+    return errors.ReadTimeout(
+        f"{where} failed: no response within the read timeout ({cause}); the server may "
+        "still have processed the request. Raise timeout= if the server is slow.",
+        request=request,
+    )
+
+
+def _described(exc: BaseException) -> str:
+    """``Type: text`` of an exception, as the urllib3 transport's messages show their cause."""
+    kind = type(exc).__name__
+    text = " ".join(str(exc).split())  # aiohttp's may span lines
+    return f"{kind}: {text}" if text and text != kind else kind
+
+
+def _tls_context(options: dict[str, Any], verify: bool | str) -> ssl.SSLContext | bool:
+    """What aiohttp's connector takes for ``verify`` (checked by ``_tls_options``, whose
+    ``options`` are urllib3's). A CA bundle is loaded now, so a bad one is refused at once."""
+    if options["cert_reqs"] == "CERT_NONE":
+        return False  # aiohttp's context that verifies nothing
+    cafile, capath = options.get("ca_certs"), options.get("ca_cert_dir")
+    if cafile is None and capath is None:
+        return True  # aiohttp's verifying context, on the system's CAs
+    try:
+        return ssl.create_default_context(cafile=cafile, capath=capath)
+    except (ssl.SSLError, OSError) as exc:
+        raise ValueError(
+            f"verify={verify!r}: the CA bundle could not be loaded ({exc}); give a "
+            "file of PEM certificates, True (system CAs) or False (no verification)"
+        ) from None
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _close_now(client: aiohttp.ClientSession) -> None:
+    """Close a session without awaiting it (from outside its loop, or its loop closed).
+
+    ``ClientSession.close()`` closes every connection before it first waits (only for the
+    sockets to report themselves closed, which they do by themselves), so it is run to that
+    first wait and left there. With its loop closed, it marks the connector closed (so that no
+    "Unclosed" error is logged when it is collected) and the sockets are freed with it.
+    """
+    closing = client.close()
+    try:
+        closing.send(None)
+    except StopIteration:
+        return
+    closing.close()
