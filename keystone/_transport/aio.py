@@ -55,8 +55,6 @@ from urllib3.util.url import _encode_target, parse_url
 from urllib3.util.wait import wait_for_read
 from yarl import URL
 
-from keystone import _errors as errors
-from keystone._errors import shown_url
 from keystone._request import Request
 from keystone._response import Response
 from keystone._timeouts import (
@@ -67,7 +65,7 @@ from keystone._timeouts import (
     to_timeout,
 )
 from keystone._transport.base import AsyncBaseTransport
-from keystone._transport.errors import _tls_failure, shown_cause
+from keystone._transport.errors import shown_cause, transport_failure
 from keystone._transport.http import _PLAIN_TARGET, _not_sent, _tls_options, _unfolded
 from keystone._urls import BaseURL
 
@@ -243,7 +241,7 @@ class AiohttpTransport(AsyncBaseTransport):
         try:
             url = self._target(request.url)
         except LocationValueError:
-            raise _bad_url(f"{request.method} {shown_url(request.url, request)}") from None
+            raise transport_failure("bad_url", request) from None
         start = time.perf_counter()
         session = self._session_here()
         exchange = _Exchange()
@@ -375,88 +373,53 @@ def _translated(
     bounds: aiohttp.ClientTimeout,
     by_deadline: bool,
 ) -> Exception:
-    """The client's error for what aiohttp raised, as the urllib3 transport's for the same
-    failure (:func:`keystone._transport.errors.translate_error`): the class says whether the
-    request may have reached the server, the message what happened and what to do, and the
-    cause kept is aiohttp's error's type and redacted text."""
-    where = f"{request.method} {shown_url(request.url, request)}"
+    """The client's error for what aiohttp raised: the kind of failure, told to
+    :func:`keystone._transport.errors.transport_failure` (which the urllib3 transport's
+    errors go through too), with aiohttp's error's type and redacted text as the cause."""
     redactor = request.call.redactor
     if isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)):
-        return _bad_url(where)
+        return transport_failure("bad_url", request)
     cause = redactor.text(_described(exc))
-    error: errors.KeystoneError
     if isinstance(exc, asyncio.TimeoutError):
-        error = _timed_out(exc, where, request, connected, bounds, by_deadline)
+        what, cause = _timed_out(exc, request, connected, bounds, by_deadline)
     elif isinstance(exc, aiohttp.ClientSSLError):  # the handshake, the certificate
-        error = _tls_failure(where, cause, request)
+        what = "tls"
     elif isinstance(exc, aiohttp.ClientConnectorError) or not connected:
-        error = errors.ConnectError(
-            f"{where} failed: could not connect ({cause}); nothing was sent. Check that the "
-            "server is running and the URL is right.",
-            request=request,
-        )
+        what = "connect"
     elif isinstance(exc, aiohttp.ClientPayloadError) and "content-encoding" in cause.lower():
-        # A body that does not decode: what urllib3 reports as a DecodeError.
-        error = errors.TransportError(f"{where} failed: {cause}", request=request)
+        what = "other"  # a body that does not decode: what urllib3 reports as a DecodeError
     else:  # closed, reset, cut short or garbled after the request went out
-        error = errors.ConnectionDroppedError(
-            f"{where} failed: the connection closed before a complete response ({cause}); "
-            "the server may or may not have processed the request.",
-            request=request,
-        )
+        what = "dropped"
+    error = transport_failure(what, request, cause)
     error.__cause__ = shown_cause(exc, redactor)
     return error
 
 
-def _bad_url(where: str) -> ValueError:
-    return ValueError(f"{where}: the URL is not valid; give a path under the API root")
-
-
 def _timed_out(
     exc: BaseException,
-    where: str,
     request: Request,
     connected: bool,
     bounds: aiohttp.ClientTimeout,
     by_deadline: bool,
-) -> errors.TransportTimeout:
-    """A timeout while connecting (nothing sent) or after (the server may have the request),
-    said to be the call's deadline when that is what ran out."""
+) -> tuple[str, str]:
+    """The kind of a timeout, and its cause: while connecting (nothing sent) or after (the
+    server may have the request), the call's deadline when that is what ran out."""
     deadline = request.call.deadline
     if deadline is not None and (
         deadline.left() <= 0.005
         or (by_deadline and not isinstance(exc, aiohttp.ServerTimeoutError))
     ):
-        if not connected:
-            return errors.ConnectTimeout(
-                f"{where} failed: the call's {deadline.seconds:g} s deadline passed while "
-                "connecting; nothing was sent. Allow longer with retry=RetryPolicy(deadline=...).",
-                request=request,
-            )
-        return errors.ReadTimeout(
-            f"{where} failed: the call's {deadline.seconds:g} s deadline passed before the "
-            "response was complete (the server answered too slowly); the server may still "
-            "have processed the request. Allow longer with retry=RetryPolicy(deadline=...).",
-            request=request,
-        )
+        return ("deadline_read" if connected else "deadline_connect"), ""
     described = _described(exc)
     if not connected:
         limit = bounds.sock_connect if isinstance(exc, aiohttp.ServerTimeoutError) else bounds.total
-        cause = request.call.redactor.text(f"{described} (connect timeout={limit})")
-        return errors.ConnectTimeout(
-            f"{where} failed: connecting timed out ({cause}); nothing was sent. Check the "
-            "network path, or raise the connect timeout.",
-            request=request,
+        return "connect_timeout", request.call.redactor.text(
+            f"{described} (connect timeout={limit})"
         )
     which, limit = ("read", bounds.sock_read)
     if not isinstance(exc, aiohttp.ServerTimeoutError):
         which, limit = ("total", bounds.total)
-    cause = request.call.redactor.text(f"{described} ({which} timeout={limit})")
-    return errors.ReadTimeout(
-        f"{where} failed: no response within the read timeout ({cause}); the server may "
-        "still have processed the request. Raise timeout= if the server is slow.",
-        request=request,
-    )
+    return "read_timeout", request.call.redactor.text(f"{described} ({which} timeout={limit})")
 
 
 def _described(exc: BaseException) -> str:

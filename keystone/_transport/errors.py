@@ -16,66 +16,104 @@ from keystone._request import Request
 from keystone._transport.connections import nothing_sent
 
 
-def translate_error(exc: u3.HTTPError, request: Request) -> errors.KeystoneError | ValueError:
-    """Our exception for a urllib3 one, naming the method and URL and what to do."""
+def transport_failure(
+    what: str, request: Request, cause: str = ""
+) -> errors.KeystoneError | ValueError:
+    """The client's error for a failure of the exchange of ``request``, whichever transport
+    saw it: ``what`` is the kind of failure the transport made out (``"connect"``,
+    ``"connect_timeout"``, ``"read_timeout"``, ``"deadline_connect"``, ``"deadline_read"``,
+    ``"proxy"``, ``"reset_before_sent"``, ``"dropped"``, ``"tls"``, ``"bad_url"``, or
+    ``"other"``), ``cause`` its redacted description. The class says whether the request may
+    have reached the server; the message names the method and URL, what happened and what
+    to do. The urllib3 transport (:func:`translate_error`) and the aiohttp one
+    (``keystone._transport.aio``) only tell the kind."""
     where = f"{request.method} {shown_url(request.url, request)}"
-    cause = request.call.redactor.text(_root_cause(exc))
     deadline = request.call.deadline
-    if deadline is not None and deadline.left() <= 0.005:
-        if isinstance(exc, u3.ConnectTimeoutError):
-            return errors.ConnectTimeout(
-                f"{where} failed: the call's {deadline.seconds:g} s deadline passed while "
-                "connecting; nothing was sent. Allow longer with retry=RetryPolicy(deadline=...).",
-                request=request,
-            )
-        if isinstance(exc, u3.ReadTimeoutError):
-            return errors.ReadTimeout(
-                f"{where} failed: the call's {deadline.seconds:g} s deadline passed before the "
-                "response was complete (the server answered too slowly); the server may still "
-                "have processed the request. Allow longer with retry=RetryPolicy(deadline=...).",
-                request=request,
-            )
-    if isinstance(exc, u3.NewConnectionError):
+    seconds = f"{deadline.seconds:g}" if deadline is not None else "?"
+    if what == "deadline_connect":
+        return errors.ConnectTimeout(
+            f"{where} failed: the call's {seconds} s deadline passed while "
+            "connecting; nothing was sent. Allow longer with retry=RetryPolicy(deadline=...).",
+            request=request,
+        )
+    if what == "deadline_read":
+        return errors.ReadTimeout(
+            f"{where} failed: the call's {seconds} s deadline passed before the "
+            "response was complete (the server answered too slowly); the server may still "
+            "have processed the request. Allow longer with retry=RetryPolicy(deadline=...).",
+            request=request,
+        )
+    if what == "connect":
         return errors.ConnectError(
             f"{where} failed: could not connect ({cause}); nothing was sent. Check that the "
             "server is running and the URL is right.",
             request=request,
         )
-    if isinstance(exc, u3.ConnectTimeoutError):
+    if what == "connect_timeout":
         return errors.ConnectTimeout(
             f"{where} failed: connecting timed out ({cause}); nothing was sent. Check the "
             "network path, or raise the connect timeout.",
             request=request,
         )
-    if isinstance(exc, u3.ReadTimeoutError):
+    if what == "read_timeout":
         return errors.ReadTimeout(
             f"{where} failed: no response within the read timeout ({cause}); the server may "
             "still have processed the request. Raise timeout= if the server is slow.",
             request=request,
         )
-    if isinstance(exc, u3.SSLError):
+    if what == "tls":
         return _tls_failure(where, cause, request)
-    if isinstance(exc, u3.ProxyError):
+    if what == "proxy":
         return errors.ConnectError(
             f"{where} failed: could not connect through the proxy ({cause}); nothing was "
             "sent. Check the proxy's address and that it is running.",
             request=request,
         )
-    if nothing_sent(exc) is not None:
+    if what == "reset_before_sent":
         return errors.ConnectError(
             f"{where} failed: the connection was reset before any byte of the request was "
             f"written ({cause}); nothing was sent. Check that the server is running.",
             request=request,
         )
-    if isinstance(exc, u3.ProtocolError):
+    if what == "dropped":
         return errors.ConnectionDroppedError(
             f"{where} failed: the connection closed before a complete response ({cause}); "
             "the server may or may not have processed the request.",
             request=request,
         )
-    if isinstance(exc, u3.LocationValueError):
+    if what == "bad_url":
         return ValueError(f"{where}: the URL is not valid; give a path under the API root")
     return errors.TransportError(f"{where} failed: {cause}", request=request)
+
+
+def translate_error(exc: u3.HTTPError, request: Request) -> errors.KeystoneError | ValueError:
+    """Our exception for a urllib3 one (see :func:`transport_failure`)."""
+    cause = request.call.redactor.text(_root_cause(exc))
+    deadline = request.call.deadline
+    if deadline is not None and deadline.left() <= 0.005:
+        if isinstance(exc, u3.ConnectTimeoutError):
+            return transport_failure("deadline_connect", request)
+        if isinstance(exc, u3.ReadTimeoutError):
+            return transport_failure("deadline_read", request)
+    if isinstance(exc, u3.NewConnectionError):
+        what = "connect"
+    elif isinstance(exc, u3.ConnectTimeoutError):
+        what = "connect_timeout"
+    elif isinstance(exc, u3.ReadTimeoutError):
+        what = "read_timeout"
+    elif isinstance(exc, u3.SSLError):
+        what = "tls"
+    elif isinstance(exc, u3.ProxyError):
+        what = "proxy"
+    elif nothing_sent(exc) is not None:
+        what = "reset_before_sent"
+    elif isinstance(exc, u3.ProtocolError):
+        what = "dropped"
+    elif isinstance(exc, u3.LocationValueError):
+        what = "bad_url"
+    else:
+        what = "other"
+    return transport_failure(what, request, cause)
 
 
 #: What OpenSSL says when the other end answers a handshake in something else than TLS.

@@ -94,7 +94,7 @@ def _tls_options(verify: bool | str) -> dict[str, Any]:
             "network path can read or alter its traffic, tokens included. Pass verify=True "
             "or the path of a CA bundle instead.",
             InsecureConnectionWarning,
-            stacklevel=4,
+            stacklevel=5,  # the client's maker: its __init__, _own_transport, the transport
         )
         return {"cert_reqs": "CERT_NONE"}
     if isinstance(verify, (str, os.PathLike)):

@@ -561,3 +561,9 @@ def test_mock_transport_called_with_an_async_handler_points_to_the_async_client(
             mock(Request("GET", "http://keystone.test/"))
         gc.collect()
     assert "is asynchronous" in str(info.value)
+
+
+def test_the_insecure_warning_points_at_the_line_that_made_the_async_client() -> None:
+    with pytest.warns(keystone.InsecureConnectionWarning, match="verification is off") as seen:
+        keystone.AsyncKeystoneClient("https://localhost", verify=False)
+    assert seen[0].filename == __file__

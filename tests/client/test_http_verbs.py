@@ -192,8 +192,9 @@ def test_repr_shows_url_and_authentication_state(
 
 
 def test_verify_options(tmp_path) -> None:
-    with pytest.warns(keystone.InsecureConnectionWarning, match="verification is off"):
+    with pytest.warns(keystone.InsecureConnectionWarning, match="verification is off") as seen:
         KeystoneClient("https://localhost", verify=False)
+    assert seen[0].filename == __file__  # the line that made the client, not the client's own
     with pytest.raises(ValueError, match="neither a CA bundle"):
         KeystoneClient("https://localhost", verify=str(tmp_path / "missing.pem"))
     bundle = tmp_path / "ca.pem"
