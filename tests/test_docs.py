@@ -90,6 +90,23 @@ def test_batch_jobs_guide_runs(api: str) -> None:
     assert ("job" in scope) == (api == "0.10.9")
 
 
+@pytest.mark.parametrize("api", ["0.3.26", "0.10.9"])
+def test_async_guide_runs(api: str, line_emulators: Callable[[str], KeystoneEmulator]) -> None:
+    """As a reader of each generation: every block through the async client, on aiohttp;
+    the atomic job on 0.10.9 only."""
+    guide = DOCS / "async.md"
+    profiles = [block.profile for block in guide_blocks(guide.read_text(encoding="utf-8"))]
+    assert profiles.count("0.10.9") == 1
+    server = line_emulators(api)
+    before = server.stats.count(method="POST", path="/allocations/clusters/", status=201)
+    scope = run_guide(guide, reader=server)
+    made = server.stats.count(method="POST", path="/allocations/clusters/", status=201) - before
+    assert made == 1 + 1 + 20  # the first block's, the shared one's, the batch's
+    assert "one_job" in scope if api == "0.10.9" else "one_job" not in scope
+    if api == "0.10.9":
+        assert server.stats.count(method="POST", path="/batch/", status=200) >= 1
+
+
 def test_testing_guide_runs(tmp_path: Path) -> None:
     """Blocks run as written; the one that is a pytest module runs under pytest (in its own
     process, while the other blocks run here: the two share nothing)."""
