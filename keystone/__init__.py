@@ -63,7 +63,7 @@ from keystone._retry_policy import RetryPolicy
 from keystone._servers import Generation, Login, Paging, Server
 from keystone._timeouts import DEFAULT_TIMEOUT
 from keystone._transport.base import AsyncBaseTransport, BaseTransport
-from keystone._transport.http import InsecureConnectionWarning
+from keystone._transport.shared import InsecureConnectionWarning
 from keystone._version import __version__
 from keystone.auth import AuthStrategy, JWTAuth, LoginAuth, SessionAuth, StaticTokenAuth
 from keystone.middleware import MetricsMiddleware, per_attempt

@@ -66,7 +66,7 @@ from keystone._timeouts import (
 )
 from keystone._transport.base import AsyncBaseTransport
 from keystone._transport.errors import shown_cause, transport_failure
-from keystone._transport.http import _PLAIN_TARGET, _not_sent, _tls_options, _unfolded
+from keystone._transport.shared import PLAIN_TARGET, not_sent, tls_options, unfolded
 from keystone._urls import BaseURL
 
 #: A status, reason, headers and body: all the transport keeps of an answer.
@@ -197,7 +197,7 @@ class AiohttpTransport(AsyncBaseTransport):
         self.default_timeout = to_timeout(timeout)
         # Called from here, as the urllib3 transport calls it: its warning's stacklevel then
         # points at the same caller for both.
-        self._tls = _tls_context(_tls_options(verify), verify)
+        self._tls = _tls_context(tls_options(verify), verify)
         self._limit = pool_maxsize
         self._session: _Session | None = None
 
@@ -231,7 +231,7 @@ class AiohttpTransport(AsyncBaseTransport):
         if deadline is not None:
             left = deadline.left()
             if left <= 0:
-                raise _not_sent(request, deadline)
+                raise not_sent(request, deadline)
             if total is None or left < total:
                 total, by_deadline = left, True  # the deadline runs on the client's clock
         bounds = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
@@ -276,7 +276,7 @@ class AiohttpTransport(AsyncBaseTransport):
         """``url`` as aiohttp should send it: percent-encoded as urllib3 would, then unchanged."""
         if url.startswith(self._origin_prefix):
             target = url[len(self._origin) :]
-            if _PLAIN_TARGET.match(target) is None:
+            if PLAIN_TARGET.match(target) is None:
                 target = _encode_target(target)
             return URL(self._origin + target, encoded=True)
         parsed = parse_url(url)  # another origin (a link the caller gave)
@@ -362,7 +362,7 @@ async def _exchange(
     response.release()
     answer_headers = HTTPHeaderDict()
     for name, value in response.raw_headers:
-        answer_headers.add(name.decode("latin-1"), _unfolded(value.decode("latin-1")))
+        answer_headers.add(name.decode("latin-1"), unfolded(value.decode("latin-1")))
     return response.status, response.reason, answer_headers, content
 
 
@@ -430,7 +430,7 @@ def _described(exc: BaseException) -> str:
 
 
 def _tls_context(options: dict[str, Any], verify: bool | str) -> ssl.SSLContext | bool:
-    """What aiohttp's connector takes for ``verify`` (checked by ``_tls_options``, whose
+    """What aiohttp's connector takes for ``verify`` (checked by ``tls_options``, whose
     ``options`` are urllib3's). A CA bundle is loaded now, so a bad one is refused at once."""
     if options["cert_reqs"] == "CERT_NONE":
         return False  # aiohttp's context that verifies nothing

@@ -22,9 +22,7 @@ import datetime
 import errno
 import http.client
 import os
-import re
 import time
-import warnings
 from typing import Any, cast
 
 import urllib3
@@ -35,14 +33,12 @@ from urllib3.util import Retry, Timeout
 from urllib3.util.ssl_match_hostname import CertificateError
 from urllib3.util.url import _encode_target, parse_url
 
-from keystone._errors import DeadlineExceededError, shown_url
 from keystone._request import Request
 from keystone._response import Response
 from keystone._timeouts import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_TIMEOUT,
-    CallDeadline,
     TimeoutLike,
     to_timeout,
 )
@@ -55,6 +51,7 @@ from keystone._transport.connections import (
     nothing_sent,
 )
 from keystone._transport.errors import shown_cause, translate_error, unreadable_answer
+from keystone._transport.shared import PLAIN_TARGET, not_sent, tls_options, unfolded
 from keystone._transport.wire_response import WireResponse
 from keystone._urls import BaseURL
 
@@ -68,46 +65,8 @@ _NO_RETRIES = Retry(total=False, redirect=False, raise_on_redirect=False, raise_
 #: A status, reason, headers and body: all the transport keeps of an answer.
 _Answer = tuple[int, str | None, HTTPHeaderDict, bytes]
 
-#: A request target urllib3 would send unchanged (no character to percent-encode, no ``%`` to
-#: normalize, no fragment): most are; the others go through urllib3's ``_encode_target``.
-_PLAIN_TARGET = re.compile(
-    r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?\Z"
-)
-
-#: urllib3's obsolete line folding (``\r\n`` and whitespace inside a header value).
-_OBSOLETE_FOLD = re.compile(r"(?:(?<![ \t])[ \t]+)?\r\n[ \t]+")
-
 #: Where an exchange failed: how urllib3 would have reported it depends on it.
 _CONNECT, _SEND, _HEAD, _BODY = range(4)
-
-
-class InsecureConnectionWarning(UserWarning):
-    """TLS certificate verification was turned off for a client."""
-
-
-def _tls_options(verify: bool | str) -> dict[str, Any]:
-    if verify is True:
-        return {"cert_reqs": "CERT_REQUIRED"}
-    if verify is False:
-        warnings.warn(
-            "TLS certificate verification is off for this Keystone client: anyone on the "
-            "network path can read or alter its traffic, tokens included. Pass verify=True "
-            "or the path of a CA bundle instead.",
-            InsecureConnectionWarning,
-            stacklevel=5,  # the client's maker: its __init__, _own_transport, the transport
-        )
-        return {"cert_reqs": "CERT_NONE"}
-    if isinstance(verify, (str, os.PathLike)):
-        path = os.fspath(verify)
-        if os.path.isdir(path):
-            return {"cert_reqs": "CERT_REQUIRED", "ca_cert_dir": path}
-        if os.path.isfile(path):
-            return {"cert_reqs": "CERT_REQUIRED", "ca_certs": path}
-        raise ValueError(
-            f"verify={verify!r} is neither a CA bundle file nor a directory of certificates; "
-            "give an existing path, True (system CAs) or False (no verification)"
-        )
-    raise TypeError(f"verify must be True, False or a CA bundle path, not {verify!r}")
 
 
 class HTTPTransport(BaseTransport):
@@ -134,7 +93,7 @@ class HTTPTransport(BaseTransport):
             "maxsize": pool_maxsize,
             "block": pool_block,
             "timeout": self.default_timeout,
-            **_tls_options(verify),
+            **tls_options(verify),
         }
         self._open_pools()
 
@@ -181,7 +140,7 @@ class HTTPTransport(BaseTransport):
         if deadline is not None:
             left = deadline.left()
             if left <= 0:
-                raise _not_sent(request, deadline)
+                raise not_sent(request, deadline)
         start = time.perf_counter()
         outcome: _Answer | Exception
         try:
@@ -236,7 +195,7 @@ class HTTPTransport(BaseTransport):
         pool, secure = lane
         # The deadline runs on the client's clock; the socket's reads on real time.
         read_by = None if left is None else time.monotonic() + left
-        if _PLAIN_TARGET.match(target) is None:
+        if PLAIN_TARGET.match(target) is None:
             target = _encode_target(target)  # percent-encoded as urllib3 would
         timer = timeout
         if timeout.total is not None:
@@ -268,7 +227,7 @@ class HTTPTransport(BaseTransport):
             answer = conn.answer(read_by)
             headers = HTTPHeaderDict()
             for name, value in answer.msg.items():
-                headers.add(name, _unfolded(value))
+                headers.add(name, unfolded(value))
             _check_length(headers)
             stage = _BODY
             if "Content-Encoding" in headers:
@@ -318,17 +277,6 @@ class HTTPTransport(BaseTransport):
         old_manager.clear()
 
 
-def _not_sent(request: Request, deadline: CallDeadline) -> DeadlineExceededError:
-    """The error for a request whose deadline passed before it could be sent (a slow renewal,
-    a slow middleware before it): it is not sent at all."""
-    return DeadlineExceededError(
-        f"{request.method} {shown_url(request.url, request)} was not sent: the call's "
-        f"{deadline.seconds:g} s deadline passed before it could be; nothing was sent. "
-        "Allow longer with retry=RetryPolicy(deadline=...).",
-        request=request,
-    )
-
-
 def _check_length(headers: HTTPHeaderDict) -> None:
     """Refuse an answer whose ``Content-Length`` headers disagree, as urllib3 does: which one
     frames the body is anyone's guess, and a proxy may read it otherwise (request smuggling)."""
@@ -341,11 +289,6 @@ def _check_length(headers: HTTPHeaderDict) -> None:
         return
     if len(values) > 1:
         raise u3.InvalidHeader(f"Content-Length contained multiple unmatching values ({length})")
-
-
-def _unfolded(value: str) -> str:
-    """A header value with obsolete line folding replaced by a space, as urllib3 does."""
-    return value if "\r\n" not in value else _OBSOLETE_FOLD.sub(" ", value)
 
 
 def _decoded(answer: WireResponse, headers: HTTPHeaderDict, method: str, target: str) -> bytes:
