@@ -15,7 +15,7 @@ import copy
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from keystone._request import Request
 from keystone._response import Response
@@ -225,9 +225,10 @@ def acompose(middleware: Sequence[Middleware], handler: AsyncHandler) -> AsyncHa
 
 def check_async(layer: Middleware) -> Middleware:
     """``layer``, if an async chain can run it: an ``async def (request, call_next)``, an
-    object whose ``__call__`` is one, or hooks (plain functions, run in the task); a plain
-    function would block the event loop for the whole rest of the chain, and is refused."""
-    if isinstance(layer, (Layer, HookMiddleware)) or _is_coroutine_function(layer):
+    object whose ``__call__`` is one, or one that also has ``call_async(request, call_next)``
+    (hooks, whose plain functions run in the task; ``MetricsMiddleware``); a plain function
+    would block the event loop for the whole rest of the chain, and is refused."""
+    if isinstance(layer, Layer) or _serves_async(layer) or _is_coroutine_function(layer):
         return layer
     raise TypeError(
         f"{middleware_name(layer)} is a sync middleware: AsyncKeystoneClient runs its chain in "
@@ -237,6 +238,10 @@ def check_async(layer: Middleware) -> Middleware:
     )
 
 
+def _serves_async(layer: Any) -> bool:
+    return _is_coroutine_function(getattr(layer, "call_async", None))
+
+
 def _is_coroutine_function(obj: Any) -> bool:
     return inspect.iscoroutinefunction(obj) or inspect.iscoroutinefunction(
         getattr(obj, "__call__", None)  # noqa: B004 (an object's async __call__)
@@ -244,14 +249,11 @@ def _is_coroutine_function(obj: Any) -> bool:
 
 
 def _abind(layer: Middleware, call_next: AsyncHandler) -> AsyncHandler:
-    if isinstance(layer, HookMiddleware):
-
-        async def hooks(request: Request) -> Response:
-            return await layer.call_async(request, call_next)
-
-        hooks.__qualname__ = f"handle[{middleware_name(layer)}]"
-        return hooks
-    run: Callable[[Request, AsyncHandler], Awaitable[Response]] = check_async(layer)  # type: ignore[assignment]
+    # its call_async if it serves both chains, else itself (an async callable)
+    run = cast(
+        "Callable[[Request, AsyncHandler], Awaitable[Response]]",
+        getattr(layer, "call_async", None) if _serves_async(layer) else check_async(layer),
+    )
 
     async def handle(request: Request) -> Response:
         return await run(request, call_next)

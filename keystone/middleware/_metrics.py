@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from keystone._locks import ForkSafeLock
-from keystone._pipeline import Handler
+from keystone._pipeline import AsyncHandler, Handler
 from keystone._request import Request
 from keystone._response import Response
 
@@ -91,6 +91,12 @@ class _Series:
         self.buckets = [0] * size
 
 
+def _status_of(error: Exception) -> int | None:
+    """The status of the answer an error carries, if any."""
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
 class MetricsMiddleware:
     """Counts calls and times them; see the module docstring.
 
@@ -124,26 +130,29 @@ class MetricsMiddleware:
         self._series: dict[tuple[str, str, str], _Series] = {}
 
     def __call__(self, request: Request, call_next: Handler) -> Response:
-        path = path_template(request.url)
-        probe = request.call.kind == "probe"
-        started = self._clock()
+        path, started = path_template(request.url), self._clock()
         try:
             response = call_next(request)
         except Exception as error:
-            response_of_error = getattr(error, "response", None)
-            status = getattr(response_of_error, "status_code", None)
-            self.observe(
-                request.method,
-                path,
-                status if isinstance(status, int) else None,
-                self._clock() - started,
-                probe=probe,
-            )
+            self._done(request, path, started, _status_of(error))
             raise
-        self.observe(
-            request.method, path, response.status_code, self._clock() - started, probe=probe
-        )
+        self._done(request, path, started, response.status_code)
         return response
+
+    async def call_async(self, request: Request, call_next: AsyncHandler) -> Response:
+        """The same in :class:`~keystone.AsyncKeystoneClient`'s chain."""
+        path, started = path_template(request.url), self._clock()
+        try:
+            response = await call_next(request)
+        except Exception as error:
+            self._done(request, path, started, _status_of(error))
+            raise
+        self._done(request, path, started, response.status_code)
+        return response
+
+    def _done(self, request: Request, path: str, started: float, status: int | None) -> None:
+        probe = request.call.kind == "probe"
+        self.observe(request.method, path, status, self._clock() - started, probe=probe)
 
     def observe(
         self, method: str, path: str, status: int | None, seconds: float, *, probe: bool = False
