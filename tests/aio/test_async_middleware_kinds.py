@@ -94,6 +94,6 @@ def test_a_sync_middleware_is_refused_before_anything_is_sent() -> None:
             return call_next(request)
 
     for middleware in (blocking, Blocking(), per_attempt(blocking)):
-        with pytest.raises(TypeError, match="is a sync middleware.*async def middleware"):
+        with pytest.raises(TypeError, match=r"is a sync middleware.*async def middleware"):
             client(transport, [middleware])
     assert transport.requests == []
