@@ -37,7 +37,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import datetime
 import ssl
 import time
 import weakref
@@ -66,11 +65,15 @@ from keystone._timeouts import (
 )
 from keystone._transport.base import AsyncBaseTransport
 from keystone._transport.errors import shown_cause, transport_failure
-from keystone._transport.shared import PLAIN_TARGET, not_sent, tls_options, unfolded
+from keystone._transport.shared import (
+    PLAIN_TARGET,
+    Answer,
+    answered,
+    not_sent,
+    tls_options,
+    unfolded,
+)
 from keystone._urls import BaseURL
-
-#: A status, reason, headers and body: all the transport keeps of an answer.
-_Answer = tuple[int, str | None, HTTPHeaderDict, bytes]
 
 #: Headers aiohttp adds by itself that ``http.client`` does not send.
 _NOT_SENT = frozenset({"Accept", "Content-Type"})
@@ -247,7 +250,7 @@ class AiohttpTransport(AsyncBaseTransport):
         exchange = _Exchange()
         token = _EXCHANGE.set(exchange)
         session.busy += 1
-        outcome: _Answer | Exception
+        outcome: Answer | Exception
         try:
             outcome = await _exchange(session.client, request, url, headers, bounds)
         except _FAILURES as exc:
@@ -257,20 +260,7 @@ class AiohttpTransport(AsyncBaseTransport):
             session.busy -= 1
             if session.busy == 0 and session is not self._session:
                 self._retire(session)  # reserve() or aclose() replaced it meanwhile
-        if isinstance(outcome, Exception):
-            # Raised here, not in the handler: aiohttp's error (whose text may carry the URL's
-            # secret parameters) is then no ``__context__`` of ours, which would travel with it.
-            raise outcome
-        status, reason, answer_headers, content = outcome
-        return Response(
-            status,
-            content=content,
-            headers=answer_headers,
-            url=request.url,
-            reason=reason,
-            request=request,
-            elapsed=datetime.timedelta(seconds=time.perf_counter() - start),
-        )
+        return answered(request, outcome, start)
 
     def _target(self, url: str) -> URL:
         """``url`` as aiohttp should send it: percent-encoded as urllib3 would, then unchanged."""
@@ -343,7 +333,7 @@ async def _exchange(
     url: URL,
     headers: Iterable[tuple[str, str]],
     bounds: aiohttp.ClientTimeout,
-) -> _Answer:
+) -> Answer:
     """One request and its whole answer. The connection goes back to the pool only after a
     complete answer; after a failure or a cancellation it is closed."""
     response = await client.request(

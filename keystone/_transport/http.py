@@ -18,7 +18,6 @@ It relies on these urllib3 2.x internals, checked by ``tests/client/test_transpo
 
 from __future__ import annotations
 
-import datetime
 import errno
 import http.client
 import os
@@ -51,7 +50,14 @@ from keystone._transport.connections import (
     nothing_sent,
 )
 from keystone._transport.errors import shown_cause, translate_error, unreadable_answer
-from keystone._transport.shared import PLAIN_TARGET, not_sent, tls_options, unfolded
+from keystone._transport.shared import (
+    PLAIN_TARGET,
+    Answer,
+    answered,
+    not_sent,
+    tls_options,
+    unfolded,
+)
 from keystone._transport.wire_response import WireResponse
 from keystone._urls import BaseURL
 
@@ -62,8 +68,6 @@ except ImportError:  # Python built without ssl: no TLS error can happen
 
 _NO_RETRIES = Retry(total=False, redirect=False, raise_on_redirect=False, raise_on_status=False)
 
-#: A status, reason, headers and body: all the transport keeps of an answer.
-_Answer = tuple[int, str | None, HTTPHeaderDict, bytes]
 
 #: Where an exchange failed: how urllib3 would have reported it depends on it.
 _CONNECT, _SEND, _HEAD, _BODY = range(4)
@@ -127,7 +131,6 @@ class HTTPTransport(BaseTransport):
     def __call__(self, request: Request) -> Response:
         if self._pid != os.getpid():
             self._open_pools()  # forked: the parent's sockets must not be shared
-        url = request.url
         timeout = request.timeout
         if timeout is DEFAULT_TIMEOUT:
             timeout_obj = self.default_timeout
@@ -142,29 +145,16 @@ class HTTPTransport(BaseTransport):
             if left <= 0:
                 raise not_sent(request, deadline)
         start = time.perf_counter()
-        outcome: _Answer | Exception
+        outcome: Answer | Exception
         try:
             outcome = self._send(request, timeout_obj, left)
         except u3.HTTPError as exc:
             outcome = self._send_again_or_fail(exc, request, timeout_obj, left)
         except (OverflowError, MemoryError) as exc:  # the answer's framing: a size absurd
             outcome = unreadable_answer(request, exc)
-        if isinstance(outcome, Exception):
-            # Raised here, not in the handler: urllib3's error (whose URL may carry secret
-            # parameters) is then no ``__context__`` of ours, which would travel with it.
-            raise outcome
-        status, reason, headers, content = outcome
-        return Response(
-            status,
-            content=content,
-            headers=headers,
-            url=url,
-            reason=reason,
-            request=request,
-            elapsed=datetime.timedelta(seconds=time.perf_counter() - start),
-        )
+        return answered(request, outcome, start)
 
-    def _send(self, request: Request, timeout: Timeout, left: float | None) -> _Answer:
+    def _send(self, request: Request, timeout: Timeout, left: float | None) -> Answer:
         url = request.url
         if url.startswith(self._origin_prefix):
             return self._exchange(self._lane, request, url[len(self._origin) :], timeout, left)
@@ -182,7 +172,7 @@ class HTTPTransport(BaseTransport):
         target: str,
         timeout: Timeout,
         left: float | None,
-    ) -> _Answer:
+    ) -> Answer:
         """One request and its whole answer over a connection of the origin's pool.
 
         What ``HTTPConnectionPool.urlopen`` does with retries and redirects off and the body
@@ -246,7 +236,7 @@ class HTTPTransport(BaseTransport):
 
     def _send_again_or_fail(
         self, exc: u3.HTTPError, request: Request, timeout: Timeout, left: float | None
-    ) -> _Answer | Exception:
+    ) -> Answer | Exception:
         """Resend a request that met a stale pooled connection before any byte went out.
 
         This is not a retry: the server never saw the request (see

@@ -1,17 +1,25 @@
 """What both transports do the same way: the TLS options ``verify=`` asks for, the request
-targets sent as they are, header values unfolded, and the error of a request whose deadline
-passed before it could be sent."""
+targets sent as they are, header values unfolded, the error of a request whose deadline
+passed before it could be sent, and the response made of an answer."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
+import time
 import warnings
 from typing import Any
 
+from urllib3 import HTTPHeaderDict
+
 from keystone._errors import DeadlineExceededError, shown_url
 from keystone._request import Request
+from keystone._response import Response
 from keystone._timeouts import CallDeadline
+
+#: A status, reason, headers and body: all a transport keeps of an answer.
+Answer = tuple[int, str | None, HTTPHeaderDict, bytes]
 
 #: A request target urllib3 would send unchanged (no character to percent-encode, no ``%`` to
 #: normalize, no fragment): most are; the others go through urllib3's ``_encode_target``.
@@ -67,3 +75,22 @@ def not_sent(request: Request, deadline: CallDeadline) -> DeadlineExceededError:
 def unfolded(value: str) -> str:
     """A header value with obsolete line folding replaced by a space, as urllib3 does."""
     return value if "\r\n" not in value else _OBSOLETE_FOLD.sub(" ", value)
+
+
+def answered(request: Request, outcome: Answer | Exception, started: float) -> Response:
+    """The response of ``request`` from the ``outcome`` of its exchange (which began at
+    ``started``, on ``time.perf_counter``); an error is raised here, out of the transport's
+    handler, so the library's own exception (whose text may carry the URL's secret
+    parameters) is not its ``__context__``, which would travel with it."""
+    if isinstance(outcome, Exception):
+        raise outcome
+    status, reason, headers, content = outcome
+    return Response(
+        status,
+        content=content,
+        headers=headers,
+        url=request.url,
+        reason=reason,
+        request=request,
+        elapsed=datetime.timedelta(seconds=time.perf_counter() - started),
+    )
