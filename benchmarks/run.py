@@ -1,9 +1,11 @@
 """Run the benchmark suites; write ``benchmarks/results/latest.{md,json,png}``.
 
-    python benchmarks/run.py [--rounds 7] [--requests 2000] [--only cpu,batch,pages,jobs,memory]
+    python benchmarks/run.py [--rounds 7] [--requests 2000]
+        [--only cpu,batch,async,pages,jobs,memory]
 
 Every figure comes from this one run on this machine: CPU figures are medians of alternating
-rounds, ratios are against raw urllib3 measured in the same run.
+rounds, ratios are against raw urllib3 measured in the same run (the async suite's against raw
+aiohttp and the sync client's 32-thread batch, in the same run too).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import async_bench
 import batch_bench
 import jobs_bench
 import memory_bench
@@ -27,7 +30,7 @@ from harness import HERE, canned_server, machine_note, measure, table
 from keystone import KeystoneClient
 
 BASELINE = "raw urllib3 + json.loads"
-SUITES = ("cpu", "batch", "pages", "jobs", "memory")
+SUITES = ("cpu", "batch", "async", "pages", "jobs", "memory")
 
 
 def main() -> None:
@@ -72,6 +75,23 @@ def main() -> None:
         data["batch_seconds"] = {k: round(v, 3) for k, v in timings.items()}
         data["batch_title"] = f"{args.batch_requests} GETs, {args.latency * 1000:.0f} ms latency"
 
+    if "async" in suites:
+        with canned_server(latency=args.latency) as url:
+            aio = async_bench.run(url, requests=args.batch_requests, rounds=args.rounds)
+        sections.append(
+            "### Async throughput (asyncio vs threads)\n\n"
+            f"Median of {args.rounds} alternating rounds; CPU is this process's (every thread).\n\n"
+            + async_bench.table(aio, args.batch_requests, args.latency)
+        )
+        data["async"] = {
+            name: {
+                "requests_per_second": round(r["rps"]),
+                "cpu_us_per_request": round(r["cpu_us"], 1),
+            }
+            for name, r in aio.items()
+        }
+        data["async_title"] = f"{args.batch_requests} GETs, {args.latency * 1000:.0f} ms latency"
+
     if "pages" in suites:
         with canned_server(latency=args.page_latency, list_size=args.page_records) as url:
             pages = pages_bench.run(url, records=args.page_records, workers=(4, 8))
@@ -105,7 +125,9 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     (out / "latest.md").write_text(report)
     (out / "latest.json").write_text(json.dumps(data, indent=2) + "\n")
-    if draw(data, out / "latest.png"):
+    if ("cpu_us_per_request" in data or "batch_seconds" in data) and draw(
+        data, out / "latest.png"
+    ):  # the chart shows those two suites
         print(f"chart: {out / 'latest.png'}")
 
 
