@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
+import select
 import ssl
 import time
 import weakref
@@ -85,21 +85,6 @@ _MAX_LINE = 65536
 _FAILURES = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 
-class _Exchange:
-    """How far one request got: whether it had a connection to be written to."""
-
-    __slots__ = ("connected",)
-
-    def __init__(self) -> None:
-        self.connected = False
-
-
-#: The request the running task is sending, for the connector to mark connected.
-_EXCHANGE: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar(
-    "keystone_aiohttp_exchange", default=None
-)
-
-
 class _Connector(aiohttp.TCPConnector):
     """aiohttp's connector, checking a pooled connection before reusing it, as urllib3 does.
 
@@ -111,12 +96,18 @@ class _Connector(aiohttp.TCPConnector):
     arriving between that check and the write, is a dropped connection like any other, for the
     backoff layer to judge. (The urllib3 transport also sees a first write the socket refused,
     and resends that request; asyncio writes without telling.) It also marks the request
-    connected (see :class:`_Exchange`): what failed before that was never sent.
+    connected (:attr:`connected`): what failed before that was never sent.
     """
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._served: weakref.WeakSet[object] = weakref.WeakSet()
+        # The tasks whose request has a connection to be written to (a task sends one
+        # request at a time): what failed before that was never sent.
+        self.connected: set[asyncio.Task[Any] | None] = set()
+        # One poller for the checks (the loop's thread is the only one to use it): making
+        # one for each check cost more than the check itself.
+        self._poll = select.poll() if hasattr(select, "poll") else None
 
     async def connect(
         self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
@@ -124,25 +115,35 @@ class _Connector(aiohttp.TCPConnector):
         while True:
             connection = await super().connect(req, traces, timeout)
             protocol = connection.protocol
-            if protocol is None or protocol not in self._served or not _closed_by_peer(protocol):
+            if protocol is None:
+                break
+            if protocol not in self._served:  # a new connection
+                self._served.add(protocol)
+                break
+            if not self._dropped(protocol):
                 break
             connection.close()  # one stale connection fewer in the pool: the loop ends
-        if protocol is not None:
-            self._served.add(protocol)
-        exchange = _EXCHANGE.get()
-        if exchange is not None:
-            exchange.connected = True
+        self.connected.add(asyncio.current_task())
         return connection
 
-
-def _closed_by_peer(protocol: Any) -> bool:
-    """Whether an idle pooled connection is closed or has something to read (urllib3's
-    ``is_connection_dropped`` check): either way it cannot carry a request."""
-    transport = protocol.transport
-    if transport is None or transport.is_closing():
-        return True
-    sock = transport.get_extra_info("socket")
-    return sock is not None and wait_for_read(sock, timeout=0.0)
+    def _dropped(self, protocol: Any) -> bool:
+        """Whether an idle pooled connection is closed or has something to read (urllib3's
+        ``is_connection_dropped`` check): either way it cannot carry a request."""
+        transport = protocol.transport
+        if transport is None or transport.is_closing():
+            return True
+        sock = transport.get_extra_info("socket")
+        if sock is None:
+            return False
+        poll = self._poll
+        if poll is None:  # no poll() on this system
+            return wait_for_read(sock, timeout=0.0)
+        fd = sock.fileno()
+        poll.register(fd, select.POLLIN)
+        try:
+            return bool(poll.poll(0))
+        finally:
+            poll.unregister(fd)
 
 
 class _Session:
@@ -153,12 +154,17 @@ class _Session:
     no connection outlives its loop, even when nobody awaited ``aclose()``.
     """
 
-    __slots__ = ("busy", "client", "limit", "loop", "watch")
+    __slots__ = ("busy", "client", "connector", "limit", "loop", "watch")
 
     def __init__(
-        self, client: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop, limit: int
+        self,
+        client: aiohttp.ClientSession,
+        connector: _Connector,
+        loop: asyncio.AbstractEventLoop,
+        limit: int,
     ) -> None:
         self.client = client
+        self.connector = connector
         self.loop = loop
         self.limit = limit
         self.busy = 0
@@ -238,25 +244,33 @@ class AiohttpTransport(AsyncBaseTransport):
             if total is None or left < total:
                 total, by_deadline = left, True  # the deadline runs on the client's clock
         bounds = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
-        headers: Iterable[tuple[str, str]] = request.headers.items()
-        if "Accept-Encoding" not in request.headers:
+        given = request.headers
+        headers: Iterable[tuple[str, str]] = given.items()
+        if "Accept-Encoding" not in given:
             headers = [*headers, ("Accept-Encoding", "identity")]  # as http.client does
+        # aiohttp's own Accept and Content-Type go only where the request has none: skipped
+        # (a cost on each request) only then.
+        skip = (
+            None
+            if "Accept" in given and (request.body is None or "Content-Type" in given)
+            else _NOT_SENT
+        )
         try:
             url = self._target(request.url)
         except LocationValueError:
             raise transport_failure("bad_url", request) from None
         start = time.perf_counter()
         session = self._session_here()
-        exchange = _Exchange()
-        token = _EXCHANGE.set(exchange)
+        task = asyncio.current_task()
+        connected = session.connector.connected
         session.busy += 1
         outcome: Answer | Exception
         try:
-            outcome = await _exchange(session.client, request, url, headers, bounds)
+            outcome = await _exchange(session.client, request, url, headers, bounds, skip)
         except _FAILURES as exc:
-            outcome = _translated(exc, request, exchange.connected, bounds, by_deadline)
+            outcome = _translated(exc, request, task in connected, bounds, by_deadline)
         finally:
-            _EXCHANGE.reset(token)
+            connected.discard(task)
             session.busy -= 1
             if session.busy == 0 and session is not self._session:
                 self._retire(session)  # reserve() or aclose() replaced it meanwhile
@@ -290,7 +304,6 @@ class AiohttpTransport(AsyncBaseTransport):
         client = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=_NOT_SENT,
             auto_decompress=True,
             raise_for_status=False,
             trust_env=False,
@@ -299,7 +312,7 @@ class AiohttpTransport(AsyncBaseTransport):
             max_field_size=_MAX_LINE,
         )
         client._retry_connection = False  # its silent resend of GET, PUT and DELETE (see above)
-        self._session = _Session(client, loop, self._limit)
+        self._session = _Session(client, connector, loop, self._limit)
         return self._session
 
     def _retire(self, session: _Session) -> None:
@@ -333,6 +346,7 @@ async def _exchange(
     url: URL,
     headers: Iterable[tuple[str, str]],
     bounds: aiohttp.ClientTimeout,
+    skip: frozenset[str] | None,
 ) -> Answer:
     """One request and its whole answer. The connection goes back to the pool only after a
     complete answer; after a failure or a cancellation it is closed."""
@@ -343,6 +357,7 @@ async def _exchange(
         headers=headers,
         timeout=bounds,
         allow_redirects=False,
+        skip_auto_headers=skip,
     )
     try:
         content = await response.read()
