@@ -179,8 +179,10 @@ class Layer:
         """This layer's work on ``request``; ``self.call_next(request)`` is the rest."""
         raise NotImplementedError
 
-    async def handle_async(self, request: Request) -> Response:
-        """This layer's work in an async chain; ``await self.acall_next(request)`` is the rest."""
+    def handle_async(self, request: Request) -> Awaitable[Response]:
+        """This layer's work in an async chain; ``await self.acall_next(request)`` is the rest.
+        Usually a coroutine; a layer with nothing to do after the rest of the chain may hand
+        back the rest's awaitable instead (one frame fewer to resume at every wait)."""
         raise NotImplementedError
 
     def abound(self, call_next: AsyncHandler) -> AsyncHandler:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 
 from keystone._log_fields import log_fields, path_of, request_id_of, status_of
 from keystone._pipeline import Layer
@@ -64,9 +65,13 @@ class LoggingMiddleware(Layer):
         self._answered(request, started, response)
         return response
 
-    async def handle_async(self, request: Request) -> Response:
+    def handle_async(self, request: Request) -> Awaitable[Response]:
+        # Not a coroutine when there is nothing to log: the rest of the chain's is handed back.
         if not self.logger.isEnabledFor(self.level):
-            return await self.acall_next(request)
+            return self.acall_next(request)
+        return self._logged_async(request)
+
+    async def _logged_async(self, request: Request) -> Response:
         started = _started(request)
         try:
             response = await self.acall_next(request)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 
 from keystone._log_fields import log_fields, status_of
 from keystone._pipeline import Layer
@@ -60,9 +60,13 @@ class WireLogMiddleware(Layer):
         self._answered(request, send, started, response)
         return response
 
-    async def handle_async(self, request: Request) -> Response:
+    def handle_async(self, request: Request) -> Awaitable[Response]:
+        # Not a coroutine when there is nothing to log: the rest of the chain's is handed back.
         if not self.logger.isEnabledFor(logging.DEBUG):
-            return await self.acall_next(request)
+            return self.acall_next(request)
+        return self._logged_async(request)
+
+    async def _logged_async(self, request: Request) -> Response:
         send, started = self._sending(request)
         try:
             response = await self.acall_next(request)
