@@ -9,8 +9,6 @@ does not hold a request past the batch's deadline.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
@@ -22,23 +20,30 @@ _POLICY: ContextVar[RetryPolicy | None] = ContextVar("keystone_item_retry", defa
 _ENDS: ContextVar[CallDeadline | None] = ContextVar("keystone_item_batch_deadline", default=None)
 
 
-@contextmanager
-def item_context(policy: RetryPolicy | None, ends: CallDeadline | None) -> Iterator[None]:
+class item_context:
     """Within it, calls use ``policy`` unless they give their own, and the throttle holds no
     request past ``ends`` (the batch's deadline, on the client's clock).
 
     Inside another batch's item, what this batch leaves out is the outer one's, and the
-    earlier of the two deadlines holds."""
-    outer = _ENDS.get()
-    if outer is not None and (ends is None or outer.left() < ends.left()):
-        ends = outer
-    policy_token = _POLICY.set(policy or _POLICY.get())
-    ends_token = _ENDS.set(ends)
-    try:
-        yield
-    finally:
-        _ENDS.reset(ends_token)
-        _POLICY.reset(policy_token)
+    earlier of the two deadlines holds. (A class, not a generator: a batch enters one per
+    item, and this costs a third of ``contextlib.contextmanager``'s.)"""
+
+    __slots__ = ("_ends", "_ends_token", "_policy", "_policy_token")
+
+    def __init__(self, policy: RetryPolicy | None, ends: CallDeadline | None) -> None:
+        self._policy = policy
+        self._ends = ends
+
+    def __enter__(self) -> None:
+        ends, outer = self._ends, _ENDS.get()
+        if outer is not None and (ends is None or outer.left() < ends.left()):
+            ends = outer
+        self._policy_token = _POLICY.set(self._policy or _POLICY.get())
+        self._ends_token = _ENDS.set(ends)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _ENDS.reset(self._ends_token)
+        _POLICY.reset(self._policy_token)
 
 
 def item_policy() -> RetryPolicy | None:
