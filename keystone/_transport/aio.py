@@ -209,6 +209,8 @@ class AiohttpTransport(AsyncBaseTransport):
         self._tls = _tls_context(tls_options(verify), verify)
         self._limit = pool_maxsize
         self._session: _Session | None = None
+        self._last_timeout: Timeout | None = None
+        self._last_seconds: tuple[float | None, float | None, float | None] = (None, None, None)
 
     @property
     def pool_maxsize(self) -> int:
@@ -232,9 +234,7 @@ class AiohttpTransport(AsyncBaseTransport):
             timeout_obj = timeout
         else:
             timeout_obj = to_timeout(timeout)
-        connect = Timeout.resolve_default_timeout(timeout_obj.connect_timeout)
-        read = Timeout.resolve_default_timeout(timeout_obj.read_timeout)
-        total = Timeout.resolve_default_timeout(timeout_obj.total)
+        connect, read, total = self._seconds(timeout_obj)
         deadline = request.call.deadline
         by_deadline = False
         if deadline is not None:
@@ -275,6 +275,19 @@ class AiohttpTransport(AsyncBaseTransport):
             if session.busy == 0 and session is not self._session:
                 self._retire(session)  # reserve() or aclose() replaced it meanwhile
         return answered(request, outcome, start)
+
+    def _seconds(self, timeout: Timeout) -> tuple[float | None, float | None, float | None]:
+        """The connect, read and total seconds of ``timeout`` (the last one is remembered:
+        it is nearly always the client's own)."""
+        if timeout is self._last_timeout:
+            return self._last_seconds
+        seconds = (
+            Timeout.resolve_default_timeout(timeout.connect_timeout),
+            Timeout.resolve_default_timeout(timeout.read_timeout),
+            Timeout.resolve_default_timeout(timeout.total),
+        )
+        self._last_timeout, self._last_seconds = timeout, seconds
+        return seconds
 
     def _target(self, url: str) -> URL:
         """``url`` as aiohttp should send it: percent-encoded as urllib3 would, then unchanged."""
@@ -366,8 +379,10 @@ async def _exchange(
         raise
     response.release()
     answer_headers = HTTPHeaderDict()
+    add = answer_headers.add
     for name, value in response.raw_headers:
-        answer_headers.add(name.decode("latin-1"), unfolded(value.decode("latin-1")))
+        text = value.decode("latin-1")
+        add(name.decode("latin-1"), unfolded(text) if "\r" in text else text)
     return response.status, response.reason, answer_headers, content
 
 
