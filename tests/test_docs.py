@@ -54,6 +54,23 @@ def test_the_demo_runs_against_both_generations() -> None:
     assert done.stdout.count("logged out") == 2
 
 
+def test_the_async_example_runs_against_both_generations() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "async_bulk.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("KEYSTONE_")},  # emulators
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    for api in ("0.3.26", "0.10.9"):
+        assert f"(Keystone {api}) as admin" in done.stdout
+    assert done.stdout.count("created 50 clusters") == 2
+    assert done.stdout.count("listed 50 of them") == 2
+    assert done.stdout.count("deleted 50 clusters") == 2
+
+
 def test_authentication_guide_runs(emulator: KeystoneEmulator) -> None:
     """The JWT blocks run against 0.3.26; the session blocks against 0.10.9, one over HTTPS."""
     guide = DOCS / "authentication.md"
