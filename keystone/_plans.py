@@ -20,9 +20,9 @@ these drivers differ, each a loop of a few lines.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from keystone._request import Request
 from keystone._response import Response
@@ -30,9 +30,20 @@ from keystone._response import Response
 if TYPE_CHECKING:
     import asyncio
 
-    from keystone._core import Call, Core
-
 T = TypeVar("T")
+
+
+class Core(Protocol):
+    """What the drivers use of the client's core (:class:`keystone._core.Core`): its chain,
+    and the server's release, found out once."""
+
+    handler: Callable[[Request], Response]
+    ahandler: Callable[[Request], Awaitable[Response]]
+    server: Any
+
+    def server_for(self, call: Any) -> Any: ...
+
+    async def aserver_for(self, call: Any) -> Any: ...
 
 
 class FindServer:
@@ -41,7 +52,7 @@ class FindServer:
 
     __slots__ = ("call",)
 
-    def __init__(self, call: Call) -> None:
+    def __init__(self, call: object) -> None:
         self.call = call
 
 
