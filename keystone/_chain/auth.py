@@ -25,6 +25,19 @@ CREDENTIAL_HEADERS = SECRET_HEADERS
 _NOT_COPIED = CREDENTIAL_HEADERS | {"content-type", "content-length"}
 
 
+class _Unlocked:
+    """The lock of a flow that never waits for a renewal: none."""
+
+    async def acquire(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
+_UNLOCKED = _Unlocked()
+
+
 class AuthMiddleware(Layer):
     """Delegates to an :class:`~keystone.AuthStrategy`; see the module docstring."""
 
@@ -64,7 +77,9 @@ class AuthMiddleware(Layer):
         the renewal, as threads do."""
         if not self._attaches(request):
             return await self.acall_next(request)
-        lock = self._task_locks.get("flow")
+        # A login's or logout's request is never renewed: it does not wait for a renewal in
+        # flight (in the sync client it passes the renewal's lock; see JWTAuth._renew).
+        lock = self._task_locks.get("flow") if request.call.kind == "api" else _UNLOCKED
         flow = self.strategy.auth_flow(request)
         response: Response | None = None
         await lock.acquire()
