@@ -28,7 +28,7 @@ from keystone._clock import Clock
 from keystone._detection import detection_flow
 from keystone._errors import KeystoneError, shown_url
 from keystone._headers import Headers
-from keystone._locks import ForkSafeLock, TaskLocks
+from keystone._locks import ForkSafeLock, TaskLock
 from keystone._pipeline import (
     AsyncHandler,
     Handler,
@@ -147,7 +147,8 @@ class Core:
         self.version: str | None = None
         self._server_lock = ForkSafeLock()
         self._version_lock = ForkSafeLock()
-        self._task_locks = TaskLocks()
+        self._server_task_lock = TaskLock()  # the async client's
+        self._version_task_lock = TaskLock()
         if server is not None:
             self.set_server(server)
 
@@ -220,7 +221,7 @@ class Core:
 
     async def aserver_for(self, call: Call) -> Server:
         """:meth:`server_for` in a task; the tasks that need it meanwhile wait for it."""
-        async with self._task_locks.get("server"):
+        async with self._server_task_lock:
             if self.server is None:
                 self.set_server(await arun(self, self._detect(call)))
         assert self.server is not None
@@ -260,7 +261,7 @@ class Core:
     async def aapi_version(self) -> str:
         """:meth:`api_version` in a task; the tasks that need it meanwhile wait for it."""
         if self.version is None:
-            async with self._task_locks.get("version"):
+            async with self._version_task_lock:
                 if self.version is None:
                     self.version = await arun(self, self._fetch_version())
         return self.version

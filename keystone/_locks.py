@@ -9,10 +9,11 @@ starts over with a fresh lock; the cost is one ``os.getpid()`` call per acquire.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-import weakref
-from typing import TYPE_CHECKING, Any
+from collections import deque
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import asyncio
@@ -54,28 +55,66 @@ class ForkSafeLock:
         return f"<ForkSafeLock {'locked' if self.locked() else 'unlocked'}>"
 
 
-class TaskLocks:
-    """The ``asyncio.Lock`` of each name, one per event loop (an ``asyncio.Lock`` belongs to
-    the loop it first waits in, and a client may be used by one ``asyncio.run`` after another);
-    a loop's locks go with it."""
+class TaskLock:
+    """A lock of tasks that a task takes without awaiting when it is free
+    (:meth:`try_acquire`), first come first served otherwise, and that works from one event
+    loop after another (a waiter waits on a future of its own loop).
 
-    __slots__ = ("_by_loop",)
+    The chain's auth layer takes it around every step of every flow: an ``asyncio.Lock``
+    belongs to the loop it first waits in, and cost a coroutine each time; this costs two
+    attribute checks when nobody waits. The core finds out the server's release under one.
+    """
+
+    __slots__ = ("_held", "_waiters")
 
     def __init__(self) -> None:
-        self._by_loop: weakref.WeakKeyDictionary[Any, dict[str, asyncio.Lock]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._held = False
+        self._waiters: deque[asyncio.Future[None]] = deque()
 
-    def get(self, name: str) -> asyncio.Lock:
-        """The lock ``name`` of the running loop."""
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free and nobody waits for it; whether it was taken."""
+        if self._held or self._waiters:
+            return False
+        self._held = True
+        return True
+
+    async def acquire(self) -> None:
+        """Take the lock, waiting for it if need be (a cancelled waiter takes nothing)."""
+        if self.try_acquire():
+            return
         import asyncio
 
-        locks = self._by_loop.setdefault(asyncio.get_running_loop(), {})
-        lock = locks.get(name)
-        if lock is None:
-            lock = locks[name] = asyncio.Lock()
-        return lock
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter  # resolved by release(): the lock is handed over, still held
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed over as this task was cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
 
-    def __reduce__(self) -> tuple[type[TaskLocks], tuple[()]]:
-        """Locks pickle as none held: a lock's state means nothing elsewhere."""
-        return (TaskLocks, ())
+    def release(self) -> None:
+        """Hand the lock to the first waiter still waiting, or free it."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._held = False
+
+    def locked(self) -> bool:
+        """Whether a task holds the lock."""
+        return self._held
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.release()
+
+    def __reduce__(self) -> tuple[type[TaskLock], tuple[()]]:
+        """A lock pickles as a free one: a lock's state means nothing elsewhere."""
+        return (TaskLock, ())

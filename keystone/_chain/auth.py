@@ -11,7 +11,7 @@ they wait for the throttle counts as the call's.
 from __future__ import annotations
 
 from keystone._chain.json import encode_json
-from keystone._locks import TaskLocks
+from keystone._locks import TaskLock
 from keystone._pipeline import Layer
 from keystone._redaction import SECRET_HEADERS
 from keystone._request import Request, finish
@@ -25,19 +25,6 @@ CREDENTIAL_HEADERS = SECRET_HEADERS
 _NOT_COPIED = CREDENTIAL_HEADERS | {"content-type", "content-length"}
 
 
-class _Unlocked:
-    """The lock of a flow that never waits for a renewal: none."""
-
-    async def acquire(self) -> bool:
-        return True
-
-    def release(self) -> None:
-        pass
-
-
-_UNLOCKED = _Unlocked()
-
-
 class AuthMiddleware(Layer):
     """Delegates to an :class:`~keystone.AuthStrategy`; see the module docstring."""
 
@@ -46,7 +33,7 @@ class AuthMiddleware(Layer):
     def __init__(self, strategy: AuthStrategy, base_url: BaseURL) -> None:
         self.strategy = strategy
         self._base_url = base_url
-        self._task_locks = TaskLocks()  # an async chain's (see handle_async)
+        self._flow_lock = TaskLock()  # an async chain's (see handle_async)
 
     def handle(self, request: Request) -> Response:
         if not self._attaches(request):
@@ -79,29 +66,34 @@ class AuthMiddleware(Layer):
             return await self.acall_next(request)
         # A login's or logout's request is never renewed: it does not wait for a renewal in
         # flight (in the sync client it passes the renewal's lock; see JWTAuth._renew).
-        lock = self._task_locks.get("flow") if request.call.kind == "api" else _UNLOCKED
+        lock = self._flow_lock if request.call.kind == "api" else TaskLock()
         flow = self.strategy.auth_flow(request)
         response: Response | None = None
-        await lock.acquire()
-        held = True
+        held = False
         try:
+            if not lock.try_acquire():
+                await lock.acquire()
+            held = True
             outgoing = advance(flow, None)
             while outgoing is not None:
                 try:
                     if outgoing is request:
-                        lock.release()
-                        held = False
+                        if held:
+                            lock.release()
+                            held = False
                         response = await self.acall_next(request)
                     else:
                         response = await self._send_added_async(outgoing, request)
                 except BaseException as error:
                     if not held:
-                        await lock.acquire()
+                        if not lock.try_acquire():
+                            await lock.acquire()
                         held = True
                     outgoing = advance(flow, error)
                     continue
                 if not held:
-                    await lock.acquire()
+                    if not lock.try_acquire():
+                        await lock.acquire()
                     held = True
                 outgoing = advance(flow, response)
         finally:
