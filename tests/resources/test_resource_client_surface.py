@@ -11,7 +11,7 @@ import pytest
 from resource_helpers import unique
 from urllib3.util import Timeout
 
-from keystone import Handler, KeystoneClient, PermissionDeniedError, ReadTimeout, Request, Response
+from keystone import HookMiddleware, KeystoneClient, PermissionDeniedError, ReadTimeout, Request
 from keystone.testing import FakeClock, KeystoneEmulator
 
 
@@ -51,20 +51,20 @@ def test_a_failed_version_fetch_is_not_kept(emulator: KeystoneEmulator) -> None:
     assert client.api_version == "0.0.0"
 
 
-class Recorder:
-    """Middleware that remembers the timeout and call state of each request."""
+class Recorder(HookMiddleware):
+    """Middleware that remembers the timeout and call state of each request (hooks: it
+    serves the async client's twin of these tests too)."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, Any, dict[str, Any]]] = []
 
-    def __call__(self, request: Request, call_next: Handler) -> Response:
+    def on_request(self, request: Request) -> None:
         call = request.call
         named = {"kind": call.kind, "resource": call.resource, "operation": call.operation}
         timeout = request.timeout
         if isinstance(timeout, Timeout):  # checked and converted when the call was made
             timeout = (timeout.connect_timeout, timeout.read_timeout)
         self.seen.append((request.method, timeout, named))
-        return call_next(request)
 
 
 def _calls(client: KeystoneClient, pk: int) -> dict[str, Callable[[Any], Any]]:
