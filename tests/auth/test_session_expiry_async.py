@@ -1,0 +1,7 @@
+"""The tests of test_session_expiry.py, run against AsyncKeystoneClient (see
+tests/async_bridge.py)."""
+
+import test_session_expiry
+from async_bridge import twin
+
+twin(test_session_expiry, globals())
