@@ -64,7 +64,7 @@ from keystone._timeouts import (
     to_timeout,
 )
 from keystone._transport.base import AsyncBaseTransport
-from keystone._transport.errors import shown_cause, transport_failure
+from keystone._transport.errors import shown_cause, transport_failure, unreadable_answer
 from keystone._transport.shared import (
     PLAIN_TARGET,
     Answer,
@@ -80,6 +80,10 @@ _NOT_SENT = frozenset({"Accept", "Content-Type"})
 
 #: The longest header line ``http.client`` reads (its ``_MAXLINE``); aiohttp's is 8 KiB.
 _MAX_LINE = 65536
+
+#: A declared body longer than this (1 TiB) is no answer to read: the urllib3 transport fails
+#: to make room for it, this one refuses it before waiting for it.
+_LONGEST_BODY = 2**40
 
 #: What a failed exchange may raise: aiohttp's errors, the socket's, the timers'.
 _FAILURES = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
@@ -269,6 +273,8 @@ class AiohttpTransport(AsyncBaseTransport):
             outcome = await _exchange(session.client, request, url, headers, bounds, skip)
         except _FAILURES as exc:
             outcome = _translated(exc, request, task in connected, bounds, by_deadline)
+        except (OverflowError, MemoryError) as exc:  # the answer's framing: a size absurd
+            outcome = unreadable_answer(request, exc)
         finally:
             connected.discard(task)
             session.busy -= 1
@@ -372,6 +378,10 @@ async def _exchange(
         allow_redirects=False,
         skip_auto_headers=skip,
     )
+    length = response.content_length
+    if length is not None and length > _LONGEST_BODY:
+        response.close()
+        raise OverflowError(f"Content-Length: {length}")
     try:
         content = await response.read()
     except BaseException:
