@@ -647,11 +647,10 @@ def twin(
     for name, value in fixtures.items():
         if name in clients or value is vars(source).get(name):
             namespace[name] = _fixture(value, rebinder, module)
-    if "pytestmark" in vars(source):
-        marks = source.pytestmark
-        namespace["pytestmark"] = (
-            [rebinder.value(m) for m in marks] if isinstance(marks, list) else rebinder.value(marks)
-        )
+    marks = vars(source).get("pytestmark", [])
+    marks = [rebinder.value(m) for m in (marks if isinstance(marks, list) else [marks])]
+    # Every twin is marked: `pytest -m twin` runs them (tox -e twins), `-m "not twin"` the rest.
+    namespace["pytestmark"] = [*marks, pytest.mark.twin]
     namespace["TWIN_SKIPPED"] = dict(skip)
     without_client = namespace["TWIN_WITHOUT_CLIENT"] = []
     for name, value in tests.items():

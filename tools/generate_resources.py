@@ -86,7 +86,7 @@ from keystone.resources.catalog import BY_NAME
 _CLASS = '''
 
 class @CLASS@(UsesCore):
-    """``create_*``, ``retrieve_*``, ``iter_*``, ``update_*`` and ``delete_*`` per resource@AWAITED@.
+    """``create_*``, ``retrieve_*``, ``iter_*``, ``update_*``, ``delete_*`` per resource@AWAITED@.
 
 @RESOURCE_LIST@
 

@@ -45,7 +45,7 @@ _FEED_ENTRY = BY_NAME["feed_entry"]
 
 
 class AsyncResourceMethods(UsesCore):
-    """``create_*``, ``retrieve_*``, ``iter_*``, ``update_*`` and ``delete_*`` per resource,
+    """``create_*``, ``retrieve_*``, ``iter_*``, ``update_*``, ``delete_*`` per resource,
     awaited; ``iter_*`` is an async iterator.
 
     Resources: ``allocation``, ``cluster``, ``request``, ``review``, ``attachment``, ``comment``,
