@@ -69,6 +69,7 @@ from keystone._transport.shared import (
     PLAIN_TARGET,
     Answer,
     answered,
+    check_pool_maxsize,
     not_sent,
     tls_options,
     unfolded,
@@ -201,10 +202,7 @@ class AiohttpTransport(AsyncBaseTransport):
         verify: bool | str = True,
         pool_maxsize: int = 10,
     ) -> None:
-        if isinstance(pool_maxsize, bool) or not isinstance(pool_maxsize, int) or pool_maxsize < 1:
-            raise ValueError(
-                f"pool_maxsize={pool_maxsize!r} must be a positive whole number of connections"
-            )
+        check_pool_maxsize(pool_maxsize)
         self._origin = base_url.origin
         self._origin_prefix = base_url.origin_prefix
         self.default_timeout = to_timeout(timeout)

@@ -35,6 +35,14 @@ class InsecureConnectionWarning(UserWarning):
     """TLS certificate verification was turned off for a client."""
 
 
+def check_pool_maxsize(pool_maxsize: object) -> None:
+    """Refuse a ``pool_maxsize=`` that is no positive whole number, naming it."""
+    if isinstance(pool_maxsize, bool) or not isinstance(pool_maxsize, int) or pool_maxsize < 1:
+        raise ValueError(
+            f"pool_maxsize={pool_maxsize!r} must be a positive whole number of connections"
+        )
+
+
 def tls_options(verify: bool | str) -> dict[str, Any]:
     """urllib3's TLS options for ``verify`` (checked, naming the bad value; ``False`` warns)."""
     if verify is True:
