@@ -99,11 +99,11 @@ class Throttle:
         ``cost`` is how many of the server's requests it counts for (an atomic job of *n*
         steps counts *n* + 1). A reservation not used must be given back (:meth:`release`).
         """
+        rate = self.rate
+        if rate is None:  # no window to keep: the hold alone (one float, read at once)
+            return max(now, self._held_until)
         with self._lock:
             at = max(now, self._held_until)
-            rate = self.rate
-            if rate is None:
-                return at
             cost = min(max(cost, 1), rate.requests)
             sends = self._sends
             del sends[: bisect.bisect_right(sends, now - rate.period)]  # in no window from now
