@@ -74,14 +74,9 @@ def built(
     idempotent: bool | None = None,
     call: CallState | None = None,
 ) -> Request:
-    """The request of a call of ``request()``, checked and built (nothing is sent).
-
-    ``endpoint`` is a path under the API root (``"allocations/clusters/1"``). ``data`` or
-    ``json`` (dict, list, ...) is sent as JSON; ``bytes``/``str`` are sent as they are.
-    ``context`` is copied into the request for your middleware; ``retry`` is this call's
-    policy; ``idempotent=True`` lets a POST be retried like a GET (for requests harmless to
-    repeat). Raises a :class:`~keystone.HTTPError` subclass for 4xx/5xx.
-    """
+    """The request of a call of ``request()`` (either client's), every argument checked
+    (naming the bad value) and the request built; nothing is sent. The arguments are those
+    of :meth:`Calls.request`."""
     if not isinstance(method, str) or not _METHOD.match(method):
         raise ValueError(f"method {method!r} is not an HTTP method such as 'GET' or 'POST'")
     if not isinstance(endpoint, str):
