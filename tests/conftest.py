@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+import replay_difference
 from local_server import Canned, LocalServer
 
 from keystone.testing import KeystoneEmulator
@@ -39,3 +40,16 @@ def line_emulators() -> Iterator[Callable[[str], KeystoneEmulator]]:
     yield get
     for emulator in running.values():
         emulator.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The exchanges the replays tolerate as different, listed after the tests' summary."""
+    reports = [
+        report for kind in ("passed", "failed") for report in terminalreporter.stats.get(kind, [])
+    ]
+    differences = replay_difference.collected(reports)
+    if differences:
+        title, lines = replay_difference.summary(differences)
+        terminalreporter.section(title, sep="-")
+        for line in lines:
+            terminalreporter.line(line)
