@@ -24,6 +24,7 @@ from urllib3.util import Timeout
 
 from keystone._chain.backoff import BackoffMiddleware
 from keystone._chain.chain import chain_layers
+from keystone._chain.placement import MiddlewareItem
 from keystone._clock import Clock
 from keystone._detection import detection_flow
 from keystone._errors import KeystoneError, shown_url
@@ -33,7 +34,6 @@ from keystone._pipeline import (
     AsyncHandler,
     Handler,
     Middleware,
-    MiddlewareLike,
     acompose,
     compose,
 )
@@ -106,7 +106,7 @@ class Core:
         clock: Clock,
         throttle: Throttle,
         redactor: Redactor,
-        middleware: Sequence[MiddlewareLike],
+        middleware: Sequence[MiddlewareItem],
         check_filters: bool,
         check_fields: bool,
         server: Server | None,

@@ -35,6 +35,13 @@ class Middleware(Protocol):
     def __call__(self, request: Request, call_next: Handler, /) -> Response: ...
 
 
+class AsyncMiddleware(Protocol):
+    """``async __call__(request, call_next) -> Response``, awaiting ``call_next``: a middleware
+    of :class:`~keystone.AsyncKeystoneClient`'s chain."""
+
+    def __call__(self, request: Request, call_next: AsyncHandler, /) -> Awaitable[Response]: ...
+
+
 class HookMiddleware:
     """Base class for middleware that observes each call without controlling the flow.
 
@@ -116,8 +123,8 @@ class OnError(Protocol):
     def on_error(self, request: Request, error: BaseException, /) -> None: ...
 
 
-#: What ``middleware=`` accepts: a middleware callable, or an object with any of the hooks.
-MiddlewareLike = Middleware | OnRequest | OnResponse | OnError
+#: A middleware callable (sync or async), or an object with any of the hooks.
+MiddlewareLike = Middleware | AsyncMiddleware | OnRequest | OnResponse | OnError
 
 
 def as_middleware(obj: MiddlewareLike) -> Middleware:
@@ -128,8 +135,8 @@ def as_middleware(obj: MiddlewareLike) -> Middleware:
     has_hooks = any(callable(getattr(obj, hook, None)) for hook in hooks)
     if has_hooks and not _is_two_argument_callable(obj):
         return _HooksAdapter(obj)
-    if callable(obj):
-        return obj
+    if callable(obj):  # an async one is held as it is, for the async chain to await
+        return cast(Middleware, obj)
     raise TypeError(
         f"{obj!r} is not a middleware: give a callable (request, call_next) -> Response, or an "
         "object with on_request/on_response/on_error methods (see keystone.HookMiddleware)"

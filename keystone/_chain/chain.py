@@ -15,11 +15,11 @@ from keystone._chain.backoff import BackoffMiddleware
 from keystone._chain.base_url import BaseURLMiddleware
 from keystone._chain.call_log import LoggingMiddleware
 from keystone._chain.json import JSONMiddleware
-from keystone._chain.placement import split_placement
+from keystone._chain.placement import MiddlewareItem, split_placement
 from keystone._chain.throttle import ThrottleMiddleware
 from keystone._chain.wire_log import WireLogMiddleware
 from keystone._clock import Clock
-from keystone._pipeline import Middleware, MiddlewareLike
+from keystone._pipeline import Middleware
 from keystone._redaction import Redactor
 from keystone._throttle import Throttle
 from keystone._urls import BaseURL
@@ -27,7 +27,7 @@ from keystone.auth._base import AuthStrategy
 
 
 def chain_layers(
-    middleware: Sequence[MiddlewareLike],
+    middleware: Sequence[MiddlewareItem],
     *,
     base_url: BaseURL,
     redactor: Redactor,

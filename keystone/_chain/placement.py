@@ -43,8 +43,13 @@ def per_attempt(middleware: MiddlewareLike) -> PerAttempt:
     return PerAttempt(middleware)
 
 
+#: What a client's ``middleware=`` list holds: middleware, or middleware marked
+#: :func:`per_attempt`.
+MiddlewareItem = MiddlewareLike | PerAttempt
+
+
 def split_placement(
-    middleware: Sequence[MiddlewareLike],
+    middleware: Sequence[MiddlewareItem],
 ) -> tuple[list[Middleware], list[Middleware]]:
     """Split a client's ``middleware=`` list into (outer, per-attempt), each in the given order.
 
