@@ -50,7 +50,7 @@ class AsyncKeystoneClient(
     _asynchronous = True
 
     def _own_transport(
-        self, base_url: BaseURL, timeout: Timeout, verify: bool | str, pool_maxsize: int
+        self, base_url: BaseURL, timeout: Timeout, pool_maxsize: int, network: dict[str, Any]
     ) -> AsyncBaseTransport:
         try:
             from keystone._transport.aio import AiohttpTransport
@@ -59,7 +59,7 @@ class AsyncKeystoneClient(
                 "AsyncKeystoneClient sends with aiohttp, which is not installed: "
                 'pip install "keystone-api-client[async]" (or give transport=)'
             ) from missing
-        return AiohttpTransport(base_url, timeout=timeout, verify=verify, pool_maxsize=pool_maxsize)
+        return AiohttpTransport(base_url, timeout=timeout, pool_maxsize=pool_maxsize, **network)
 
     async def aclose(self) -> None:
         """Close pooled connections. The client stays usable and reconnects when needed."""

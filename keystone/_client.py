@@ -14,19 +14,21 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from urllib3.util import Timeout
+from urllib3.util import Timeout, parse_url
 
 from keystone._account import Account
 from keystone._bulk import BulkCalls
 from keystone._calls import Calls
+from keystone._chain.placement import MiddlewareItem
 from keystone._clock import SYSTEM_CLOCK, Clock
 from keystone._core import Core, UsesCore
 from keystone._correlation import CID_HEADER, ensure_cid
 from keystone._detection import given
+from keystone._environment import environment, log_from, token_auth_from, url_from
 from keystone._headers import Headers
 from keystone._operations.methods import ResourceMethods
 from keystone._operations.readers import Readers
-from keystone._pipeline import MiddlewareLike, middleware_name
+from keystone._pipeline import middleware_name
 from keystone._redaction import Redactor
 from keystone._retry_policy import RetryPolicy
 from keystone._servers import Generation, Server
@@ -46,6 +48,23 @@ from keystone.auth import AuthStrategy, LoginAuth
 logger = logging.getLogger("keystone.auth")
 
 
+#: The network options a transport takes, and their defaults (only the others are passed).
+_NETWORK_DEFAULTS: dict[str, Any] = {"verify": None, "cert": None, "proxy": None, "trust_env": True}
+
+
+def _one_of(name: str, value: Any, alias: str, alias_value: Any) -> Any:
+    """The value given under ``name`` or under its other spelling ``alias`` (``None``: neither);
+    both given, and differing, is refused."""
+    if alias_value is None:
+        return value
+    if value is not None and value != alias_value:
+        raise ValueError(
+            f"{name}={value!r} and {alias}={alias_value!r} are the same setting under two "
+            f"names: give one of them"
+        )
+    return alias_value
+
+
 def _names(value: Iterable[str], what: str) -> tuple[str, ...]:
     """``value`` as a tuple of names, read once (a generator would be used up by a second read)."""
     names = () if isinstance(value, str) else tuple(value)
@@ -63,13 +82,18 @@ class ClientBase(UsesCore):
 
     def __init__(
         self,
-        url: str,
+        url: str | None = None,
         *,
+        base_url: str | None = None,
         timeout: TimeoutLike = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT),
-        verify: bool | str = True,
+        verify: bool | str | None = None,
+        verify_ssl: bool | str | None = None,
+        cert: str | tuple[str, str] | None = None,
+        proxy: str | None = None,
+        trust_env: bool = True,
         pool_maxsize: int = 10,
         headers: Mapping[str, str] | None = None,
-        middleware: Sequence[MiddlewareLike] = (),
+        middleware: Sequence[MiddlewareItem] = (),
         auth: AuthStrategy | None = None,
         retry: RetryPolicy | None = None,
         redact_fields: Iterable[str] = (),
@@ -80,7 +104,10 @@ class ClientBase(UsesCore):
         check_fields: bool = True,
         rate_limit: str | None = None,
     ) -> None:
-        base_url = BaseURL(url)
+        environ = environment(trust_env)
+        root = BaseURL(_one_of("url", url, "base_url", base_url) or url_from(environ, self._name))
+        verify = _one_of("verify", verify, "verify_ssl", verify_ssl)
+        verify = True if verify is None else verify
         throttle = Throttle(None if rate_limit is None else Rate.parse(rate_limit))
         known = None if server is None else given(server)
         for name, flag in (("check_filters", check_filters), ("check_fields", check_fields)):
@@ -88,7 +115,9 @@ class ClientBase(UsesCore):
                 raise TypeError(f"{name}={flag!r} must be True or False")
         if isinstance(middleware, (str, bytes)) or not isinstance(middleware, Iterable):
             raise TypeError(f"middleware must be a list of middleware, not {middleware!r}")
-        if auth is not None and not isinstance(auth, AuthStrategy):
+        if auth is None:
+            auth = token_auth_from(environ)
+        elif not isinstance(auth, AuthStrategy):
             raise TypeError(
                 f"auth={auth!r} is not an AuthStrategy: for an API key give "
                 "auth=StaticTokenAuth('<key>'); leave it out to log in with login()"
@@ -102,19 +131,27 @@ class ClientBase(UsesCore):
             default_headers.update(Headers(headers))
         self._cid = ensure_cid(default_headers)
         default_timeout = to_timeout(timeout)
+        network: dict[str, Any] = {
+            "verify": verify,
+            "cert": cert,
+            "proxy": proxy,
+            "trust_env": trust_env,
+        }
         if transport is None:
-            transport = self._own_transport(base_url, default_timeout, verify, pool_maxsize)
-        elif verify is not True or pool_maxsize != 10:
+            given_network = {k: v for k, v in network.items() if v is not _NETWORK_DEFAULTS[k]}
+            transport = self._own_transport(root, default_timeout, pool_maxsize, given_network)
+        elif verify is not True or cert is not None or proxy is not None or pool_maxsize != 10:
             raise ValueError(
-                "verify= and pool_maxsize= configure the client's own transport; with "
-                "transport= given, configure that transport instead"
+                "verify=, cert=, proxy= and pool_maxsize= configure the client's own "
+                "transport; with transport= given, configure that transport instead"
             )
+        log_from(environ)
         strategy = auth if auth is not None else LoginAuth(clock=clock)
         if clock is not SYSTEM_CLOCK:
             strategy.clock = clock
-        strategy.bind(base_url.url)
+        strategy.bind(root.url)
         self._core = Core(
-            base_url,
+            root,
             headers=default_headers,
             timeout=default_timeout,
             transport=transport,
@@ -131,7 +168,7 @@ class ClientBase(UsesCore):
         )
         self._options: dict[str, Any] = {
             "timeout": timeout,
-            "verify": verify,
+            **network,
             "pool_maxsize": pool_maxsize,
             "headers": dict(headers or {}),
             "middleware": middleware,
@@ -143,10 +180,15 @@ class ClientBase(UsesCore):
             "rate_limit": rate_limit,
         }
 
+    @property
+    def _name(self) -> str:
+        return type(self).__name__
+
     def _own_transport(
-        self, base_url: BaseURL, timeout: Timeout, verify: bool | str, pool_maxsize: int
+        self, base_url: BaseURL, timeout: Timeout, pool_maxsize: int, network: dict[str, Any]
     ) -> Any:
-        """The transport the client makes when none is given."""
+        """The transport the client makes when none is given; ``network`` holds ``verify`` and
+        those of ``cert``, ``proxy`` and ``trust_env`` that are not the default."""
         raise NotImplementedError
 
     # -- introspection ------------------------------------------------------------------------
@@ -173,6 +215,11 @@ class ClientBase(UsesCore):
         return self._core.base_url.url
 
     @property
+    def base_url(self) -> str:
+        """The API root, as :attr:`url` (the official Keystone client's name for it)."""
+        return self._core.base_url.url
+
+    @property
     def middleware(self) -> list[str]:
         """Names of the chain's layers, outermost first, ending with the transport."""
         return [middleware_name(m) for m in self._core.layers] + ["transport"]
@@ -191,15 +238,26 @@ class KeystoneClient(ClientBase, Calls, BulkCalls, Account, Readers, ResourceMet
     """A client for one Keystone API server.
 
     ``url`` is the API root with its scheme, e.g. ``"https://keystone.example.org"`` or
-    ``"http://localhost:8000/api"``. ``timeout`` is the default for every call: seconds, a
-    ``(connect, read)`` pair, or ``None`` to wait forever. ``verify`` is ``True`` (system CAs),
-    ``False`` (no TLS verification, with a warning) or a CA bundle path. ``pool_maxsize`` is how
-    many connections to the server are kept open for reuse (raise it for many threads).
+    ``"http://localhost:8000/api"`` (``base_url=`` is the same, under the official Keystone
+    client's name); without either, ``KEYSTONE_URL`` from the environment. ``timeout`` is the
+    default for every call: seconds, a ``(connect, read)`` pair, or ``None`` to wait forever.
+    ``verify`` (or ``verify_ssl``) is ``True`` (the default: the CA bundle of
+    ``REQUESTS_CA_BUNDLE`` or ``SSL_CERT_FILE`` when set, else the system's CAs), ``False`` (no
+    TLS verification, with a warning) or a CA bundle path. ``cert`` is a client certificate for
+    servers that require one (mutual TLS): one PEM file holding the certificate and its key,
+    or a ``(certificate, key)`` pair of paths. ``proxy`` is the URL of a proxy for every
+    request (``http://[user:password@]host:port``; HTTPS goes through it with ``CONNECT``);
+    without it, ``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` are honoured, as
+    ``requests`` does (see docs/connections.md). ``trust_env=False`` ignores the environment:
+    the URL, the proxies, the CA bundles, ``KEYSTONE_API_TOKEN`` and ``KEYSTONE_LOG`` (see
+    docs/configuration.md). ``pool_maxsize`` is how many connections to the server are kept
+    open for reuse (raise it for many threads).
     ``middleware`` is a list of your own middleware, outermost first; wrap one in
     :func:`~keystone.per_attempt` to place it inside the backoff layer, where it sees every
     attempt (see docs/middleware.md). ``auth`` is the authentication strategy:
     :class:`~keystone.LoginAuth` (the default: ``login()`` with a username and password, with
-    JWTs on Keystone 0.3.x and a session with CSRF on 0.4 and later) or e.g.
+    JWTs on Keystone 0.3.x and a session with CSRF on 0.4 and later; or, when
+    ``KEYSTONE_API_TOKEN`` is set, that API token on every request) or e.g.
     :class:`~keystone.StaticTokenAuth` for an API key. ``retry`` is the
     :class:`~keystone.RetryPolicy` of every call (default ``RetryPolicy()``); a call's own
     ``retry=`` overrides it (see docs/retries.md). ``redact_fields`` names extra body fields the
@@ -228,9 +286,9 @@ class KeystoneClient(ClientBase, Calls, BulkCalls, Account, Readers, ResourceMet
     """
 
     def _own_transport(
-        self, base_url: BaseURL, timeout: Timeout, verify: bool | str, pool_maxsize: int
+        self, base_url: BaseURL, timeout: Timeout, pool_maxsize: int, network: dict[str, Any]
     ) -> HTTPTransport:
-        return HTTPTransport(base_url, timeout=timeout, verify=verify, pool_maxsize=pool_maxsize)
+        return HTTPTransport(base_url, timeout=timeout, pool_maxsize=pool_maxsize, **network)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -244,8 +302,17 @@ class KeystoneClient(ClientBase, Calls, BulkCalls, Account, Readers, ResourceMet
         """Pickle the configuration, the session (it travels) and the cid; not connections.
 
         The copy gets its own copy of the auth strategy (holding the same session), and the
-        default transport: a custom ``transport=`` is not carried over.
+        default transport: a custom ``transport=`` is not carried over. What came from the
+        environment (proxies, CA bundles, ``KEYSTONE_API_TOKEN``) is not pickled: the copy
+        reads its own process's environment. A ``proxy=`` with credentials is refused.
         """
+        proxy = self._options["proxy"]
+        if proxy is not None and parse_url(proxy).auth:
+            raise TypeError(
+                "this KeystoneClient does not pickle: its proxy= URL holds credentials, which "
+                "would travel in the pickle. Set HTTPS_PROXY (or HTTP_PROXY) in the "
+                "environment of the processes instead: each copy reads its own."
+            )
         options = {
             **self._options,
             "headers": {**self._options["headers"], CID_HEADER: self._cid},

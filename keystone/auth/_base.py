@@ -60,12 +60,15 @@ class AuthStrategy:
         """Put credentials on ``request`` and yield it (the default sends it as it is)."""
         yield request
 
+    #: Why a strategy without a login has none, and what to do (the refusal's message).
+    _no_login = (
+        "create the client without auth= (the default logs in with a username and password) "
+        "to call login()"
+    )
+
     def login_flow(self, username: str, password: str) -> AuthFlow:
         """The requests of ``client.login()``; strategies without a login refuse."""
-        raise TypeError(
-            f"{type(self).__name__} has no login; create the client without auth= (the default "
-            "logs in with a username and password) to call login()"
-        )
+        raise TypeError(f"{type(self).__name__} has no login; {self._no_login}")
         yield  # pragma: no cover (makes this a generator)
 
     def logout_flow(self) -> AuthFlow:
