@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from keystone._core import Core, UsesCore
+from keystone._operations.files import multipart
 from keystone._plans import described_by
 from keystone._request import CallState, Params, Request
 from keystone._response import Response
@@ -26,23 +27,50 @@ from keystone._timeouts import DEFAULT_TIMEOUT, TimeoutLike
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 
 
-def _body_of(data: Any, json: Any) -> tuple[Any, bytes | None]:
-    """Split the ``data``/``json`` arguments into a JSON value or raw bytes."""
+def _body_of(
+    data: Any, json: Any, files: Mapping[str, Any] | None, what: str
+) -> tuple[Any, bytes | None, str | None]:
+    """Split the ``data``/``json``/``files`` arguments into a JSON value or raw bytes, and the
+    ``Content-Type`` the bytes need (``multipart/form-data`` when ``files`` are given)."""
     if data is not None and json is not None:
         raise ValueError("give either data= or json=, not both (both are sent as JSON)")
     value = json if json is not None else data
+    if files is not None:
+        return (None, *_form(value, files, what))
     if value is None:
-        return None, None
+        return None, None, None
     if isinstance(value, bytes):
-        return None, value
+        return None, value, None
     if isinstance(value, str):
-        return None, value.encode("utf-8")
-    return value, None
+        return None, value.encode("utf-8"), None
+    return value, None, None
+
+
+def _form(fields: Any, files: Mapping[str, Any], what: str) -> tuple[bytes, str]:
+    """``fields`` (a mapping, or ``None``) and ``files`` as one ``multipart/form-data`` body
+    (the files read now, so that a retry sends the same bytes), and its ``Content-Type``."""
+    if not isinstance(files, Mapping) or not files:
+        raise TypeError(
+            f"{what}: files= must be a mapping of field names to files, such as "
+            f"{{'file': open('proposal.pdf', 'rb')}}, not {files!r}"
+        )
+    if fields is None:
+        fields = {}
+    if not isinstance(fields, Mapping):
+        raise TypeError(
+            f"{what}: with files=, the other fields (data= or json=) go as form fields and "
+            f"must be a mapping, not {type(fields).__name__}"
+        )
+    both = sorted(set(fields) & set(files))
+    if both:
+        raise ValueError(f"{what}: {', '.join(map(repr, both))} given in both files= and data=")
+    return multipart({**fields, **files}, tuple(files), what)
 
 
 def _with_body(
     data: Any,
     json: Any,
+    files: Mapping[str, Any] | None,
     params: Params | None,
     headers: Mapping[str, str] | None,
     timeout: TimeoutLike,
@@ -52,6 +80,7 @@ def _with_body(
     return {
         "data": data,
         "json": json,
+        "files": files,
         "params": params,
         "headers": headers,
         "timeout": timeout,
@@ -67,6 +96,7 @@ def built(
     params: Params | None = None,
     data: Any = None,
     json: Any = None,
+    files: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
     context: dict[str, Any] | None = None,
@@ -88,7 +118,14 @@ def built(
     if context is not None and not isinstance(context, dict):
         raise TypeError(f"context must be a dict for your middleware, not {context!r}")
     method = method.upper()
-    json_value, body = _body_of(data, json)
+    json_value, body, content_type = _body_of(data, json, files, f"{method} {endpoint}")
+    if content_type is not None:
+        if headers and any(name.lower() == "content-type" for name in headers):
+            raise ValueError(
+                f"{method} {endpoint}: with files= the body is multipart/form-data, whose "
+                "Content-Type names its boundary: leave Content-Type out of headers="
+            )
+        headers = {**(headers or {}), "Content-Type": content_type}
     state = call if call is not None else CallState()
     made = core.begin(method, timeout, state.retry if retry is None else retry)
     if idempotent is not None:
@@ -108,6 +145,7 @@ class Calls(UsesCore):
         params: Params | None = None,
         data: Any = None,
         json: Any = None,
+        files: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         context: dict[str, Any] | None = None,
@@ -119,8 +157,12 @@ class Calls(UsesCore):
 
         ``endpoint`` is a path under the API root (``"allocations/clusters/1"``). ``data`` or
         ``json`` (dict, list, ...) is sent as JSON; ``bytes``/``str`` are sent as they are.
-        ``context`` is copied into the request for your middleware; ``retry`` is this call's
-        policy; ``idempotent=True`` lets a POST be retried like a GET (for requests harmless to
+        ``files`` (``{"file": open("report.pdf", "rb")}``; a value may also be a
+        ``pathlib.Path`` or a ``(filename, bytes[, content_type])`` tuple) sends a
+        ``multipart/form-data`` body instead, with the fields of ``data``/``json`` as its text
+        parts, as the resource methods send a record with files. ``context`` is copied into
+        the request for your middleware; ``retry`` is this call's policy; ``idempotent=True``
+        lets a POST be retried like a GET (for requests harmless to
         repeat). Raises a :class:`~keystone.HTTPError` subclass for 4xx/5xx.
         """
         core = self._core
@@ -132,6 +174,7 @@ class Calls(UsesCore):
                 params=params,
                 data=data,
                 json=json,
+                files=files,
                 headers=headers,
                 timeout=timeout,
                 context=context,
@@ -162,13 +205,15 @@ class Calls(UsesCore):
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         json: Any = None,
+        files: Mapping[str, Any] | None = None,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
     ) -> Response:
-        """POST ``data`` (sent as JSON, unlike ``requests`` where ``data=`` is a form)."""
+        """POST ``data`` (sent as JSON, unlike ``requests`` where ``data=`` is a form); with
+        ``files=``, a ``multipart/form-data`` form of both (see :meth:`request`)."""
         return self.request(
-            "POST", endpoint, **_with_body(data, json, params, headers, timeout, retry)
+            "POST", endpoint, **_with_body(data, json, files, params, headers, timeout, retry)
         )
 
     def http_put(
@@ -178,13 +223,14 @@ class Calls(UsesCore):
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         json: Any = None,
+        files: Mapping[str, Any] | None = None,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
     ) -> Response:
-        """PUT ``data`` as JSON: replaces the whole record."""
+        """PUT ``data`` as JSON: replaces the whole record (``files=``: see :meth:`request`)."""
         return self.request(
-            "PUT", endpoint, **_with_body(data, json, params, headers, timeout, retry)
+            "PUT", endpoint, **_with_body(data, json, files, params, headers, timeout, retry)
         )
 
     def http_patch(
@@ -194,13 +240,15 @@ class Calls(UsesCore):
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         json: Any = None,
+        files: Mapping[str, Any] | None = None,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
     ) -> Response:
-        """PATCH ``data`` as JSON: changes only the given fields."""
+        """PATCH ``data`` as JSON: changes only the given fields (``files=``: see
+        :meth:`request`)."""
         return self.request(
-            "PATCH", endpoint, **_with_body(data, json, params, headers, timeout, retry)
+            "PATCH", endpoint, **_with_body(data, json, files, params, headers, timeout, retry)
         )
 
     def http_delete(
@@ -230,6 +278,7 @@ class AsyncCalls(UsesCore):
         params: Params | None = None,
         data: Any = None,
         json: Any = None,
+        files: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         context: dict[str, Any] | None = None,
@@ -246,6 +295,7 @@ class AsyncCalls(UsesCore):
                 params=params,
                 data=data,
                 json=json,
+                files=files,
                 headers=headers,
                 timeout=timeout,
                 context=context,
@@ -277,12 +327,13 @@ class AsyncCalls(UsesCore):
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         json: Any = None,
+        files: Mapping[str, Any] | None = None,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
     ) -> Response:
         return await self.request(
-            "POST", endpoint, **_with_body(data, json, params, headers, timeout, retry)
+            "POST", endpoint, **_with_body(data, json, files, params, headers, timeout, retry)
         )
 
     @described_by(Calls.http_put)
@@ -293,12 +344,13 @@ class AsyncCalls(UsesCore):
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         json: Any = None,
+        files: Mapping[str, Any] | None = None,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
     ) -> Response:
         return await self.request(
-            "PUT", endpoint, **_with_body(data, json, params, headers, timeout, retry)
+            "PUT", endpoint, **_with_body(data, json, files, params, headers, timeout, retry)
         )
 
     @described_by(Calls.http_patch)
@@ -309,12 +361,13 @@ class AsyncCalls(UsesCore):
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         json: Any = None,
+        files: Mapping[str, Any] | None = None,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
     ) -> Response:
         return await self.request(
-            "PATCH", endpoint, **_with_body(data, json, params, headers, timeout, retry)
+            "PATCH", endpoint, **_with_body(data, json, files, params, headers, timeout, retry)
         )
 
     @described_by(Calls.http_delete)
