@@ -14,19 +14,18 @@ import sys
 from collections.abc import Callable
 
 import pytest
+from guide_runner import DOCS, for_emulator, python_blocks
 
 from keystone import KeystoneClient, Response, StaticTokenAuth
 from keystone._environment import EnvironmentTokenAuth
 from keystone.testing import KeystoneEmulator, MockTransport
 
-SCRIPT = """\
-from keystone_client import KeystoneClient
+GUIDE = DOCS / "configuration.md"
 
-client = KeystoneClient()
-print("url", client.url, "authenticated", client.is_authenticated)
-print("user", client.whoami()["username"])
-print("clusters", len(client.retrieve_cluster()))
-"""
+#: The guide's first example, which a user runs with the variables set; then a line of ours.
+SCRIPT = python_blocks(GUIDE.read_text(encoding="utf-8"))[0][1] + (
+    'print("clusters", len(client.retrieve_cluster()))\n'
+)
 
 VARIABLES = ("KEYSTONE_URL", "KEYSTONE_API_TOKEN", "KEYSTONE_LOG")
 
@@ -53,8 +52,8 @@ def test_a_script_configured_only_by_the_environment_runs(
     done = _run(SCRIPT, KEYSTONE_URL=emulator.url, KEYSTONE_API_TOKEN=token, KEYSTONE_LOG="info")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == f"url {emulator.url.rstrip('/')}/ authenticated True"
-    assert lines[1] == f"user {emulator.admin_username}"
+    assert lines[0] == f"{emulator.url.rstrip('/')}/ True"
+    assert lines[1] == emulator.admin_username
     assert lines[2].startswith("clusters ")
     # KEYSTONE_LOG=info: a line per call on stderr, and the token nowhere in it
     calls = [line for line in done.stderr.splitlines() if " keystone.http INFO " in line]
@@ -168,3 +167,18 @@ def test_a_token_variable_that_cannot_be_a_header_is_refused_naming_it(
     with pytest.raises(ValueError, match="KEYSTONE_API_TOKEN holds characters") as caught:
         KeystoneClient("http://localhost:8000")
     assert "abc" not in str(caught.value)
+
+
+def test_the_guides_trust_env_example_runs(
+    line_emulators: Callable[[str], KeystoneEmulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's second example, against the emulator, with variables that would mislead it."""
+    emulator = line_emulators("0.10.9")
+    monkeypatch.setenv("KEYSTONE_URL", "http://not-this-one:1")
+    monkeypatch.setenv("KEYSTONE_API_TOKEN", "not-this-token")
+    (line, code) = python_blocks(GUIDE.read_text(encoding="utf-8"))[1]
+    assert "trust_env=False" in code
+    scope: dict[str, object] = {"__name__": "__main__"}
+    exec(compile("\n" * (line - 1) + for_emulator(code, emulator), str(GUIDE), "exec"), scope)
+    client = scope["client"]
+    assert isinstance(client, KeystoneClient) and not client.is_authenticated
