@@ -1,10 +1,14 @@
 """Running the ```python blocks of a markdown guide, in order, as the reader would.
 
-Blocks run in one namespace, compiled with their line numbers in the guide so a failure points
-at the guide itself; their printed output is swallowed. Guides written for a server at
+Blocks run in one namespace, named ``__main__`` as a script's is (so a block's ``if __name__ ==
+"__main__":`` part runs), compiled with their line numbers in the guide so a failure points at
+the guide itself; their printed output is swallowed. Guides written for a server at
+``http://127.0.0.1:8000`` (what ``python -m keystone.testing`` prints) or
 ``http://localhost:8000`` (or ``https://localhost:8443`` with the CA bundle
 ``/etc/ssl/certs/keystone-ca.pem``), the credentials ``"username"``/``"password"`` and the API
 key ``"my-api-key"`` can be pointed at an emulator: only those strings are replaced.
+
+Blocks in other languages (```` ```bash ````, ```` ```text ````...) are not run.
 
 A block whose info string names a server profile after the language, as in
 ```` ```python 0.10.9 ```` or ```` ```python 0.10.9 tls ````, runs against the emulator given
@@ -36,7 +40,10 @@ from keystone.testing import KeystoneEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-GUIDE_URL = "http://localhost:8000"
+#: The user guide's server: the address ``python -m keystone.testing`` prints.
+GUIDE_URL = "http://127.0.0.1:8000"
+#: Every address of a local server the guides are written for (``GUIDE_URL`` first).
+GUIDE_URLS = (GUIDE_URL, "http://localhost:8000")
 GUIDE_HTTPS_URL = "https://localhost:8443"
 #: String literals replaced as written, quotes included.
 GUIDE_CA_BUNDLE = '"/etc/ssl/certs/keystone-ca.pem"'
@@ -85,10 +92,10 @@ def python_blocks(text: str) -> list[tuple[int, str]]:
 def for_emulator(code: str, emulator: KeystoneEmulator) -> str:
     """``code`` with the guide's server address and credentials replaced by the emulator's."""
     url = emulator.url.rstrip("/")
+    for guide_url in GUIDE_URLS:
+        code = code.replace(guide_url + "/", emulator.url).replace(guide_url, url)
     code = (
-        code.replace(GUIDE_URL + "/", emulator.url)
-        .replace(GUIDE_URL, url)
-        .replace(GUIDE_HTTPS_URL + "/", emulator.url)
+        code.replace(GUIDE_HTTPS_URL + "/", emulator.url)
         .replace(GUIDE_HTTPS_URL, url)
         .replace('"username"', repr(emulator.admin_username))
         .replace('"password"', repr(emulator.admin_password))
@@ -140,7 +147,7 @@ def run_guide(
     """
     if reader is not None:
         emulator, emulators = reader, {reader.api: reader}
-    scope: dict[str, Any] = namespace if namespace is not None else {"__name__": path.stem}
+    scope: dict[str, Any] = namespace if namespace is not None else {"__name__": "__main__"}
     with _module_folder() as modules:
         for line, code, profile in guide_blocks(path.read_text(encoding="utf-8")):
             if line in skip:

@@ -103,7 +103,10 @@ def test_batch_jobs_guide_runs(api: str) -> None:
         scope = run_guide(guide, reader=server)
     assert len(scope["results"]) == 20
     assert scope["clone"].is_authenticated  # its own copy of the session
-    assert scope["on_processes"].values == scope["on_dask"].values == scope["names"]
+    assert scope["on_processes"].values == scope["names"]
+    # the Dask script, a script of its own, lists the clusters in the server's order
+    assert sorted(scope["on_dask"].values) == sorted(scope["names"])
+    assert scope["on_dask"].failed == []
     assert ("job" in scope) == (api == "0.10.9")
 
 
