@@ -15,8 +15,21 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+from typing import Any
 
 from keystone_client import KeystoneClient
+
+
+def summary(kind: str, record: dict[str, Any], *, other_fields: bool = False) -> str:
+    """One line for a record: ``cluster 3 "demo-cluster": enabled, description "..."``; with
+    ``other_fields``, the names of the fields a release adds (history, access teams...)."""
+    state = "enabled" if record.get("enabled") else "disabled"
+    line = f'{kind} {record["id"]} "{record["name"]}": {state}'
+    line += f', description "{record["description"]}"' if record.get("description") else ""
+    more = sorted(set(record) - {"id", "name", "enabled", "description"})
+    if other_fields and more:
+        line += f" (and {len(more)} more fields: {', '.join(more)})"
+    return line
 
 
 def run(url: str, username: str, password: str) -> None:
@@ -24,25 +37,30 @@ def run(url: str, username: str, password: str) -> None:
         client.login(username=username, password=password)
         assert client.is_authenticated
         print(f"logged in to {client.url} ({client.server.describe}) as {username}")
-        print("whoami:", client.whoami()["username"])
-
-        print("server version:", client.http_get("version").text)
+        print("  whoami:", client.whoami()["username"])
+        print("  GET version/:", client.http_get("version").text)
+        if client.server.note:  # e.g. a server installed from a source checkout reports 0.0.0
+            print("  note:", client.server.note)
 
         name = f"demo-{uuid.uuid4().hex[:8]}"
         cluster = client.create_cluster(name=name, description="Created by the demo")
-        print("created:", cluster)
+        print("  created:  ", summary("cluster", cluster, other_fields=True))
 
-        print("by filter:", client.retrieve_cluster(filters={"name": name}))
+        found = client.retrieve_cluster(filters={"name": name})
+        print(f"  filtered by name={name!r}: {len(found)} record(s)")
+        for record in found:
+            print("   ", summary("cluster", record))
+
         updated = client.update_cluster(pk=cluster["id"], data={"description": "Updated"})
-        print("updated:", updated)
+        print("  updated:  ", summary("cluster", updated))
 
         client.delete_cluster(pk=cluster["id"])
         assert client.retrieve_cluster(pk=cluster["id"]) is None
-        print("deleted cluster", cluster["id"])
+        print(f"  deleted cluster {cluster['id']}: retrieve_cluster(pk={cluster['id']}) is None")
 
         client.logout()
         assert not client.is_authenticated
-        print("logged out")
+        print("  logged out")
 
 
 def main() -> int:

@@ -52,6 +52,10 @@ def test_the_demo_runs_against_both_generations() -> None:
         assert f"started a local Keystone {api} emulator" in done.stdout
         assert f"(Keystone {api}) as admin" in done.stdout
     assert done.stdout.count("logged out") == 2
+    # a line for each record, not the records themselves
+    assert done.stdout.count('description "Created by the demo"') == 2 * 2  # created, found
+    assert done.stdout.count('description "Updated"') == 2
+    assert "{" not in done.stdout
 
 
 def test_the_async_example_runs_against_both_generations() -> None:
