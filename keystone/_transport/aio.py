@@ -7,7 +7,8 @@ the same requests, answers and errors from both:
 - **Nothing is retried or redirected here.** aiohttp resends a GET, PUT or DELETE by itself
   once when a connection fails, even after the server may have acted on it and on a fresh
   connection; that is turned off, as are redirects, cookies (the auth layer keeps them),
-  ``raise_for_status``, proxies and ``.netrc`` from the environment. Retrying is the backoff
+  ``raise_for_status``, and aiohttp's own reading of proxies and ``.netrc`` from the
+  environment (:mod:`.network` decides the proxy of each request). Retrying is the backoff
   layer's job. A pooled connection the server has closed while it sat idle is checked for
   and replaced before anything is written to it, as urllib3 does (see :class:`_Connector`);
   a POST or PATCH is never sent twice.
@@ -22,6 +23,12 @@ the same requests, answers and errors from both:
   type and redacted text, never the error itself (its text may carry the URL's secrets).
 - **Deadlines.** A request whose call deadline has passed is not sent; one under way is
   bounded as a whole (connecting, sending, the answer's head and body) by what is left.
+- **Proxies.** A request whose origin goes through a proxy gets it as aiohttp's ``proxy=``
+  and ``proxy_auth=`` (absolute form for an ``http://`` server, a ``CONNECT`` tunnel for an
+  ``https://`` one, the credentials to the proxy alone); the client's own origin is decided
+  when the transport is made, and without any proxy no request does more work than before.
+  A proxy that cannot be reached or refuses (407) is a :class:`~keystone.ConnectError`
+  naming it, its password hidden: the server never saw the request.
 - **Cancellation.** A cancelled request's connection is closed, never pooled half-read;
   ``CancelledError`` propagates as it is.
 
@@ -65,6 +72,15 @@ from keystone._timeouts import (
 )
 from keystone._transport.base import AsyncBaseTransport
 from keystone._transport.errors import shown_cause, transport_failure, unreadable_answer
+from keystone._transport.network import (
+    ClientCertificate,
+    EnvironmentTrust,
+    Proxy,
+    ProxyRoutes,
+    client_certificate,
+    environment_trust,
+    load_system_cas_without_env,
+)
 from keystone._transport.shared import (
     PLAIN_TARGET,
     Answer,
@@ -200,15 +216,26 @@ class AiohttpTransport(AsyncBaseTransport):
         *,
         timeout: TimeoutLike = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT),
         verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxy: str | Proxy | None = None,
+        trust_env: bool = True,
         pool_maxsize: int = 10,
     ) -> None:
         check_pool_maxsize(pool_maxsize)
         self._origin = base_url.origin
         self._origin_prefix = base_url.origin_prefix
         self.default_timeout = to_timeout(timeout)
+        self._routes = ProxyRoutes(proxy, trust_env=trust_env)
+        self._proxied = self._routes.any
+        self._proxies: dict[tuple[str, str, int | None], Proxy | None] = {}
+        own = parse_url(self._origin_prefix)
+        self._own_proxy = self._proxy(own.scheme or "http", own.host or "", own.port)
         # Called from here, as the urllib3 transport calls it: its warning's stacklevel then
         # points at the same caller for both.
-        self._tls = _tls_context(tls_options(verify), verify)
+        options = tls_options(verify)
+        self._tls = _tls_context(
+            options, verify, environment_trust(verify, trust_env), client_certificate(cert)
+        )
         self._limit = pool_maxsize
         self._session: _Session | None = None
         self._last_timeout: Timeout | None = None
@@ -261,6 +288,7 @@ class AiohttpTransport(AsyncBaseTransport):
             url = self._target(request.url)
         except LocationValueError:
             raise transport_failure("bad_url", request) from None
+        proxy = self.proxy_for(request.url) if self._proxied else None
         start = time.perf_counter()
         session = self._session_here()
         task = asyncio.current_task()
@@ -268,9 +296,17 @@ class AiohttpTransport(AsyncBaseTransport):
         session.busy += 1
         outcome: Answer | Exception
         try:
-            outcome = await _exchange(session.client, request, url, headers, bounds, skip)
+            if proxy is None:
+                outcome = await _exchange(session.client, request, url, headers, bounds, skip)
+            else:
+                outcome = await _exchange(
+                    session.client, request, url, headers, bounds, skip, proxy
+                )
+                if outcome[0] == 407 and url.scheme == "http":  # the proxy's, not the server's
+                    cause = f"the proxy answered 407 {outcome[1] or ''}".strip()
+                    outcome = transport_failure("proxy_refused", request, cause, proxy)
         except _FAILURES as exc:
-            outcome = _translated(exc, request, task in connected, bounds, by_deadline)
+            outcome = _translated(exc, request, task in connected, bounds, by_deadline, proxy)
         except (OverflowError, MemoryError) as exc:  # the answer's framing: a size absurd
             outcome = unreadable_answer(request, exc)
         finally:
@@ -279,6 +315,23 @@ class AiohttpTransport(AsyncBaseTransport):
             if session.busy == 0 and session is not self._session:
                 self._retire(session)  # reserve() or aclose() replaced it meanwhile
         return answered(request, outcome, start)
+
+    def _proxy(self, scheme: str, host: str, port: int | None) -> Proxy | None:
+        """The proxy of an origin (decided once), or ``None`` to go directly."""
+        key = (scheme, host, port)
+        try:
+            return self._proxies[key]
+        except KeyError:
+            proxy = self._routes.for_origin(scheme, host, port)
+            self._proxies[key] = proxy
+            return proxy
+
+    def proxy_for(self, url: str) -> Proxy | None:
+        """The proxy a request to ``url`` goes through, or ``None`` (directly)."""
+        if url.startswith(self._origin_prefix):
+            return self._own_proxy
+        parsed = parse_url(url)
+        return self._proxy(parsed.scheme or "http", parsed.host or "", parsed.port)
 
     def _seconds(self, timeout: Timeout) -> tuple[float | None, float | None, float | None]:
         """The connect, read and total seconds of ``timeout`` (the last one is remembered:
@@ -364,18 +417,33 @@ async def _exchange(
     headers: Iterable[tuple[str, str]],
     bounds: aiohttp.ClientTimeout,
     skip: frozenset[str] | None,
+    proxy: Proxy | None = None,
 ) -> Answer:
-    """One request and its whole answer. The connection goes back to the pool only after a
-    complete answer; after a failure or a cancellation it is closed."""
-    response = await client.request(
-        request.method,
-        url,
-        data=request.body,
-        headers=headers,
-        timeout=bounds,
-        allow_redirects=False,
-        skip_auto_headers=skip,
-    )
+    """One request and its whole answer, through ``proxy`` if given. The connection goes back
+    to the pool only after a complete answer; after a failure or a cancellation it is closed."""
+    if proxy is None:
+        response = await client.request(
+            request.method,
+            url,
+            data=request.body,
+            headers=headers,
+            timeout=bounds,
+            allow_redirects=False,
+            skip_auto_headers=skip,
+        )
+    else:
+        credentials = proxy.credentials
+        response = await client.request(
+            request.method,
+            url,
+            data=request.body,
+            headers=headers,
+            timeout=bounds,
+            allow_redirects=False,
+            skip_auto_headers=skip,
+            proxy=URL(proxy.url),
+            proxy_auth=None if credentials is None else aiohttp.BasicAuth(*credentials, "utf-8"),
+        )
     length = response.content_length
     if length is not None and length > _LONGEST_BODY:
         response.close()
@@ -400,16 +468,26 @@ def _translated(
     connected: bool,
     bounds: aiohttp.ClientTimeout,
     by_deadline: bool,
+    proxy: Proxy | None = None,
 ) -> Exception:
     """The client's error for what aiohttp raised: the kind of failure, told to
     :func:`keystone._transport.errors.transport_failure` (which the urllib3 transport's
-    errors go through too), with aiohttp's error's type and redacted text as the cause."""
+    errors go through too), with aiohttp's error's type and redacted text as the cause (the
+    proxy's password hidden as well)."""
     redactor = request.call.redactor
     if isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)):
         return transport_failure("bad_url", request)
     cause = redactor.text(_described(exc))
+    if proxy is not None:
+        cause = proxy.scrub(cause)
     if isinstance(exc, asyncio.TimeoutError):
         what, cause = _timed_out(exc, request, connected, bounds, by_deadline)
+        if proxy is not None and what == "connect_timeout":
+            what = "proxy_timeout"
+    elif isinstance(exc, aiohttp.ClientHttpProxyError):  # the proxy answered the CONNECT
+        what = "proxy_refused"
+    elif isinstance(exc, aiohttp.ClientProxyConnectionError):
+        what = "proxy"
     elif isinstance(exc, aiohttp.ClientSSLError):  # the handshake, the certificate
         what = "tls"
     elif isinstance(exc, aiohttp.ClientConnectorError) or not connected:
@@ -418,8 +496,8 @@ def _translated(
         what = "other"  # a body that does not decode: what urllib3 reports as a DecodeError
     else:  # closed, reset, cut short or garbled after the request went out
         what = "dropped"
-    error = transport_failure(what, request, cause)
-    error.__cause__ = shown_cause(exc, redactor)
+    error = transport_failure(what, request, cause, proxy)
+    error.__cause__ = shown_cause(exc, redactor, proxy)
     return error
 
 
@@ -457,21 +535,43 @@ def _described(exc: BaseException) -> str:
     return f"{kind}: {text}" if text and text != kind else kind
 
 
-def _tls_context(options: dict[str, Any], verify: bool | str) -> ssl.SSLContext | bool:
+def _tls_context(
+    options: dict[str, Any],
+    verify: bool | str,
+    trust: EnvironmentTrust | None,
+    certificate: ClientCertificate | None,
+) -> ssl.SSLContext | bool:
     """What aiohttp's connector takes for ``verify`` (checked by ``tls_options``, whose
-    ``options`` are urllib3's). A CA bundle is loaded now, so a bad one is refused at once."""
+    ``options`` are urllib3's), the environment's CAs (``trust``) and the client's
+    certificate. A CA bundle is loaded now, so a bad one is refused at once."""
     if options["cert_reqs"] == "CERT_NONE":
-        return False  # aiohttp's context that verifies nothing
+        if certificate is None:
+            return False  # aiohttp's context that verifies nothing
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        certificate.load_into(context)
+        return context
     cafile, capath = options.get("ca_certs"), options.get("ca_cert_dir")
-    if cafile is None and capath is None:
-        return True  # aiohttp's verifying context, on the system's CAs
-    try:
-        return ssl.create_default_context(cafile=cafile, capath=capath)
-    except (ssl.SSLError, OSError) as exc:
-        raise ValueError(
-            f"verify={verify!r}: the CA bundle could not be loaded ({exc}); give a "
-            "file of PEM certificates, True (system CAs) or False (no verification)"
-        ) from None
+    given = f"verify={verify!r}"
+    if trust is not None and trust.without_env:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        load_system_cas_without_env(context)
+    else:
+        if trust is not None:
+            cafile, capath, given = trust.cafile, trust.capath, trust.source
+        if cafile is None and capath is None and certificate is None:
+            return True  # aiohttp's verifying context, on the system's CAs
+        try:
+            context = ssl.create_default_context(cafile=cafile, capath=capath)
+        except (ssl.SSLError, OSError) as exc:
+            raise ValueError(
+                f"{given}: the CA bundle could not be loaded ({exc}); give a "
+                "file of PEM certificates, True (system CAs) or False (no verification)"
+            ) from None
+    if certificate is not None:
+        certificate.load_into(context)
+    return context
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -7,6 +7,8 @@ request), and a timeout that the call's deadline caused says so.
 
 from __future__ import annotations
 
+import re
+
 from urllib3 import exceptions as u3
 
 from keystone import _errors as errors
@@ -14,16 +16,23 @@ from keystone._errors import shown_url
 from keystone._redaction import Redactor
 from keystone._request import Request
 from keystone._transport.connections import nothing_sent
+from keystone._transport.network import Proxy
+
+#: What http.client says when a proxy answers a ``CONNECT`` with another status than 200.
+_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})\s*([^'\"]*)")
 
 
 def transport_failure(
-    what: str, request: Request, cause: str = ""
+    what: str, request: Request, cause: str = "", proxy: Proxy | None = None
 ) -> errors.KeystoneError | ValueError:
     """The client's error for a failure of the exchange of ``request``, whichever transport
     saw it: ``what`` is the kind of failure the transport made out (``"connect"``,
     ``"connect_timeout"``, ``"read_timeout"``, ``"deadline_connect"``, ``"deadline_read"``,
-    ``"proxy"``, ``"reset_before_sent"``, ``"dropped"``, ``"tls"``, ``"bad_url"``, or
-    ``"other"``), ``cause`` its redacted description. The class says whether the request may
+    ``"proxy"``, ``"proxy_timeout"``, ``"proxy_refused"``, ``"reset_before_sent"``,
+    ``"dropped"``, ``"tls"``, ``"bad_url"``, or ``"other"``), ``cause`` its redacted
+    description, ``proxy`` the proxy the request went through, if any (named without its
+    password). A failure to reach the proxy, or its refusal, is a :class:`ConnectError`: the
+    server never saw the request. The class says whether the request may
     have reached the server; the message names the method and URL, what happened and what
     to do. The urllib3 transport (:func:`translate_error`) and the aiohttp one
     (``keystone._transport.aio``) only tell the kind."""
@@ -63,12 +72,8 @@ def transport_failure(
         )
     if what == "tls":
         return _tls_failure(where, cause, request)
-    if what == "proxy":
-        return errors.ConnectError(
-            f"{where} failed: could not connect through the proxy ({cause}); nothing was "
-            "sent. Check the proxy's address and that it is running.",
-            request=request,
-        )
+    if what.startswith("proxy"):
+        return _proxy_failure(what, where, cause, proxy, request)
     if what == "reset_before_sent":
         return errors.ConnectError(
             f"{where} failed: the connection was reset before any byte of the request was "
@@ -86,9 +91,16 @@ def transport_failure(
     return errors.TransportError(f"{where} failed: {cause}", request=request)
 
 
-def translate_error(exc: u3.HTTPError, request: Request) -> errors.KeystoneError | ValueError:
-    """Our exception for a urllib3 one (see :func:`transport_failure`)."""
+def translate_error(
+    exc: u3.HTTPError, request: Request, proxy: Proxy | None = None
+) -> errors.KeystoneError | ValueError:
+    """Our exception for a urllib3 one (see :func:`transport_failure`); ``proxy`` is the proxy
+    the request went through, if any."""
     cause = request.call.redactor.text(_root_cause(exc))
+    if proxy is not None:
+        cause = proxy.scrub(cause)
+        if isinstance(exc, u3.ProxyError):
+            return transport_failure(proxy_kind(exc), request, cause, proxy)
     deadline = request.call.deadline
     if deadline is not None and deadline.left() <= 0.005:
         if isinstance(exc, u3.ConnectTimeoutError):
@@ -182,12 +194,69 @@ def _tls_failure(where: str, cause: str, request: Request) -> errors.ConnectErro
     )
 
 
-def shown_cause(exc: BaseException, redactor: Redactor) -> errors.LowerLevelError:
-    """``exc`` as the cause an error of ours keeps: its type and redacted text, its traceback."""
-    kind = type(exc)
-    cause = errors.LowerLevelError(
-        f"{kind.__module__}.{kind.__qualname__}: {redactor.text(str(exc))}"
+def proxy_kind(exc: BaseException) -> str:
+    """``"proxy_refused"``, ``"proxy_timeout"`` or ``"proxy"`` for a failure to go through a
+    proxy, from what the lower layer said."""
+    text = f"{exc} {getattr(exc, 'original_error', '')} {exc.__cause__ or ''}"
+    if _TUNNEL_REFUSED.search(text) or "the proxy answered 407" in text:
+        return "proxy_refused"
+    inner = getattr(exc, "original_error", None) or exc.__cause__
+    if isinstance(exc, TimeoutError) or isinstance(inner, (TimeoutError, u3.ConnectTimeoutError)):
+        return "proxy_timeout"
+    return "proxy"
+
+
+def _proxy_failure(
+    what: str, where: str, cause: str, proxy: Proxy | None, request: Request
+) -> errors.ConnectError:
+    """The error of a request that did not get through its proxy: nothing reached the server."""
+    named = f"the proxy {proxy.shown}" if proxy is not None else "the proxy"
+    setting = "proxy=" if proxy is None or proxy.source == "proxy=" else proxy.source
+    if what == "proxy_refused":
+        status = _TUNNEL_REFUSED.search(cause)
+        code = status.group(1) if status else ""
+        if code == "407" or "407" in cause:
+            advice = (
+                f"It wants credentials, or refused the ones given: put the right user name and "
+                f"password in the proxy URL ({setting}, e.g. http://user:password@host:port)."
+            )
+        else:
+            advice = "Ask its administrators whether it lets this client reach that server."
+        return errors.ConnectError(
+            f"{where} failed: {named} refused to forward the request ({cause}); nothing "
+            f"reached the server. {advice}",
+            request=request,
+        )
+    if what == "proxy_timeout":
+        return errors.ConnectTimeout(
+            f"{where} failed: {named} did not answer in time ({cause}); nothing was sent. "
+            f"Check the proxy's address and that it is running ({setting}), or raise the "
+            "connect timeout.",
+            request=request,
+        )
+    without = (
+        "leave proxy= out"
+        if setting == "proxy="
+        else "add the host to NO_PROXY, or make the client with trust_env=False"
     )
+    return errors.ConnectError(
+        f"{where} failed: could not connect through {named} ({cause}); nothing was sent. "
+        f"Check the proxy's address and that it is running ({setting}); to go directly, "
+        f"{without}.",
+        request=request,
+    )
+
+
+def shown_cause(
+    exc: BaseException, redactor: Redactor, proxy: Proxy | None = None
+) -> errors.LowerLevelError:
+    """``exc`` as the cause an error of ours keeps: its type and redacted text (the proxy's
+    password hidden too), its traceback."""
+    kind = type(exc)
+    text = redactor.text(str(exc))
+    if proxy is not None:
+        text = proxy.scrub(text)
+    cause = errors.LowerLevelError(f"{kind.__module__}.{kind.__qualname__}: {text}")
     return cause.with_traceback(exc.__traceback__)
 
 
