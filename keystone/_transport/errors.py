@@ -201,7 +201,8 @@ def proxy_kind(exc: BaseException) -> str:
     if _TUNNEL_REFUSED.search(text) or "the proxy answered 407" in text:
         return "proxy_refused"
     inner = getattr(exc, "original_error", None) or exc.__cause__
-    if isinstance(exc, TimeoutError) or isinstance(inner, (TimeoutError, u3.ConnectTimeoutError)):
+    # urllib3's NewConnectionError (refused, no such host) is a ConnectTimeoutError too.
+    if isinstance(inner, TimeoutError) and not isinstance(inner, u3.NewConnectionError):
         return "proxy_timeout"
     return "proxy"
 
