@@ -4,8 +4,9 @@ The server runs in this process. Its database lives in a temporary directory rem
 (unless ``--database`` names a file to keep). Once ready it prints its URL, the credentials it
 was given and its control-channel URL, which another process can program with
 :class:`keystone.testing.EmulatorControl`. ``--api`` picks the server profile, ``--tls`` serves
-HTTPS with a throwaway certificate (its CA file is printed), and ``--token USER:KEY`` gives an
-account a known API token (0.10.9).
+HTTPS with a throwaway certificate (its CA file is printed), ``--client-certs`` with it requires
+a client certificate (mutual TLS; the one issued for you is printed), and ``--token USER:KEY``
+gives an account a known API token (0.10.9).
 """
 
 from __future__ import annotations
@@ -127,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="give an existing account this API token (0.10.9; repeatable)",
     )
     add("--tls", action="store_true", help="serve HTTPS with a throwaway certificate")
+    add(
+        "--client-certs",
+        action="store_true",
+        help="with --tls: require a client certificate (one is issued and printed)",
+    )
     add("--database", metavar="PATH", help="SQLite file to use and keep (default: temporary)")
     add(
         "--keepalive-timeout",
@@ -181,6 +187,11 @@ def _banner(
         f"  faults and counters: {server.url}{CONTROL_PREFIX.lstrip('/')}",
         *(f"  API token: {t.username} / {t.key}" for t in config.tokens),
         *([f"  CA certificate: {tls.ca_path}"] if tls else []),
+        *(
+            [f"  client certificate: {tls.client_cert_path}  key: {tls.client_key_path}"]
+            if tls and tls.client_cert_path
+            else []
+        ),
         f"  database: {config.database_path}",
         "Press Ctrl-C to stop.",
     ]
@@ -195,12 +206,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--token needs --api 0.4.1 or later (the 0.3.26 server has no API tokens; those "
             "before 0.6.4 make them but do not read them)"
         )
+    if args.client_certs and not args.tls:
+        parser.error("--client-certs needs --tls: client certificates are a part of TLS")
     stop = StopFlag()
     stop.install_signal_handlers()
     workdir = Path(tempfile.mkdtemp(prefix="keystone-emulator-"))
     try:
         database = args.database or str(workdir / DATABASE_NAME)
-        tls = make_certificates(workdir, args.host) if args.tls else None
+        tls = (
+            make_certificates(workdir, args.host, client_certs=args.client_certs)
+            if args.tls
+            else None
+        )
         serve(
             config_from_args(args, database),
             stop,

@@ -49,7 +49,9 @@ class KeystoneEmulator:
     :meth:`EmulatorConfig.for_api(api) <EmulatorConfig.for_api>`, the profile's defaults.
     ``config`` may be adjusted with keyword ``overrides`` naming its fields, e.g.
     ``KeystoneEmulator(access_token_lifetime=2, paginate=True)``. ``tls=True`` serves HTTPS
-    with a throwaway certificate whose CA is :attr:`ca_path`.
+    with a throwaway certificate whose CA is :attr:`ca_path`; with ``client_certs=True`` as well
+    the server requires a client certificate (mutual TLS), and that CA issues one for the
+    tests: :attr:`client_cert_path` and :attr:`client_key_path` (``cert=`` of a client).
     ``keepalive_timeout`` is how long the server keeps an idle connection open;
     ``startup_timeout`` bounds the wait for the server to be ready; ``env`` adds environment
     variables for the server process; ``app_factory`` (``"module:callable"``, taking the config
@@ -62,6 +64,7 @@ class KeystoneEmulator:
         *,
         api: str | None = None,
         tls: bool = False,
+        client_certs: bool = False,
         keepalive_timeout: float = DEFAULT_KEEPALIVE_TIMEOUT,
         startup_timeout: float = 30.0,
         access_log: bool = False,
@@ -79,7 +82,12 @@ class KeystoneEmulator:
         else:
             base = config if api is None else config.replace(api=api)
         self._requested = base.replace(**overrides) if overrides else base
+        if client_certs and not tls:
+            raise ValueError(
+                "client_certs=True needs tls=True: client certificates are a part of TLS"
+            )
         self._tls = tls
+        self._client_certs = client_certs
         self._tls_files: TlsFiles | None = None
         self._keepalive_timeout = keepalive_timeout
         self._startup_timeout = startup_timeout
@@ -107,7 +115,11 @@ class KeystoneEmulator:
         self._resources = resources
         self._finalizer = weakref.finalize(self, resources.close)
         self._carried = StatsSnapshot()
-        self._tls_files = make_certificates(workdir, self._requested.host) if self._tls else None
+        self._tls_files = (
+            make_certificates(workdir, self._requested.host, client_certs=self._client_certs)
+            if self._tls
+            else None
+        )
         config = self._requested.replace(
             database_path=self._requested.database_path or str(workdir / DATABASE_NAME),
             secret_key=self._requested.secret_key or random_secret_key(),
@@ -214,6 +226,17 @@ class KeystoneEmulator:
         stays valid across :meth:`restart` and is removed by :meth:`stop`.
         """
         return self._tls_files.ca_path if self._tls_files is not None else None
+
+    @property
+    def client_cert_path(self) -> str | None:
+        """With ``client_certs=True``, the PEM file of a client certificate (its chain) the
+        server accepts; give it with :attr:`client_key_path` as ``cert=(cert, key)``."""
+        return self._tls_files.client_cert_path if self._tls_files is not None else None
+
+    @property
+    def client_key_path(self) -> str | None:
+        """With ``client_certs=True``, the PEM file of :attr:`client_cert_path`'s private key."""
+        return self._tls_files.client_key_path if self._tls_files is not None else None
 
     @property
     def host(self) -> str:
