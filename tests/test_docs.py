@@ -15,6 +15,7 @@ from guide_runner import DOCS, ROOT, guide_blocks, python_blocks, run_guide
 from keystone.resources.declared import RELEASES
 from keystone.testing import KeystoneEmulator
 from keystone.testing.config import KNOWN_APIS
+from keystone_client import KeystoneClient
 
 TESTING_GUIDE = DOCS / "testing.md"
 
@@ -154,6 +155,22 @@ def test_testing_guide_runs(tmp_path: Path) -> None:
             stdout, stderr = under_pytest.communicate(timeout=300)
     assert under_pytest.returncode == 0, stdout + stderr
     assert " passed" in stdout
+
+
+@pytest.mark.parametrize("api", ["0.3.26", "0.7.5", "0.10.9"])
+def test_from_official_client_page_runs(
+    api: str, line_emulators: Callable[[str], KeystoneEmulator]
+) -> None:
+    """The official client's spellings that this client accepts, on every generation."""
+    emulator = line_emulators(api)
+    scope = run_guide(DOCS / "from_official_client.md", emulator=emulator)
+    assert scope["me"]["username"] == emulator.admin_username
+    assert scope["client"].is_authenticated is False  # logged out
+    assert scope["status"] == 404 and "response" not in scope  # http_get raised NotFoundError
+    assert emulator.stats.count(method="PATCH", status=200) >= 2  # both updates were sent
+    client = KeystoneClient(emulator.url)
+    client.login(emulator.admin_username, emulator.admin_password)
+    assert client.retrieve_cluster(filters={"name": "Ported-Cluster"}) == []  # deleted
 
 
 @pytest.mark.parametrize("api", ["0.3.26", "0.7.5", "0.10.9"])
