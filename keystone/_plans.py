@@ -14,7 +14,8 @@ yields what it needs done and is sent the outcome, the shape of an auth flow. It
 :func:`run` and :func:`run_records` drive a plan for :class:`~keystone.KeystoneClient`
 (threads), :func:`arun` and :func:`arun_records` for :class:`~keystone.AsyncKeystoneClient`
 (tasks). A decision (what to send, what an answer means) is made in the plan, once; only
-these drivers differ, each a loop of a few lines.
+these drivers differ, each a loop of a few lines. :func:`recorded` wraps a plan to keep the
+responses its requests get, for any driver (the resource calls of ``with_raw_response``).
 """
 
 from __future__ import annotations
@@ -259,6 +260,42 @@ async def aread_all(core: Core, listing: Plan[Plan[None]]) -> list[dict[str, Any
     """:func:`read_all` in a task."""
     walk = await arun(core, listing)
     return [record async for record in arun_records(core, walk)]
+
+
+def recorded(plan: Plan[T], responses: list[Response]) -> Plan[T]:
+    """``plan``, with every response its requests get appended to ``responses`` in order.
+
+    A request's response is the outcome of a :class:`~keystone.Request` or a :class:`Wait`
+    step, or the ``.response`` of the HTTP error raised there (a plan may read an error answer
+    and go on). What the plan does not yield (the server's release, found out under the
+    client's lock) is not recorded. Outcomes, errors and ``close()`` reach ``plan`` as they
+    would without the wrapper, so any driver runs it.
+    """
+    outcome: Any = None
+    failure: BaseException | None = None
+    try:
+        while True:
+            try:
+                step = plan.send(outcome) if failure is None else plan.throw(failure)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            outcome, failure = None, None
+            kind = type(step)
+            try:
+                outcome = yield step
+            except GeneratorExit:
+                raise
+            except BaseException as error:
+                failure = error
+                answer = getattr(error, "response", None)
+                if (kind is Request or kind is Wait) and isinstance(answer, Response):
+                    responses.append(answer)
+            else:
+                if (kind is Request or kind is Wait) and isinstance(outcome, Response):
+                    responses.append(outcome)
+    finally:
+        plan.close()
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -19,6 +19,7 @@ every method is one call into :mod:`keystone._operations.crud`.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import textwrap
 import types
@@ -71,9 +72,11 @@ from __future__ import annotations
 from collections.abc import @ITERATOR@, Mapping
 from typing import Any, overload
 
-from keystone._core import UsesCore
+from keystone._core import Core, UsesCore
 from keystone._operations import crud as _ops
 from keystone._operations.crud import Order
+from keystone._operations.raw import RawResponse
+from keystone._operations.raw import @RAW_IMPORTS@
 from keystone._plans import @IMPORTS@
 from keystone._progress import ProgressCallback
 from keystone._request import Filters
@@ -97,7 +100,42 @@ class @CLASS@(UsesCore):
     or a string of digits; anything else raises ``ValueError`` before a request is made. A
     method of a resource, an operation or an option the server's release lacks raises
     ``UnsupportedError`` before sending anything.
+
+    ``with_raw_response`` offers the same methods (but ``iter_*``), each returning a
+    :class:`~keystone._operations.raw.RawResponse`: the result and the HTTP response(s) behind
+    it, such as ``client.with_raw_response.retrieve_cluster(pk=1).headers``.
     """
+
+    @property
+    def with_raw_response(self) -> @RAW_CLASS@:
+        """The resource methods, each returning what it returns together with the HTTP
+        response(s) it was read from (headers, status): a
+        :class:`~keystone._operations.raw.RawResponse`. Made on each access; it costs the
+        plain methods nothing."""
+        return @RAW_CLASS@(self._core)
+'''
+
+_RAW_CLASS = '''
+
+class @RAW_CLASS@(UsesCore):
+    """The resource methods of ``client.with_raw_response``@AWAITED_RAW@.
+
+    Each takes the arguments of the client's method of the same name, runs the same plan, and
+    returns a :class:`~keystone._operations.raw.RawResponse`: ``parse()`` is what the client's
+    method returns, ``http_response`` (``status_code``, ``headers``) the response to its first
+    request and ``http_responses`` one per request (a list's pages, in order; the requests
+    that find out the server's release are not the call's). A call that fails raises what the
+    client's method raises; an ``HTTPError`` carries its response on ``.response``.
+
+    There is no ``iter_*`` here: it reads its pages while the records are consumed, after the
+    call has returned, so it has no responses to give with its result; ``retrieve_*`` without
+    ``pk`` reads the same list and gives every page's response.
+    """
+
+    __slots__ = ("_core",)
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
 '''
 
 _CREATE = '''
@@ -106,20 +144,22 @@ _CREATE = '''
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
-    ) -> dict[str, Any]:
+    ) -> @OUT@dict[str, Any]@END@:
         """Create @A_TITLE@ and return the new record.
 
 @WHERE@
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, @CONST@, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, @CONST@, fields, more_fields, timeout, retry, data)
         return @RUN@(self._core, plan)
 '''
 
@@ -154,7 +194,7 @@ _RETRIEVE = '''
         retry: RetryPolicy | None = None,
         progress: ProgressCallback | None = None,
         progress_bar: bool = False,
-    ) -> list[dict[str, Any]]: ...
+    ) -> @OUT@list[dict[str, Any]]@END@: ...
 
     @overload
     @DEF@ retrieve_@NAME@(
@@ -164,7 +204,7 @@ _RETRIEVE = '''
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
-    ) -> dict[str, Any] | None: ...
+    ) -> @OUT@dict[str, Any] | None@END@: ...
 
     @DEF@ retrieve_@NAME@(
         self,
@@ -178,7 +218,7 @@ _RETRIEVE = '''
         retry: RetryPolicy | None = None,
         progress: ProgressCallback | None = None,
         progress_bar: bool = False,
-    ) -> dict[str, Any] | list[dict[str, Any]] | None:
+    ) -> @EITHER@:
         """One @TITLE@ by ``pk`` (``None`` if absent), or a list of all matching.
 
 @WHERE@
@@ -233,7 +273,7 @@ _LIST = '''
         retry: RetryPolicy | None = None,
         progress: ProgressCallback | None = None,
         progress_bar: bool = False,
-    ) -> list[dict[str, Any]]:
+    ) -> @OUT@list[dict[str, Any]]@END@:
         """Every matching @TITLE@ (a list: these records have no ``pk``).
 
 @WHERE@
@@ -307,19 +347,24 @@ _UPDATE = '''
     @DEF@ update_@NAME@(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
-    ) -> dict[str, Any]:
+        **fields: Any,
+    ) -> @OUT@dict[str, Any]@END@:
         """Change the given fields of @A_TITLE@ and return the updated record.
 
 @WHERE@
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, @CONST@, pk, data, timeout, retry)
+        plan = _ops.update(self._core, @CONST@, pk, data, fields, timeout, retry)
         return @RUN@(self._core, plan)
 '''
 
@@ -331,7 +376,7 @@ _DELETE = '''
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
-    ) -> None:
+    ) -> @OUT@None@END@:
         """Delete @A_TITLE@; a record that does not exist is ignored.
 
 @WHERE@
@@ -339,7 +384,7 @@ _DELETE = '''
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, @CONST@, pk, raise_not_exists, timeout, retry)
-        @RUN@(self._core, plan)
+        return @RUN@(self._core, plan)
 '''
 
 
@@ -482,7 +527,11 @@ class _Shape:
         return text
 
 
-def _methods(resource: Resource, declared: _Declared) -> str:
+def _methods(resource: Resource, declared: _Declared, raw_of: str | None = None) -> str:
+    """The methods of ``resource``: the client's, or those of ``with_raw_response`` of the
+    client named ``raw_of`` (the same signatures and plans, but ``iter_*``; each returns a
+    ``RawResponse``, and its docstring points to the client's method)."""
+    raw = raw_of is not None
     shape = _Shape(resource, declared)
     operations = shape.operations()
     title = resource.title
@@ -503,7 +552,8 @@ def _methods(resource: Resource, declared: _Declared) -> str:
         else:
             parts.append((_LIST, shape.where(Operation.RETRIEVE, "``GET {path}/``")))
         listing = "``GET {path}/`` (following next-page links)"
-        parts.append((_ITER, shape.where(Operation.RETRIEVE, listing)))
+        if not raw:
+            parts.append((_ITER, shape.where(Operation.RETRIEVE, listing)))
     if Operation.UPDATE in operations:
         request = "``PATCH {path}/<pk>/`` with ``data`` as JSON"
         parts.append((_UPDATE, shape.where(Operation.UPDATE, request)))
@@ -522,8 +572,30 @@ def _methods(resource: Resource, declared: _Declared) -> str:
         template = template.replace("@LIST_ARGS@", list_args).replace("@PAGES@", pages)
         for marker, value in values.items():
             template = template.replace(marker, value)
+        if raw_of is not None:
+            template = _raw(template, raw_of)
         text += template
     return text
+
+
+def _raw(template: str, client: str) -> str:
+    """A method made into its ``with_raw_response`` twin: a ``RawResponse`` of the result,
+    run by the recording drivers, with a docstring that points to the method of ``client``
+    (which says what the arguments mean)."""
+    name = re.search(r"@DEF@ (\w+)\(", template)
+    assert name is not None, template
+    short = (
+        f"As :meth:`~keystone.{client}.{name.group(1)}`, with the HTTP response(s) behind "
+        "its result: a :class:`~keystone._operations.raw.RawResponse`."
+    )
+    docstring = textwrap.fill(
+        f'"""{short}"""', width=100, initial_indent=" " * 8, subsequent_indent=" " * 8
+    ).lstrip()
+    template = re.sub(r'"""[A-Z].*?"""', lambda _: docstring, template, count=1, flags=re.DOTALL)
+    template = template.replace("@OUT@", "RawResponse[").replace("@END@", "]")
+    either = "RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]"
+    template = template.replace("@EITHER@", either)
+    return template.replace("@RUN@", "@RAW_RUN@").replace("@ALL@", "@RAW_ALL@")
 
 
 #: What differs between the sync methods and the async ones: only how a plan is driven.
@@ -535,6 +607,12 @@ _FLAVOURS = {
         "@AWAITED@": "",
         "@IMPORTS@": "read_all as _all\nfrom keystone._plans import records as _records\n"
         "from keystone._plans import run as _run",
+        "@RAW_IMPORTS@": "read_all_raw as _all_raw\n"
+        "from keystone._operations.raw import run_raw as _run_raw",
+        "@RAW_CLASS@": "RawResourceMethods",
+        "@AWAITED_RAW@": "",
+        "@RAW_RUN@": "_run_raw",
+        "@RAW_ALL@": "_all_raw",
         "@ITERATOR@": "Iterator",
         "@DEF@": "def",
         "@RUN@": "_run",
@@ -549,6 +627,12 @@ _FLAVOURS = {
         "@AWAITED@": ",\n    awaited; ``iter_*`` is an async iterator",
         "@IMPORTS@": "aread_all as _all\nfrom keystone._plans import arecords as _records\n"
         "from keystone._plans import arun as _run",
+        "@RAW_IMPORTS@": "aread_all_raw as _all_raw\n"
+        "from keystone._operations.raw import arun_raw as _run_raw",
+        "@RAW_CLASS@": "AsyncRawResourceMethods",
+        "@AWAITED_RAW@": " (awaited)",
+        "@RAW_RUN@": "await _run_raw",
+        "@RAW_ALL@": "await _all_raw",
         "@ITERATOR@": "AsyncIterator",
         "@DEF@": "async def",
         "@RUN@": "await _run",
@@ -568,6 +652,10 @@ def render(resources: Iterable[Resource] = RESOURCES, asynchronous: bool = False
     declarations = "".join(_declaration(r) for r in resources)
     cls = _CLASS.replace("@RESOURCE_LIST@", _paragraph(listing, indent=4))
     text = _HEADER + declarations + cls + "".join(_methods(r, declared) for r in resources)
+    client = _FLAVOURS[asynchronous]["@CLIENT@"]
+    text += _RAW_CLASS + "".join(_methods(r, declared, raw_of=client) for r in resources)
+    text = text.replace("@OUT@", "").replace("@END@", "")
+    text = text.replace("@EITHER@", "dict[str, Any] | list[dict[str, Any]] | None")
     for marker, value in _FLAVOURS[asynchronous].items():
         text = text.replace(marker, value)
     return text
@@ -623,9 +711,15 @@ _JOB_STEPS = {
         return _jobs.retrieve_step(self, @CONST@, pk, filters)
 ''',
     Operation.UPDATE: '''
-    def update_@NAME@(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, @CONST@, pk, data)
+    def update_@NAME@(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, @CONST@, pk, data, fields)
 ''',
     Operation.DELETE: '''
     def delete_@NAME@(self, pk: Any) -> Step:

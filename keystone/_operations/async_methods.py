@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, overload
 
-from keystone._core import UsesCore
+from keystone._core import Core, UsesCore
 from keystone._operations import crud as _ops
 from keystone._operations.crud import Order
+from keystone._operations.raw import RawResponse
+from keystone._operations.raw import aread_all_raw as _all_raw
+from keystone._operations.raw import arun_raw as _run_raw
 from keystone._plans import aread_all as _all
 from keystone._plans import arecords as _records
 from keystone._plans import arun as _run
@@ -60,7 +63,19 @@ class AsyncResourceMethods(UsesCore):
     or a string of digits; anything else raises ``ValueError`` before a request is made. A
     method of a resource, an operation or an option the server's release lacks raises
     ``UnsupportedError`` before sending anything.
+
+    ``with_raw_response`` offers the same methods (but ``iter_*``), each returning a
+    :class:`~keystone._operations.raw.RawResponse`: the result and the HTTP response(s) behind
+    it, such as ``client.with_raw_response.retrieve_cluster(pk=1).headers``.
     """
+
+    @property
+    def with_raw_response(self) -> AsyncRawResourceMethods:
+        """The resource methods, each returning what it returns together with the HTTP
+        response(s) it was read from (headers, status): a
+        :class:`~keystone._operations.raw.RawResponse`. Made on each access; it costs the
+        plain methods nothing."""
+        return AsyncRawResourceMethods(self._core)
 
     # -- allocation: allocations/allocations/ ------------------------------------------------------
 
@@ -69,6 +84,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -78,12 +94,13 @@ class AsyncResourceMethods(UsesCore):
         ``POST allocations/allocations/``. Keystone 0.10.9 requires ``cluster``, ``request``,
         ``requested``.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _ALLOCATION, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _ALLOCATION, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -223,19 +240,24 @@ class AsyncResourceMethods(UsesCore):
     async def update_allocation(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of an allocation and return the updated record.
 
         ``PATCH allocations/allocations/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _ALLOCATION, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _ALLOCATION, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_allocation(
@@ -253,7 +275,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _ALLOCATION, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- cluster: allocations/clusters/ ------------------------------------------------------------
 
@@ -262,6 +284,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -270,12 +293,13 @@ class AsyncResourceMethods(UsesCore):
 
         ``POST allocations/clusters/``. Keystone 0.10.9 requires ``name``.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _CLUSTER, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _CLUSTER, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -415,19 +439,24 @@ class AsyncResourceMethods(UsesCore):
     async def update_cluster(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a cluster and return the updated record.
 
         ``PATCH allocations/clusters/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _CLUSTER, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _CLUSTER, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_cluster(
@@ -445,7 +474,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _CLUSTER, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- request: allocations/requests/ ------------------------------------------------------------
 
@@ -454,6 +483,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -463,12 +493,13 @@ class AsyncResourceMethods(UsesCore):
         ``POST allocations/requests/``. Keystone 0.10.9 requires ``description``, ``submitter``,
         ``team``, ``title`` (earlier releases differ: see docs/compatibility.md).
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _REQUEST, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _REQUEST, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -608,19 +639,24 @@ class AsyncResourceMethods(UsesCore):
     async def update_request(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of an allocation request and return the updated record.
 
         ``PATCH allocations/requests/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _REQUEST, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _REQUEST, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_request(
@@ -638,7 +674,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _REQUEST, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- review: allocations/reviews/ --------------------------------------------------------------
 
@@ -647,6 +683,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -655,12 +692,13 @@ class AsyncResourceMethods(UsesCore):
 
         ``POST allocations/reviews/``. Keystone 0.10.9 requires ``request``, ``status``.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _REVIEW, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _REVIEW, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -801,19 +839,24 @@ class AsyncResourceMethods(UsesCore):
     async def update_review(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of an allocation request review and return the updated record.
 
         ``PATCH allocations/reviews/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _REVIEW, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _REVIEW, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_review(
@@ -831,7 +874,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _REVIEW, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- attachment: allocations/attachments/ ------------------------------------------------------
 
@@ -840,6 +883,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -853,12 +897,13 @@ class AsyncResourceMethods(UsesCore):
         server judges the file's type by its name. Other releases have no attachments, and the
         method raises ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _ATTACHMENT, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _ATTACHMENT, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -1001,20 +1046,25 @@ class AsyncResourceMethods(UsesCore):
     async def update_attachment(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of an attachment and return the updated record.
 
         ``PATCH allocations/attachments/<pk>/`` with ``data`` as JSON on Keystone 0.5.3 and later.
         Other releases have no attachments, and the method raises ``UnsupportedError`` there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _ATTACHMENT, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _ATTACHMENT, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_attachment(
@@ -1033,7 +1083,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _ATTACHMENT, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- comment: allocations/comments/ ------------------------------------------------------------
 
@@ -1042,6 +1092,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -1052,12 +1103,13 @@ class AsyncResourceMethods(UsesCore):
         ``content``, ``request``. Other releases have no comments, and the method raises
         ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _COMMENT, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _COMMENT, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -1199,20 +1251,25 @@ class AsyncResourceMethods(UsesCore):
     async def update_comment(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a comment and return the updated record.
 
         ``PATCH allocations/comments/<pk>/`` with ``data`` as JSON on Keystone 0.6.0 and later.
         Other releases have no comments, and the method raises ``UnsupportedError`` there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _COMMENT, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _COMMENT, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_comment(
@@ -1231,7 +1288,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _COMMENT, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- research_group: users/researchgroups/ -----------------------------------------------------
 
@@ -1240,6 +1297,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -1250,12 +1308,13 @@ class AsyncResourceMethods(UsesCore):
         ``name``, ``pi``. Other releases have no research groups (use the ``team`` methods there),
         and the method raises ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _RESEARCH_GROUP, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _RESEARCH_GROUP, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -1399,10 +1458,11 @@ class AsyncResourceMethods(UsesCore):
     async def update_research_group(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a research group and return the updated record.
 
@@ -1410,10 +1470,14 @@ class AsyncResourceMethods(UsesCore):
         Other releases have no research groups (use the ``team`` methods there), and the method
         raises ``UnsupportedError`` there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _RESEARCH_GROUP, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _RESEARCH_GROUP, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_research_group(
@@ -1433,7 +1497,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _RESEARCH_GROUP, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- team: users/teams/ ------------------------------------------------------------------------
 
@@ -1442,6 +1506,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -1452,12 +1517,13 @@ class AsyncResourceMethods(UsesCore):
         releases have no teams (use the ``research_group`` methods there), and the method raises
         ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _TEAM, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _TEAM, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -1600,10 +1666,11 @@ class AsyncResourceMethods(UsesCore):
     async def update_team(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a team and return the updated record.
 
@@ -1611,10 +1678,14 @@ class AsyncResourceMethods(UsesCore):
         releases have no teams (use the ``research_group`` methods there), and the method raises
         ``UnsupportedError`` there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _TEAM, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _TEAM, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_team(
@@ -1633,7 +1704,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _TEAM, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- membership: users/memberships/, users/membership/ -----------------------------------------
 
@@ -1642,6 +1713,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -1652,12 +1724,13 @@ class AsyncResourceMethods(UsesCore):
         Keystone 0.7.4 and later. Keystone 0.10.9 requires ``role``, ``team``, ``user``. Other
         releases have no team memberships, and the method raises ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _MEMBERSHIP, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _MEMBERSHIP, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -1801,10 +1874,11 @@ class AsyncResourceMethods(UsesCore):
     async def update_membership(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a team membership and return the updated record.
 
@@ -1812,10 +1886,14 @@ class AsyncResourceMethods(UsesCore):
         users/memberships/<pk>/`` with ``data`` as JSON on Keystone 0.7.4 and later. Other releases
         have no team memberships, and the method raises ``UnsupportedError`` there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _MEMBERSHIP, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _MEMBERSHIP, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_membership(
@@ -1835,7 +1913,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _MEMBERSHIP, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- user: users/users/ ------------------------------------------------------------------------
 
@@ -1844,6 +1922,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -1852,12 +1931,13 @@ class AsyncResourceMethods(UsesCore):
 
         ``POST users/users/``. Keystone 0.10.9 requires ``password``, ``username``.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _USER, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _USER, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -1996,19 +2076,24 @@ class AsyncResourceMethods(UsesCore):
     async def update_user(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a user and return the updated record.
 
         ``PATCH users/users/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _USER, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _USER, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_user(
@@ -2026,7 +2111,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _USER, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- grant: research/grants/ -------------------------------------------------------------------
 
@@ -2035,6 +2120,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -2044,12 +2130,13 @@ class AsyncResourceMethods(UsesCore):
         ``POST research/grants/``. Keystone 0.10.9 requires ``agency``, ``amount``, ``start_date``,
         ``team``, ``title`` (earlier releases differ: see docs/compatibility.md).
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _GRANT, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _GRANT, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -2189,19 +2276,24 @@ class AsyncResourceMethods(UsesCore):
     async def update_grant(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a grant and return the updated record.
 
         ``PATCH research/grants/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _GRANT, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _GRANT, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_grant(
@@ -2219,7 +2311,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _GRANT, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- publication: research/publications/ -------------------------------------------------------
 
@@ -2228,6 +2320,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -2237,12 +2330,13 @@ class AsyncResourceMethods(UsesCore):
         ``POST research/publications/``. Keystone 0.10.9 requires ``team``, ``title`` (earlier
         releases differ: see docs/compatibility.md).
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _PUBLICATION, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _PUBLICATION, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -2382,19 +2476,24 @@ class AsyncResourceMethods(UsesCore):
     async def update_publication(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a publication and return the updated record.
 
         ``PATCH research/publications/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _PUBLICATION, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _PUBLICATION, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_publication(
@@ -2412,7 +2511,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _PUBLICATION, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- notification: notifications/notifications/ ------------------------------------------------
 
@@ -2557,10 +2656,11 @@ class AsyncResourceMethods(UsesCore):
     async def update_notification(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a notification and return the updated record.
 
@@ -2568,10 +2668,14 @@ class AsyncResourceMethods(UsesCore):
         later. Other releases have no notifications, and the method raises ``UnsupportedError``
         there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _NOTIFICATION, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _NOTIFICATION, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     # -- preference: notifications/preferences/ ----------------------------------------------------
@@ -2581,6 +2685,7 @@ class AsyncResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -2591,12 +2696,13 @@ class AsyncResourceMethods(UsesCore):
         which fields are required. Other releases have no notification preferences, and the method
         raises ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _PREFERENCE, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _PREFERENCE, fields, more_fields, timeout, retry, data)
         return await _run(self._core, plan)
 
     @overload
@@ -2741,10 +2847,11 @@ class AsyncResourceMethods(UsesCore):
     async def update_preference(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a notification preference and return the updated record.
 
@@ -2752,10 +2859,14 @@ class AsyncResourceMethods(UsesCore):
         Other releases have no notification preferences, and the method raises ``UnsupportedError``
         there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _PREFERENCE, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _PREFERENCE, pk, data, fields, timeout, retry)
         return await _run(self._core, plan)
 
     async def delete_preference(
@@ -2774,7 +2885,7 @@ class AsyncResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _PREFERENCE, pk, raise_not_exists, timeout, retry)
-        await _run(self._core, plan)
+        return await _run(self._core, plan)
 
     # -- app_log: logs/apps/ -----------------------------------------------------------------------
 
@@ -3415,6 +3526,1969 @@ class AsyncResourceMethods(UsesCore):
                 _FEED_ENTRY,
                 filters,
                 page_size,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+
+class AsyncRawResourceMethods(UsesCore):
+    """The resource methods of ``client.with_raw_response`` (awaited).
+
+    Each takes the arguments of the client's method of the same name, runs the same plan, and
+    returns a :class:`~keystone._operations.raw.RawResponse`: ``parse()`` is what the client's
+    method returns, ``http_response`` (``status_code``, ``headers``) the response to its first
+    request and ``http_responses`` one per request (a list's pages, in order; the requests
+    that find out the server's release are not the call's). A call that fails raises what the
+    client's method raises; an ``HTTPError`` carries its response on ``.response``.
+
+    There is no ``iter_*`` here: it reads its pages while the records are consumed, after the
+    call has returned, so it has no responses to give with its result; ``retrieve_*`` without
+    ``pk`` reads the same list and gives every page's response.
+    """
+
+    __slots__ = ("_core",)
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    # -- allocation: allocations/allocations/ ------------------------------------------------------
+
+    async def create_allocation(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_allocation`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _ALLOCATION, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_allocation(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_allocation(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_allocation(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_allocation`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _ALLOCATION,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _ALLOCATION,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_allocation(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_allocation`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _ALLOCATION, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_allocation(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_allocation`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _ALLOCATION, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- cluster: allocations/clusters/ ------------------------------------------------------------
+
+    async def create_cluster(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_cluster`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _CLUSTER, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_cluster(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_cluster(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_cluster(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_cluster`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _CLUSTER,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _CLUSTER,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_cluster(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_cluster`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _CLUSTER, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_cluster(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_cluster`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _CLUSTER, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- request: allocations/requests/ ------------------------------------------------------------
+
+    async def create_request(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_request`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _REQUEST, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_request(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_request(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_request(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_request`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _REQUEST,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _REQUEST,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_request(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_request`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _REQUEST, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_request(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_request`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _REQUEST, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- review: allocations/reviews/ --------------------------------------------------------------
+
+    async def create_review(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_review`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _REVIEW, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_review(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_review(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_review(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_review`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _REVIEW,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _REVIEW,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_review(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_review`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _REVIEW, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_review(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_review`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _REVIEW, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- attachment: allocations/attachments/ ------------------------------------------------------
+
+    async def create_attachment(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_attachment`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _ATTACHMENT, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_attachment(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_attachment(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_attachment(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_attachment`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _ATTACHMENT,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _ATTACHMENT,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_attachment(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_attachment`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _ATTACHMENT, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_attachment(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_attachment`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _ATTACHMENT, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- comment: allocations/comments/ ------------------------------------------------------------
+
+    async def create_comment(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_comment`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _COMMENT, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_comment(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_comment(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_comment(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_comment`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _COMMENT,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _COMMENT,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_comment(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_comment`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _COMMENT, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_comment(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_comment`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _COMMENT, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- research_group: users/researchgroups/ -----------------------------------------------------
+
+    async def create_research_group(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_research_group`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _RESEARCH_GROUP, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_research_group(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_research_group(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_research_group(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_research_group`, with the HTTP
+        response(s) behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _RESEARCH_GROUP,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _RESEARCH_GROUP,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_research_group(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_research_group`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _RESEARCH_GROUP, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_research_group(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_research_group`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _RESEARCH_GROUP, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- team: users/teams/ ------------------------------------------------------------------------
+
+    async def create_team(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_team`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _TEAM, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_team(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_team(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_team(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_team`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _TEAM,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _TEAM,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_team(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_team`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _TEAM, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_team(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_team`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _TEAM, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- membership: users/memberships/, users/membership/ -----------------------------------------
+
+    async def create_membership(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_membership`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _MEMBERSHIP, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_membership(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_membership(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_membership(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_membership`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _MEMBERSHIP,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _MEMBERSHIP,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_membership(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_membership`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _MEMBERSHIP, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_membership(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_membership`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _MEMBERSHIP, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- user: users/users/ ------------------------------------------------------------------------
+
+    async def create_user(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_user`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _USER, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_user(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_user(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_user(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_user`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _USER,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _USER,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_user(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_user`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _USER, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_user(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_user`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _USER, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- grant: research/grants/ -------------------------------------------------------------------
+
+    async def create_grant(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_grant`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _GRANT, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_grant(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_grant(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_grant(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_grant`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _GRANT,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _GRANT,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_grant(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_grant`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _GRANT, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_grant(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_grant`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _GRANT, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- publication: research/publications/ -------------------------------------------------------
+
+    async def create_publication(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_publication`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _PUBLICATION, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_publication(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_publication(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_publication(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_publication`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _PUBLICATION,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _PUBLICATION,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_publication(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_publication`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _PUBLICATION, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_publication(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_publication`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _PUBLICATION, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- notification: notifications/notifications/ ------------------------------------------------
+
+    @overload
+    async def retrieve_notification(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_notification(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_notification(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_notification`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _NOTIFICATION,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _NOTIFICATION,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_notification(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_notification`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _NOTIFICATION, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- preference: notifications/preferences/ ----------------------------------------------------
+
+    async def create_preference(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.create_preference`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _PREFERENCE, fields, more_fields, timeout, retry, data)
+        return await _run_raw(self._core, plan)
+
+    @overload
+    async def retrieve_preference(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_preference(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_preference(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_preference`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _PREFERENCE,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _PREFERENCE,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    async def update_preference(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.update_preference`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _PREFERENCE, pk, data, fields, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    async def delete_preference(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.AsyncKeystoneClient.delete_preference`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _PREFERENCE, pk, raise_not_exists, timeout, retry)
+        return await _run_raw(self._core, plan)
+
+    # -- app_log: logs/apps/ -----------------------------------------------------------------------
+
+    @overload
+    async def retrieve_app_log(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_app_log(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_app_log(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_app_log`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _APP_LOG,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _APP_LOG,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    # -- audit_log: logs/audit/ --------------------------------------------------------------------
+
+    @overload
+    async def retrieve_audit_log(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_audit_log(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_audit_log(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_audit_log`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _AUDIT_LOG,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _AUDIT_LOG,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    # -- request_log: logs/requests/ ---------------------------------------------------------------
+
+    @overload
+    async def retrieve_request_log(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_request_log(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_request_log(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_request_log`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _REQUEST_LOG,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _REQUEST_LOG,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    # -- task_result: logs/tasks/ ------------------------------------------------------------------
+
+    @overload
+    async def retrieve_task_result(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    async def retrieve_task_result(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    async def retrieve_task_result(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_task_result`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return await _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _TASK_RESULT,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return await _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _TASK_RESULT,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    # -- feed_entry: logs/feed/ --------------------------------------------------------------------
+
+    async def retrieve_feed_entry(
+        self,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.AsyncKeystoneClient.retrieve_feed_entry`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        return await _all_raw(
+            self._core,
+            _ops.every(
+                self._core,
+                _FEED_ENTRY,
+                filters,
                 timeout,
                 search,
                 order,

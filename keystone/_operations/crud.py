@@ -47,7 +47,7 @@ from keystone.resources._keys import record_fields, record_key
 from keystone.resources._pages import MAX_PAGE_SIZE
 from keystone.resources.spec import Endpoint, Operation, Resource, record_endpoint
 
-__all__ = ["Order", "create", "delete", "every", "listing", "retrieve_one", "update"]
+__all__ = ["Order", "changes", "create", "delete", "every", "listing", "retrieve_one", "update"]
 
 
 def _checks(core: Core, resource: Resource, method: str) -> dict[str, Any]:
@@ -101,9 +101,26 @@ def create(
     more_fields: Mapping[str, Any],
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
     retry: RetryPolicy | None = None,
+    mapping: Mapping[str, Any] | None = None,
 ) -> Plan[dict[str, Any]]:
-    """POST the fields as JSON, or as multipart when they include a file; the created record."""
+    """POST the fields as JSON, or as multipart when they include a file; the created record.
+
+    The fields come as one mapping (positional ``fields``, or ``data=`` given here as
+    ``mapping``), as keywords (``more_fields``), or both.
+    """
     method = f"create_{resource.name}"
+    if mapping is not None:
+        if fields is not None:
+            raise TypeError(
+                f"{method}: the fields were given as a positional mapping and as data=; give "
+                "one mapping (and any other fields as keywords)"
+            )
+        if not isinstance(mapping, Mapping):
+            raise TypeError(
+                f"{method}: data must be a mapping of field values, such as {{'name': 'x'}}, "
+                f"not {type(mapping).__name__}; or pass the fields as keyword arguments"
+            )
+        fields = mapping
     data = record_fields(fields, more_fields, method)
     body: dict[str, Any] = {"json": data}
     files = file_fields(resource)
@@ -259,32 +276,75 @@ def every(
     )
 
 
+def changes(data: object, fields: Mapping[str, Any], method: str) -> dict[str, Any]:
+    """The fields an update sends: the ``data`` mapping (if any) merged with the keyword
+    ``fields``, checked before any request.
+
+    A field given both ways with the same value is sent once; with different values it is a
+    ``TypeError`` naming the field (which one was meant is not ours to guess; the values are
+    not shown, as they may be secrets). No field at all is a ``TypeError`` too: a PATCH without
+    fields would change nothing and only read the record back.
+    """
+    if data is None:
+        merged: dict[str, Any] = {}
+    elif isinstance(data, Mapping):
+        merged = dict(data)
+    else:
+        raise TypeError(
+            f"{method}: data must be a mapping of the fields to change, such as "
+            f"{{'description': 'Updated'}}, not {type(data).__name__}; or give the fields as "
+            "keywords, such as description='Updated'"
+        )
+    for name, value in fields.items():
+        if name in merged and not _same(merged[name], value):
+            raise TypeError(
+                f"{method}: field {name!r} given twice with different values, in data and as a "
+                "keyword; give it once"
+            )
+        merged[name] = value
+    if not merged:
+        raise TypeError(
+            f"{method}: no fields to change; give them as keywords, such as "
+            f"{method}(pk, description='Updated'), or as data={{'description': 'Updated'}}"
+        )
+    return merged
+
+
+def _same(first: Any, second: Any) -> bool:
+    """Whether two values of one field are the same (a comparison that fails, as numpy arrays'
+    does, counts as different)."""
+    if first is second:
+        return True
+    try:
+        return bool(first == second)
+    except Exception:
+        return False
+
+
 def update(
     core: Core,
     resource: Resource,
     pk: Any,
-    data: Mapping[str, Any],
+    data: Mapping[str, Any] | None,
+    fields: Mapping[str, Any],
     timeout: TimeoutLike = DEFAULT_TIMEOUT,
     retry: RetryPolicy | None = None,
 ) -> Plan[dict[str, Any]]:
-    """PATCH the given fields; the updated record."""
+    """PATCH the given fields (the ``data`` mapping and the keyword ``fields``, see
+    :func:`changes`); the updated record."""
     method = f"update_{resource.name}"
     key = record_key(pk, method)
     call = core.begin(method, timeout, retry)
-    if not isinstance(data, Mapping):
-        raise TypeError(
-            f"{method}: data must be a mapping of the fields to change, such as "
-            f"{{'description': 'Updated'}}, not {type(data).__name__}"
-        )
+    sent = changes(data, fields, method)
     server = yield from call.server()
     endpoint = endpoint_for(server, resource, Operation.UPDATE, method)
     if core.check_fields:
-        check_fields(data, endpoint, server, subject=resource.plural, method=method, update=True)
+        check_fields(sent, endpoint, server, subject=resource.plural, method=method, update=True)
     try:
         response = yield call.request(
             "PATCH",
             record_endpoint(endpoint.path, key),
-            json=dict(data),
+            json=sent,
             state=_state(resource, "update"),
         )
     except HTTPError as error:

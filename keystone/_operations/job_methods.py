@@ -59,9 +59,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _ALLOCATION, pk, filters)
 
-    def update_allocation(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _ALLOCATION, pk, data)
+    def update_allocation(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _ALLOCATION, pk, data, fields)
 
     def delete_allocation(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""
@@ -80,9 +86,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _CLUSTER, pk, filters)
 
-    def update_cluster(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _CLUSTER, pk, data)
+    def update_cluster(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _CLUSTER, pk, data, fields)
 
     def delete_cluster(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""
@@ -101,9 +113,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _REQUEST, pk, filters)
 
-    def update_request(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _REQUEST, pk, data)
+    def update_request(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _REQUEST, pk, data, fields)
 
     def delete_request(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""
@@ -122,9 +140,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _REVIEW, pk, filters)
 
-    def update_review(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _REVIEW, pk, data)
+    def update_review(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _REVIEW, pk, data, fields)
 
     def delete_review(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""
@@ -143,9 +167,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _ATTACHMENT, pk, filters)
 
-    def update_attachment(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _ATTACHMENT, pk, data)
+    def update_attachment(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _ATTACHMENT, pk, data, fields)
 
     def delete_attachment(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""
@@ -164,9 +194,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _COMMENT, pk, filters)
 
-    def update_comment(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _COMMENT, pk, data)
+    def update_comment(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _COMMENT, pk, data, fields)
 
     def delete_comment(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""
@@ -185,9 +221,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _RESEARCH_GROUP, pk, filters)
 
-    def update_research_group(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _RESEARCH_GROUP, pk, data)
+    def update_research_group(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _RESEARCH_GROUP, pk, data, fields)
 
     def delete_research_group(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""
@@ -206,9 +248,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _TEAM, pk, filters)
 
-    def update_team(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _TEAM, pk, data)
+    def update_team(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _TEAM, pk, data, fields)
 
     def delete_team(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""
@@ -227,9 +275,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _MEMBERSHIP, pk, filters)
 
-    def update_membership(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _MEMBERSHIP, pk, data)
+    def update_membership(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _MEMBERSHIP, pk, data, fields)
 
     def delete_membership(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""
@@ -248,9 +302,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _USER, pk, filters)
 
-    def update_user(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _USER, pk, data)
+    def update_user(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _USER, pk, data, fields)
 
     def delete_user(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""
@@ -269,9 +329,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _GRANT, pk, filters)
 
-    def update_grant(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _GRANT, pk, data)
+    def update_grant(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _GRANT, pk, data, fields)
 
     def delete_grant(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""
@@ -290,9 +356,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _PUBLICATION, pk, filters)
 
-    def update_publication(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _PUBLICATION, pk, data)
+    def update_publication(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _PUBLICATION, pk, data, fields)
 
     def delete_publication(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""
@@ -302,9 +374,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _NOTIFICATION, pk, filters)
 
-    def update_notification(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _NOTIFICATION, pk, data)
+    def update_notification(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _NOTIFICATION, pk, data, fields)
 
     def create_preference(
         self,
@@ -319,9 +397,15 @@ class AtomicJob(JobCore):
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
         return _jobs.retrieve_step(self, _PREFERENCE, pk, filters)
 
-    def update_preference(self, pk: Any, data: Mapping[str, Any]) -> Step:
-        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference."""
-        return _jobs.update_step(self, _PREFERENCE, pk, data)
+    def update_preference(
+        self,
+        pk: Any,
+        data: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Step:
+        """A step changing fields of one record: ``PATCH``; ``pk`` may be a reference. The
+        fields come as the client's method takes them: keywords, a ``data`` mapping, or both."""
+        return _jobs.update_step(self, _PREFERENCE, pk, data, fields)
 
     def delete_preference(self, pk: Any) -> Step:
         """A step deleting one record: ``DELETE``; a missing record fails the job."""

@@ -34,6 +34,7 @@ from keystone._errors import (
     shown_url,
 )
 from keystone._http_errors import JobError
+from keystone._operations.crud import changes
 from keystone._operations.files import encode_file
 from keystone._operations.job_failures import committed_before, job_failure, job_throttled
 from keystone._operations.job_steps import Ref, Step, StepResult, without_refs
@@ -381,18 +382,24 @@ def retrieve_step(job: JobCore, resource: Resource, pk: Any, filters: Filters | 
     return job._step("GET", path, None, sent, (), method)
 
 
-def update_step(job: JobCore, resource: Resource, pk: Any, data: Mapping[str, Any]) -> Step:
-    """A step changing the given fields of one record."""
+def update_step(
+    job: JobCore,
+    resource: Resource,
+    pk: Any,
+    data: Mapping[str, Any] | None,
+    fields: Mapping[str, Any],
+) -> Step:
+    """A step changing the given fields of one record: the ``data`` mapping and the keyword
+    ``fields``, merged as the client's ``update_*`` merges them."""
     method = f"update_{resource.name}"
-    if not isinstance(data, Mapping):
-        raise TypeError(f"{method}: data must be a mapping of the fields to change")
     path = job.path_of(resource, Operation.UPDATE, pk, method)
+    sent = changes(data, fields, method)
     if job._core.check_fields:
         endpoint = endpoint_for(job.server, resource, Operation.UPDATE, method)
         check_fields(
-            data, endpoint, job.server, subject=resource.plural, method=method, update=True
+            sent, endpoint, job.server, subject=resource.plural, method=method, update=True
         )
-    return job._step("PATCH", path, data, None, file_fields(resource), method)
+    return job._step("PATCH", path, sent, None, file_fields(resource), method)
 
 
 def delete_step(job: JobCore, resource: Resource, pk: Any) -> Step:

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, overload
 
-from keystone._core import UsesCore
+from keystone._core import Core, UsesCore
 from keystone._operations import crud as _ops
 from keystone._operations.crud import Order
+from keystone._operations.raw import RawResponse
+from keystone._operations.raw import read_all_raw as _all_raw
+from keystone._operations.raw import run_raw as _run_raw
 from keystone._plans import read_all as _all
 from keystone._plans import records as _records
 from keystone._plans import run as _run
@@ -59,7 +62,19 @@ class ResourceMethods(UsesCore):
     or a string of digits; anything else raises ``ValueError`` before a request is made. A
     method of a resource, an operation or an option the server's release lacks raises
     ``UnsupportedError`` before sending anything.
+
+    ``with_raw_response`` offers the same methods (but ``iter_*``), each returning a
+    :class:`~keystone._operations.raw.RawResponse`: the result and the HTTP response(s) behind
+    it, such as ``client.with_raw_response.retrieve_cluster(pk=1).headers``.
     """
+
+    @property
+    def with_raw_response(self) -> RawResourceMethods:
+        """The resource methods, each returning what it returns together with the HTTP
+        response(s) it was read from (headers, status): a
+        :class:`~keystone._operations.raw.RawResponse`. Made on each access; it costs the
+        plain methods nothing."""
+        return RawResourceMethods(self._core)
 
     # -- allocation: allocations/allocations/ ------------------------------------------------------
 
@@ -68,6 +83,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -77,12 +93,13 @@ class ResourceMethods(UsesCore):
         ``POST allocations/allocations/``. Keystone 0.10.9 requires ``cluster``, ``request``,
         ``requested``.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _ALLOCATION, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _ALLOCATION, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -222,19 +239,24 @@ class ResourceMethods(UsesCore):
     def update_allocation(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of an allocation and return the updated record.
 
         ``PATCH allocations/allocations/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _ALLOCATION, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _ALLOCATION, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_allocation(
@@ -252,7 +274,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _ALLOCATION, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- cluster: allocations/clusters/ ------------------------------------------------------------
 
@@ -261,6 +283,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -269,12 +292,13 @@ class ResourceMethods(UsesCore):
 
         ``POST allocations/clusters/``. Keystone 0.10.9 requires ``name``.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _CLUSTER, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _CLUSTER, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -414,19 +438,24 @@ class ResourceMethods(UsesCore):
     def update_cluster(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a cluster and return the updated record.
 
         ``PATCH allocations/clusters/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _CLUSTER, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _CLUSTER, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_cluster(
@@ -444,7 +473,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _CLUSTER, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- request: allocations/requests/ ------------------------------------------------------------
 
@@ -453,6 +482,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -462,12 +492,13 @@ class ResourceMethods(UsesCore):
         ``POST allocations/requests/``. Keystone 0.10.9 requires ``description``, ``submitter``,
         ``team``, ``title`` (earlier releases differ: see docs/compatibility.md).
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _REQUEST, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _REQUEST, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -607,19 +638,24 @@ class ResourceMethods(UsesCore):
     def update_request(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of an allocation request and return the updated record.
 
         ``PATCH allocations/requests/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _REQUEST, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _REQUEST, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_request(
@@ -637,7 +673,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _REQUEST, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- review: allocations/reviews/ --------------------------------------------------------------
 
@@ -646,6 +682,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -654,12 +691,13 @@ class ResourceMethods(UsesCore):
 
         ``POST allocations/reviews/``. Keystone 0.10.9 requires ``request``, ``status``.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _REVIEW, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _REVIEW, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -800,19 +838,24 @@ class ResourceMethods(UsesCore):
     def update_review(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of an allocation request review and return the updated record.
 
         ``PATCH allocations/reviews/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _REVIEW, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _REVIEW, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_review(
@@ -830,7 +873,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _REVIEW, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- attachment: allocations/attachments/ ------------------------------------------------------
 
@@ -839,6 +882,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -852,12 +896,13 @@ class ResourceMethods(UsesCore):
         server judges the file's type by its name. Other releases have no attachments, and the
         method raises ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _ATTACHMENT, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _ATTACHMENT, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -1000,20 +1045,25 @@ class ResourceMethods(UsesCore):
     def update_attachment(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of an attachment and return the updated record.
 
         ``PATCH allocations/attachments/<pk>/`` with ``data`` as JSON on Keystone 0.5.3 and later.
         Other releases have no attachments, and the method raises ``UnsupportedError`` there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _ATTACHMENT, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _ATTACHMENT, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_attachment(
@@ -1032,7 +1082,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _ATTACHMENT, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- comment: allocations/comments/ ------------------------------------------------------------
 
@@ -1041,6 +1091,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -1051,12 +1102,13 @@ class ResourceMethods(UsesCore):
         ``content``, ``request``. Other releases have no comments, and the method raises
         ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _COMMENT, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _COMMENT, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -1198,20 +1250,25 @@ class ResourceMethods(UsesCore):
     def update_comment(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a comment and return the updated record.
 
         ``PATCH allocations/comments/<pk>/`` with ``data`` as JSON on Keystone 0.6.0 and later.
         Other releases have no comments, and the method raises ``UnsupportedError`` there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _COMMENT, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _COMMENT, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_comment(
@@ -1230,7 +1287,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _COMMENT, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- research_group: users/researchgroups/ -----------------------------------------------------
 
@@ -1239,6 +1296,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -1249,12 +1307,13 @@ class ResourceMethods(UsesCore):
         ``name``, ``pi``. Other releases have no research groups (use the ``team`` methods there),
         and the method raises ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _RESEARCH_GROUP, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _RESEARCH_GROUP, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -1398,10 +1457,11 @@ class ResourceMethods(UsesCore):
     def update_research_group(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a research group and return the updated record.
 
@@ -1409,10 +1469,14 @@ class ResourceMethods(UsesCore):
         Other releases have no research groups (use the ``team`` methods there), and the method
         raises ``UnsupportedError`` there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _RESEARCH_GROUP, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _RESEARCH_GROUP, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_research_group(
@@ -1432,7 +1496,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _RESEARCH_GROUP, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- team: users/teams/ ------------------------------------------------------------------------
 
@@ -1441,6 +1505,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -1451,12 +1516,13 @@ class ResourceMethods(UsesCore):
         releases have no teams (use the ``research_group`` methods there), and the method raises
         ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _TEAM, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _TEAM, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -1599,10 +1665,11 @@ class ResourceMethods(UsesCore):
     def update_team(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a team and return the updated record.
 
@@ -1610,10 +1677,14 @@ class ResourceMethods(UsesCore):
         releases have no teams (use the ``research_group`` methods there), and the method raises
         ``UnsupportedError`` there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _TEAM, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _TEAM, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_team(
@@ -1632,7 +1703,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _TEAM, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- membership: users/memberships/, users/membership/ -----------------------------------------
 
@@ -1641,6 +1712,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -1651,12 +1723,13 @@ class ResourceMethods(UsesCore):
         Keystone 0.7.4 and later. Keystone 0.10.9 requires ``role``, ``team``, ``user``. Other
         releases have no team memberships, and the method raises ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _MEMBERSHIP, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _MEMBERSHIP, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -1800,10 +1873,11 @@ class ResourceMethods(UsesCore):
     def update_membership(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a team membership and return the updated record.
 
@@ -1811,10 +1885,14 @@ class ResourceMethods(UsesCore):
         users/memberships/<pk>/`` with ``data`` as JSON on Keystone 0.7.4 and later. Other releases
         have no team memberships, and the method raises ``UnsupportedError`` there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _MEMBERSHIP, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _MEMBERSHIP, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_membership(
@@ -1834,7 +1912,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _MEMBERSHIP, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- user: users/users/ ------------------------------------------------------------------------
 
@@ -1843,6 +1921,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -1851,12 +1930,13 @@ class ResourceMethods(UsesCore):
 
         ``POST users/users/``. Keystone 0.10.9 requires ``password``, ``username``.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _USER, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _USER, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -1995,19 +2075,24 @@ class ResourceMethods(UsesCore):
     def update_user(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a user and return the updated record.
 
         ``PATCH users/users/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _USER, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _USER, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_user(
@@ -2025,7 +2110,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _USER, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- grant: research/grants/ -------------------------------------------------------------------
 
@@ -2034,6 +2119,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -2043,12 +2129,13 @@ class ResourceMethods(UsesCore):
         ``POST research/grants/``. Keystone 0.10.9 requires ``agency``, ``amount``, ``start_date``,
         ``team``, ``title`` (earlier releases differ: see docs/compatibility.md).
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _GRANT, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _GRANT, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -2188,19 +2275,24 @@ class ResourceMethods(UsesCore):
     def update_grant(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a grant and return the updated record.
 
         ``PATCH research/grants/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _GRANT, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _GRANT, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_grant(
@@ -2218,7 +2310,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _GRANT, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- publication: research/publications/ -------------------------------------------------------
 
@@ -2227,6 +2319,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -2236,12 +2329,13 @@ class ResourceMethods(UsesCore):
         ``POST research/publications/``. Keystone 0.10.9 requires ``team``, ``title`` (earlier
         releases differ: see docs/compatibility.md).
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _PUBLICATION, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _PUBLICATION, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -2381,19 +2475,24 @@ class ResourceMethods(UsesCore):
     def update_publication(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a publication and return the updated record.
 
         ``PATCH research/publications/<pk>/`` with ``data`` as JSON.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _PUBLICATION, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _PUBLICATION, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_publication(
@@ -2411,7 +2510,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _PUBLICATION, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- notification: notifications/notifications/ ------------------------------------------------
 
@@ -2556,10 +2655,11 @@ class ResourceMethods(UsesCore):
     def update_notification(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a notification and return the updated record.
 
@@ -2567,10 +2667,14 @@ class ResourceMethods(UsesCore):
         later. Other releases have no notifications, and the method raises ``UnsupportedError``
         there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _NOTIFICATION, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _NOTIFICATION, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     # -- preference: notifications/preferences/ ----------------------------------------------------
@@ -2580,6 +2684,7 @@ class ResourceMethods(UsesCore):
         fields: Mapping[str, Any] | None = None,
         /,
         *,
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         **more_fields: Any,
@@ -2590,12 +2695,13 @@ class ResourceMethods(UsesCore):
         which fields are required. Other releases have no notification preferences, and the method
         raises ``UnsupportedError`` there.
 
-        Give the fields as keywords, as one mapping, or both. ``timeout=`` and ``retry=`` are
-        the request's, so a field of either name has to go in the mapping. Raises
-        ``ValidationError`` (field errors on ``.errors``) when the server rejects the data and
-        ``PermissionDeniedError`` when the account may not create it.
+        Give the fields as keywords, as one mapping (positionally or as ``data=``), or both; a
+        field given both ways raises ``TypeError``. ``data=``, ``timeout=`` and ``retry=`` are
+        the call's, so a field of one of these names (no release has one) would go in the
+        mapping. Raises ``ValidationError`` (field errors on ``.errors``) when the server
+        rejects the data and ``PermissionDeniedError`` when the account may not create it.
         """
-        plan = _ops.create(self._core, _PREFERENCE, fields, more_fields, timeout, retry)
+        plan = _ops.create(self._core, _PREFERENCE, fields, more_fields, timeout, retry, data)
         return _run(self._core, plan)
 
     @overload
@@ -2740,10 +2846,11 @@ class ResourceMethods(UsesCore):
     def update_preference(
         self,
         pk: int | str,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
         *,
         retry: RetryPolicy | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
         """Change the given fields of a notification preference and return the updated record.
 
@@ -2751,10 +2858,14 @@ class ResourceMethods(UsesCore):
         Other releases have no notification preferences, and the method raises ``UnsupportedError``
         there.
 
-        Raises ``NotFoundError`` when there is no such record and ``ValidationError`` when the
-        server rejects the data.
+        Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
+        or as ``data=``), or both: a field in both with different values, or no field at all,
+        raises ``TypeError`` before anything is sent. ``pk=``, ``data=``, ``timeout=`` and
+        ``retry=`` are the call's, so a field of one of these names (no release has one) would
+        go in ``data``. Raises ``NotFoundError`` when there is no such record and
+        ``ValidationError`` when the server rejects the data.
         """
-        plan = _ops.update(self._core, _PREFERENCE, pk, data, timeout, retry)
+        plan = _ops.update(self._core, _PREFERENCE, pk, data, fields, timeout, retry)
         return _run(self._core, plan)
 
     def delete_preference(
@@ -2773,7 +2884,7 @@ class ResourceMethods(UsesCore):
         With ``raise_not_exists=True`` a missing record raises ``NotFoundError`` instead.
         """
         plan = _ops.delete(self._core, _PREFERENCE, pk, raise_not_exists, timeout, retry)
-        _run(self._core, plan)
+        return _run(self._core, plan)
 
     # -- app_log: logs/apps/ -----------------------------------------------------------------------
 
@@ -3414,6 +3525,1969 @@ class ResourceMethods(UsesCore):
                 _FEED_ENTRY,
                 filters,
                 page_size,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+
+class RawResourceMethods(UsesCore):
+    """The resource methods of ``client.with_raw_response``.
+
+    Each takes the arguments of the client's method of the same name, runs the same plan, and
+    returns a :class:`~keystone._operations.raw.RawResponse`: ``parse()`` is what the client's
+    method returns, ``http_response`` (``status_code``, ``headers``) the response to its first
+    request and ``http_responses`` one per request (a list's pages, in order; the requests
+    that find out the server's release are not the call's). A call that fails raises what the
+    client's method raises; an ``HTTPError`` carries its response on ``.response``.
+
+    There is no ``iter_*`` here: it reads its pages while the records are consumed, after the
+    call has returned, so it has no responses to give with its result; ``retrieve_*`` without
+    ``pk`` reads the same list and gives every page's response.
+    """
+
+    __slots__ = ("_core",)
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    # -- allocation: allocations/allocations/ ------------------------------------------------------
+
+    def create_allocation(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_allocation`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _ALLOCATION, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_allocation(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_allocation(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_allocation(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_allocation`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _ALLOCATION,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _ALLOCATION,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_allocation(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_allocation`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _ALLOCATION, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_allocation(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_allocation`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _ALLOCATION, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- cluster: allocations/clusters/ ------------------------------------------------------------
+
+    def create_cluster(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_cluster`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _CLUSTER, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_cluster(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_cluster(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_cluster(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_cluster`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _CLUSTER,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _CLUSTER,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_cluster(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_cluster`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _CLUSTER, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_cluster(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_cluster`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _CLUSTER, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- request: allocations/requests/ ------------------------------------------------------------
+
+    def create_request(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_request`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _REQUEST, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_request(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_request(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_request(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_request`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _REQUEST,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _REQUEST,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_request(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_request`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _REQUEST, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_request(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_request`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _REQUEST, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- review: allocations/reviews/ --------------------------------------------------------------
+
+    def create_review(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_review`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _REVIEW, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_review(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_review(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_review(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_review`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _REVIEW,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _REVIEW,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_review(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_review`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _REVIEW, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_review(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_review`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _REVIEW, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- attachment: allocations/attachments/ ------------------------------------------------------
+
+    def create_attachment(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_attachment`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _ATTACHMENT, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_attachment(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_attachment(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_attachment(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_attachment`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _ATTACHMENT,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _ATTACHMENT,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_attachment(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_attachment`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _ATTACHMENT, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_attachment(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_attachment`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _ATTACHMENT, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- comment: allocations/comments/ ------------------------------------------------------------
+
+    def create_comment(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_comment`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _COMMENT, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_comment(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_comment(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_comment(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_comment`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _COMMENT,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _COMMENT,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_comment(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_comment`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _COMMENT, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_comment(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_comment`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _COMMENT, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- research_group: users/researchgroups/ -----------------------------------------------------
+
+    def create_research_group(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_research_group`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _RESEARCH_GROUP, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_research_group(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_research_group(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_research_group(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_research_group`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _RESEARCH_GROUP,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _RESEARCH_GROUP,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_research_group(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_research_group`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _RESEARCH_GROUP, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_research_group(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_research_group`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _RESEARCH_GROUP, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- team: users/teams/ ------------------------------------------------------------------------
+
+    def create_team(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_team`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _TEAM, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_team(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_team(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_team(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_team`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _TEAM,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _TEAM,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_team(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_team`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _TEAM, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_team(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_team`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _TEAM, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- membership: users/memberships/, users/membership/ -----------------------------------------
+
+    def create_membership(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_membership`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _MEMBERSHIP, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_membership(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_membership(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_membership(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_membership`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _MEMBERSHIP,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _MEMBERSHIP,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_membership(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_membership`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _MEMBERSHIP, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_membership(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_membership`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _MEMBERSHIP, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- user: users/users/ ------------------------------------------------------------------------
+
+    def create_user(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_user`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _USER, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_user(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_user(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_user(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_user`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _USER,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _USER,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_user(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_user`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _USER, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_user(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_user`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _USER, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- grant: research/grants/ -------------------------------------------------------------------
+
+    def create_grant(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_grant`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _GRANT, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_grant(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_grant(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_grant(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_grant`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _GRANT,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _GRANT,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_grant(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_grant`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _GRANT, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_grant(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_grant`, with the HTTP response(s) behind its
+        result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _GRANT, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- publication: research/publications/ -------------------------------------------------------
+
+    def create_publication(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_publication`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _PUBLICATION, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_publication(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_publication(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_publication(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_publication`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _PUBLICATION,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _PUBLICATION,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_publication(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_publication`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _PUBLICATION, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_publication(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_publication`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _PUBLICATION, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- notification: notifications/notifications/ ------------------------------------------------
+
+    @overload
+    def retrieve_notification(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_notification(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_notification(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_notification`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _NOTIFICATION,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _NOTIFICATION,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_notification(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_notification`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _NOTIFICATION, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- preference: notifications/preferences/ ----------------------------------------------------
+
+    def create_preference(
+        self,
+        fields: Mapping[str, Any] | None = None,
+        /,
+        *,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        **more_fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.create_preference`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.create(self._core, _PREFERENCE, fields, more_fields, timeout, retry, data)
+        return _run_raw(self._core, plan)
+
+    @overload
+    def retrieve_preference(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_preference(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_preference(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_preference`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _PREFERENCE,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _PREFERENCE,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    def update_preference(
+        self,
+        pk: int | str,
+        data: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+        **fields: Any,
+    ) -> RawResponse[dict[str, Any]]:
+        """As :meth:`~keystone.KeystoneClient.update_preference`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.update(self._core, _PREFERENCE, pk, data, fields, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    def delete_preference(
+        self,
+        pk: int | str,
+        raise_not_exists: bool = False,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[None]:
+        """As :meth:`~keystone.KeystoneClient.delete_preference`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        plan = _ops.delete(self._core, _PREFERENCE, pk, raise_not_exists, timeout, retry)
+        return _run_raw(self._core, plan)
+
+    # -- app_log: logs/apps/ -----------------------------------------------------------------------
+
+    @overload
+    def retrieve_app_log(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_app_log(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_app_log(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_app_log`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _APP_LOG,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _APP_LOG,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    # -- audit_log: logs/audit/ --------------------------------------------------------------------
+
+    @overload
+    def retrieve_audit_log(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_audit_log(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_audit_log(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_audit_log`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _AUDIT_LOG,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _AUDIT_LOG,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    # -- request_log: logs/requests/ ---------------------------------------------------------------
+
+    @overload
+    def retrieve_request_log(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_request_log(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_request_log(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_request_log`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _REQUEST_LOG,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _REQUEST_LOG,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    # -- task_result: logs/tasks/ ------------------------------------------------------------------
+
+    @overload
+    def retrieve_task_result(
+        self,
+        pk: None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]: ...
+
+    @overload
+    def retrieve_task_result(
+        self,
+        pk: int | str,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> RawResponse[dict[str, Any] | None]: ...
+
+    def retrieve_task_result(
+        self,
+        pk: int | str | None = None,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[dict[str, Any] | None] | RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_task_result`, with the HTTP response(s)
+        behind its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        if pk is None:
+            return _all_raw(
+                self._core,
+                _ops.every(
+                    self._core,
+                    _TASK_RESULT,
+                    filters,
+                    timeout,
+                    search,
+                    order,
+                    workers,
+                    retry,
+                    progress,
+                    progress_bar,
+                ),
+            )
+        return _run_raw(
+            self._core,
+            _ops.retrieve_one(
+                self._core,
+                _TASK_RESULT,
+                pk,
+                filters,
+                timeout,
+                search,
+                order,
+                workers,
+                retry,
+                progress,
+                progress_bar,
+            ),
+        )
+
+    # -- feed_entry: logs/feed/ --------------------------------------------------------------------
+
+    def retrieve_feed_entry(
+        self,
+        filters: Filters | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        *,
+        search: str | None = None,
+        order: Order | None = None,
+        workers: int | None = None,
+        retry: RetryPolicy | None = None,
+        progress: ProgressCallback | None = None,
+        progress_bar: bool = False,
+    ) -> RawResponse[list[dict[str, Any]]]:
+        """As :meth:`~keystone.KeystoneClient.retrieve_feed_entry`, with the HTTP response(s) behind
+        its result: a :class:`~keystone._operations.raw.RawResponse`."""
+        return _all_raw(
+            self._core,
+            _ops.every(
+                self._core,
+                _FEED_ENTRY,
+                filters,
                 timeout,
                 search,
                 order,
