@@ -24,7 +24,7 @@ the same requests, answers and errors from both:
 - **Deadlines.** A request whose call deadline has passed is not sent; one under way is
   bounded as a whole (connecting, sending, the answer's head and body) by what is left.
 - **Proxies.** A request whose origin goes through a proxy gets it as aiohttp's ``proxy=``
-  and ``proxy_auth=`` (absolute form for an ``http://`` server, a ``CONNECT`` tunnel for an
+  and ``proxy_headers=`` (absolute form for an ``http://`` server, a ``CONNECT`` tunnel for an
   ``https://`` one, the credentials to the proxy alone); the client's own origin is decided
   when the transport is made, and without any proxy no request does more work than before.
   A proxy that cannot be reached or refuses (407) is a :class:`~keystone.ConnectError`
@@ -432,7 +432,9 @@ async def _exchange(
             skip_auto_headers=skip,
         )
     else:
-        credentials = proxy.credentials
+        tunnel = url.scheme == "https"  # credentials on the CONNECT; else on the request
+        if not tunnel and proxy.headers:
+            headers = [*headers, *proxy.headers.items()]
         response = await client.request(
             request.method,
             url,
@@ -442,7 +444,7 @@ async def _exchange(
             allow_redirects=False,
             skip_auto_headers=skip,
             proxy=URL(proxy.url),
-            proxy_auth=None if credentials is None else aiohttp.BasicAuth(*credentials, "utf-8"),
+            proxy_headers=(proxy.headers or None) if tunnel else None,
         )
     length = response.content_length
     if length is not None and length > _LONGEST_BODY:
