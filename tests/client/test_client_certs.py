@@ -48,10 +48,12 @@ def _pair(emulator: KeystoneEmulator) -> tuple[str, str]:
 
 def test_without_a_client_certificate_the_server_refuses(emulator: KeystoneEmulator) -> None:
     client = KeystoneClient(emulator.url, verify=emulator.ca_path, retry=ONCE)
+    # Over TLS 1.3 the server's refusal may arrive after the request was written: then it
+    # reads as a dropped connection rather than as the TLS alert naming the certificate.
     with pytest.raises(keystone.TransportError) as caught:
         client.http_get("version")
-    assert caught.value.request_sent is False
-    assert "certificate" in str(caught.value)
+    error = caught.value
+    assert "certificate" in str(error) or isinstance(error, keystone.ConnectionDroppedError)
 
 
 @pytest.mark.parametrize("form", ["pair", "one file"])
