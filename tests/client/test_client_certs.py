@@ -48,12 +48,18 @@ def _pair(emulator: KeystoneEmulator) -> tuple[str, str]:
 
 def test_without_a_client_certificate_the_server_refuses(emulator: KeystoneEmulator) -> None:
     client = KeystoneClient(emulator.url, verify=emulator.ca_path, retry=ONCE)
-    # Over TLS 1.3 the server's refusal may arrive after the request was written: then it
-    # reads as a dropped connection rather than as the TLS alert naming the certificate.
+    # Over TLS 1.3 the server's refusal arrives after the client's side of the handshake:
+    # depending on timing it reads as the TLS alert naming the certificate, as the server
+    # closing the handshake (EOF), or as a connection dropped under the request.
     with pytest.raises(keystone.TransportError) as caught:
         client.http_get("version")
     error = caught.value
-    assert "certificate" in str(error) or isinstance(error, keystone.ConnectionDroppedError)
+    assert (
+        "certificate" in str(error)
+        or "EOF" in str(error)
+        or isinstance(error, keystone.ConnectionDroppedError)
+    )
+    assert not isinstance(error, keystone.TransportTimeout)
 
 
 @pytest.mark.parametrize("form", ["pair", "one file"])
