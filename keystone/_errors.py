@@ -118,6 +118,13 @@ class ConnectError(TransportError):
     request_sent = False
 
 
+class ProxyError(ConnectError):
+    """The proxy refused to forward the request (e.g. ``407 Proxy Authentication Required``):
+    nothing reached the server, and trying again would be refused the same way. Not retried:
+    the proxy's credentials or its rules must change (the message names the proxy, without
+    its password, and the setting it came from)."""
+
+
 class ThrottleWaitError(KeystoneError):
     """A request was not sent: the throttle would hold it longer than the call may wait.
 

@@ -3,7 +3,8 @@
 - Nothing was sent (connection refused, DNS failure, a TLS handshake cut short, a connection
   reset before the first byte went out): any method, since the server cannot have seen the
   request. Not a ``TLSError``: a port that does not speak TLS, or a certificate the client
-  does not accept, fails the same way every time.
+  does not accept, fails the same way every time; nor a ``ProxyError``, a proxy's refusal
+  (407), which repeats until its credentials or rules change.
 - 429, and 503 with ``Retry-After``: any method; the server refused the request before
   processing it and said when to come back. So is an answer the call reads as a throttle
   (``request.call.throttled``): an atomic job whose step was throttled was rolled back whole.
@@ -22,6 +23,7 @@ from keystone._errors import (
     DroppedOutcomeUnknownError,
     KeystoneError,
     OutcomeUnknownError,
+    ProxyError,
     ReadTimeout,
     TimeoutOutcomeUnknownError,
     TLSError,
@@ -107,7 +109,9 @@ def error_is_retryable(policy: RetryPolicy, request: Request, error: BaseExcepti
     """Whether an attempt that raised ``error`` may be sent again under ``policy``."""
     if isinstance(error, TokenRefreshError):
         return True
-    if not isinstance(error, TransportError) or isinstance(error, (OutcomeUnknownError, TLSError)):
+    if not isinstance(error, TransportError) or isinstance(
+        error, (OutcomeUnknownError, TLSError, ProxyError)
+    ):
         return False
     if not error.request_sent:
         return True

@@ -223,7 +223,7 @@ def _proxy_failure(
             )
         else:
             advice = "Ask its administrators whether it lets this client reach that server."
-        return errors.ConnectError(
+        return errors.ProxyError(
             f"{where} failed: {named} refused to forward the request ({cause}); nothing "
             f"reached the server. {advice}",
             request=request,

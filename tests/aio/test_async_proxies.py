@@ -124,13 +124,13 @@ def test_the_environment_decides_and_trust_env_false_ignores_it(
 
 
 @pytest.mark.parametrize("secure", [False, True], ids=["http", "https"])
-def test_wrong_credentials_407_is_a_connect_error_naming_the_proxy(
+def test_wrong_credentials_407_is_a_proxy_error_naming_the_proxy(
     proxy: ForwardProxy, origins: tuple[LocalServer, LocalServer], secure: bool
 ) -> None:
     server = origins[secure]
     wrong = "not-the-password"
     before = len(server.received)
-    with pytest.raises(keystone.ConnectError) as caught:
+    with pytest.raises(keystone.ProxyError) as caught:
         _get(server.url + "api/", proxy=proxy.url_with(USER, wrong), verify=server.ca_path or True)
     error = caught.value
     assert "407" in str(error) and f"127.0.0.1:{proxy.port}" in str(error)

@@ -205,19 +205,20 @@ def test_a_script_run_with_the_variables_set_goes_through_the_proxy(
 
 
 @pytest.mark.parametrize("secure", [False, True], ids=["http", "https"])
-def test_wrong_credentials_407_is_a_connect_error_naming_the_proxy(
+def test_wrong_credentials_407_is_a_proxy_error_naming_the_proxy_and_not_retried(
     proxy: ForwardProxy, origins: tuple[LocalServer, LocalServer], secure: bool
 ) -> None:
     server = origins[secure]
     ca = _verify(server)
     wrong = "not-the-password"
-    client = KeystoneClient(
-        server.url + "api/", proxy=proxy.url_with(USER, wrong), verify=ca, retry=ONCE
-    )
+    client = KeystoneClient(server.url + "api/", proxy=proxy.url_with(USER, wrong), verify=ca)
     before = len(server.received)
-    with pytest.raises(keystone.ConnectError) as caught:
-        client.http_get("echo")
+    proxy.clear()
+    with pytest.raises(keystone.ProxyError) as caught:
+        client.http_get("echo")  # the default retry policy: a refusal is not sent again
+    assert len(proxy.methods()) == 1
     error = caught.value
+    assert isinstance(error, keystone.ConnectError)
     text = f"{error} {error!r} {error.__cause__!r}"
     assert "407" in str(error) and f"127.0.0.1:{proxy.port}" in str(error)
     assert "user name and password" in str(error)
