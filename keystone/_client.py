@@ -241,8 +241,8 @@ class KeystoneClient(ClientBase, Calls, BulkCalls, Account, Readers, ResourceMet
     ``"http://localhost:8000/api"`` (``base_url=`` is the same, under the official Keystone
     client's name); without either, ``KEYSTONE_URL`` from the environment. ``timeout`` is the
     default for every call: seconds, a ``(connect, read)`` pair, or ``None`` to wait forever.
-    ``verify`` (or ``verify_ssl``) is ``True`` (the default: the CA bundle of
-    ``REQUESTS_CA_BUNDLE`` or ``SSL_CERT_FILE`` when set, else the system's CAs), ``False`` (no
+    ``verify`` (or ``verify_ssl``) is ``True`` (the default: the CAs of ``REQUESTS_CA_BUNDLE``,
+    else of ``SSL_CERT_FILE``/``SSL_CERT_DIR``, when set; else the system's), ``False`` (no
     TLS verification, with a warning) or a CA bundle path. ``cert`` is a client certificate for
     servers that require one (mutual TLS): one PEM file holding the certificate and its key,
     or a ``(certificate, key)`` pair of paths. ``proxy`` is the URL of a proxy for every
