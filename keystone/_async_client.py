@@ -3,7 +3,8 @@
 The same configuration (:class:`~keystone._client.ClientBase`), the same core, the same chain
 of layers and the same plans as :class:`~keystone.KeystoneClient`; each call is a coroutine,
 driven in the calling task (:func:`keystone._plans.arun`), and the chain is awaited down to
-the aiohttp transport (``pip install "keystone-api-client[async]"``). See docs/async.md.
+the aiohttp transport (the ``async`` extra: ``pip install ".[async]"`` from a clone). See
+docs/async.md.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class AsyncKeystoneClient(
         except ImportError as missing:
             raise ImportError(
                 "AsyncKeystoneClient sends with aiohttp, which is not installed: "
-                'pip install "keystone-api-client[async]" (or give transport=)'
+                "pip install 'aiohttp>=3.11,<4' (the client's async extra; or give transport=)"
             ) from missing
         return AiohttpTransport(base_url, timeout=timeout, pool_maxsize=pool_maxsize, **network)
 

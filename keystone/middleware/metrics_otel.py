@@ -1,6 +1,6 @@
 """Forward the client's metrics to OpenTelemetry, as a sink of ``MetricsMiddleware``.
 
-Install with the ``otel`` extra (``pip install keystone-api-client[otel]``) and configure a
+Install with the ``otel`` extra (``pip install ".[otel]"`` from a clone) and configure a
 ``MeterProvider`` as usual; then::
 
     metrics = MetricsMiddleware(sinks=[OpenTelemetrySink()])

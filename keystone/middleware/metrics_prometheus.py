@@ -1,6 +1,6 @@
 """Expose a :class:`~keystone.middleware._metrics.MetricsMiddleware` to ``prometheus_client``.
 
-Install with the ``prometheus`` extra (``pip install keystone-api-client[prometheus]``). The
+Install with the ``prometheus`` extra (``pip install ".[prometheus]"`` from a clone). The
 collector reads the middleware's snapshot when Prometheus scrapes, so requests pay nothing
 more than the in-memory counting::
 

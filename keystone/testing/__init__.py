@@ -1,4 +1,5 @@
-"""A faithful local Keystone API server for tests (``pip install keystone-api-client[testing]``).
+"""A faithful local Keystone API server for tests (the ``testing`` extra:
+``pip install ".[testing]"`` from a clone).
 
 :class:`KeystoneEmulator` runs the server in a subprocess (``api="0.10.9"`` or ``"0.3.26"``,
 :data:`DEFAULT_API` by default, optionally over HTTPS) and exposes its URL, credentials, fault

@@ -47,8 +47,8 @@ def make_certificates(
         import trustme
     except ImportError as exc:  # pragma: no cover - the testing extra installs it
         raise RuntimeError(
-            "serving the emulator over HTTPS needs trustme: "
-            "pip install 'keystone-api-client[testing]'"
+            "serving the emulator over HTTPS needs trustme, part of the testing extra: "
+            "pip install trustme (or pip install '.[testing]' from a clone of the client)"
         ) from exc
     authority = trustme.CA()
     names = sorted({host, "127.0.0.1", "::1", "localhost"})

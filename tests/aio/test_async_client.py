@@ -555,6 +555,6 @@ def test_without_aiohttp_the_package_imports_and_the_async_client_says_what_to_i
     )
     assert done.returncode == 0, done.stderr
     outcome = json.loads(done.stdout)
-    assert 'pip install "keystone-api-client[async]"' in outcome["refused"]
+    assert "pip install 'aiohttp>=3.11,<4'" in outcome["refused"]
     assert outcome["record"] == {"id": 1}
     assert outcome["aio"] is False
