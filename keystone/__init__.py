@@ -56,6 +56,7 @@ from keystone._http_errors import (
 )
 from keystone._operations.job_methods import AtomicJob
 from keystone._operations.job_steps import Step, StepResult
+from keystone._operations.raw import RawResponse
 from keystone._pipeline import AsyncHandler, Handler, HookMiddleware, Middleware
 from keystone._redaction import Redactor
 from keystone._request import CallState, Request
@@ -120,6 +121,7 @@ __all__ = [
     "Paging",
     "PermissionDeniedError",
     "ProxyError",
+    "RawResponse",
     "ReadTimeout",
     "Redactor",
     "Request",

@@ -3,24 +3,19 @@
 Over real sockets against the session's 0.3.26 emulator (one request a call) and the shared
 0.10.9 line (a list read over pages): what ``parse()`` gives is what the plain method returns,
 and the responses are the ones the server sent, in order, without the requests that find out
-the server's release. A ``MockTransport`` shows the arguments refused before anything is sent,
-and mypy that callers see the types.
+the server's release. A ``MockTransport`` shows the arguments refused before anything is sent
+(what mypy sees is in ``test_resource_typing``).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from resource_helpers import unique
 
-import keystone
 from keystone import (
     KeystoneClient,
     NotFoundError,
@@ -165,70 +160,3 @@ def test_arguments_are_refused_before_anything_is_sent() -> None:
 def test_raw_response_needs_a_response() -> None:
     with pytest.raises(ValueError, match="at least one request"):
         RawResponse({"id": 1}, [])
-
-
-# -- what mypy sees ---------------------------------------------------------------------------
-
-SOURCE_ROOT = Path(keystone.__file__).resolve().parent.parent
-EXTRA_ENV = (
-    {} if SOURCE_ROOT.name in ("site-packages", "dist-packages") else {"MYPYPATH": str(SOURCE_ROOT)}
-)
-
-TYPED = """\
-from __future__ import annotations
-
-from typing import Any
-
-from keystone_client import AsyncKeystoneClient, KeystoneClient
-
-client = KeystoneClient(url="http://localhost:8000")
-a: dict[str, Any] = client.update_cluster(pk=1, description="x")
-b: dict[str, Any] = client.update_cluster(1, {"description": "x"}, 5)
-c: dict[str, Any] = client.update_cluster(pk=1, data={"description": "x"}, enabled=False)
-d: dict[str, Any] = client.create_cluster(data={"name": "x"})
-one: dict[str, Any] | None = client.with_raw_response.retrieve_cluster(pk=1).parse()
-many: list[dict[str, Any]] = client.with_raw_response.retrieve_cluster().parse()
-code: int = client.with_raw_response.delete_cluster(pk=1).status_code
-made: dict[str, Any] = client.with_raw_response.create_cluster(name="x").parse()
-
-
-async def main(aclient: AsyncKeystoneClient) -> int:
-    raw = await aclient.with_raw_response.update_cluster(pk=1, description="x")
-    e: dict[str, Any] = raw.parse()
-    return len(e) + raw.http_responses[0].status_code
-
-
-client.update_cluster(description="x")  # wrong: no pk
-client.with_raw_response.iter_cluster()  # wrong: a walk has no raw response
-wrong: dict[str, Any] = client.with_raw_response.retrieve_cluster(pk=1)  # wrong: not parsed
-"""
-
-
-def test_mypy_sees_keywords_and_raw_responses(tmp_path: Path) -> None:
-    source = tmp_path / "use.py"
-    source.write_text(TYPED)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-error-summary",
-            "--show-error-codes",
-            "--cache-dir",
-            os.devnull,
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-        env={**os.environ, **EXTRA_ENV},
-    )
-    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
-    lines = {int(line.split(":")[1]) for line in errors}
-    wrong = {n for n, line in enumerate(TYPED.splitlines(), 1) if "# wrong" in line}
-    report = result.stdout + result.stderr
-    assert len(wrong) == 3 and lines == wrong, report  # the right uses type-check
-    assert "[call-arg]" in errors[0] and '"iter_cluster"' in errors[1], report
-    assert "RawResponse[dict[str, Any] | None]" in errors[2], report
