@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -7,6 +8,13 @@ import replay_difference
 from local_server import Canned, LocalServer
 
 from keystone.testing import KeystoneEmulator
+
+#: What the clients of the tests would read from the environment of whoever runs them (a
+#: proxy, a token, a log level): the tests that are about these variables set them.
+_READ_BY_CLIENTS = ("KEYSTONE_URL", "KEYSTONE_API_TOKEN", "KEYSTONE_LOG")
+for _name in list(os.environ):
+    if _name in _READ_BY_CLIENTS or _name.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+        del os.environ[_name]
 
 
 @pytest.fixture
