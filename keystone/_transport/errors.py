@@ -21,6 +21,11 @@ from keystone._transport.network import Proxy
 #: What http.client says when a proxy answers a ``CONNECT`` with another status than 200.
 _TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})\s*([^'\"]*)")
 
+#: The proxy's status in a cause: http.client's, aiohttp's or this package's words for it.
+_PROXY_STATUS = re.compile(
+    r"(?:Tunnel connection failed: |ClientHttpProxyError: |the proxy answered )(\d{3})\b"
+)
+
 
 def transport_failure(
     what: str, request: Request, cause: str = "", proxy: Proxy | None = None
@@ -213,10 +218,16 @@ def _proxy_failure(
     """The error of a request that did not get through its proxy: nothing reached the server."""
     named = f"the proxy {proxy.shown}" if proxy is not None else "the proxy"
     setting = "proxy=" if proxy is None or proxy.source == "proxy=" else proxy.source
+    status = _PROXY_STATUS.search(cause)
+    code = status.group(1) if status else ""
+    if what == "proxy_refused" and code in ("502", "503", "504"):
+        return errors.ConnectError(  # retried: an outage, between the proxy and the server
+            f"{where} failed: {named} could not reach the server ({cause}); nothing reached "
+            "the server. The server may be down, or not reachable from the proxy.",
+            request=request,
+        )
     if what == "proxy_refused":
-        status = _TUNNEL_REFUSED.search(cause)
-        code = status.group(1) if status else ""
-        if code == "407" or "407" in cause:
+        if code == "407":
             advice = (
                 f"It wants credentials, or refused the ones given: put the right user name and "
                 f"password in the proxy URL ({setting}, e.g. http://user:password@host:port)."

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
@@ -167,3 +168,27 @@ def test_bad_proxy_values_are_refused_at_construction(
     with pytest.raises(error) as caught:
         AiohttpTransport(BaseURL("http://keystone.example/"), proxy=proxy)  # type: ignore[arg-type]
     assert "hunter2" not in str(caught.value) and "proxy" in str(caught.value)
+
+
+def test_a_proxy_that_cannot_reach_the_server_is_an_outage_and_retried() -> None:
+    """A CONNECT answered 502 is tried again, as an unreachable server would be."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there
+
+    async def get() -> None:
+        async with AsyncKeystoneClient(
+            f"https://127.0.0.1:{port}/api/",
+            proxy=open_proxy.url,
+            retry=RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_cap=0.001),
+        ) as client:
+            await client.http_get("echo")
+
+    with ForwardProxy() as open_proxy:
+        with pytest.raises(keystone.ConnectError) as caught:
+            run(get)
+        assert open_proxy.connect_hosts() == [f"127.0.0.1:{port}"] * 2  # sent again
+    assert not isinstance(caught.value, keystone.ProxyError)
+    assert "could not reach the server" in str(caught.value) and "502" in str(caught.value)
+    assert caught.value.request_sent is False

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import socket
 import subprocess
 import sys
 import textwrap
@@ -294,3 +295,26 @@ def test_a_bad_proxy_variable_is_refused_naming_it(monkeypatch: pytest.MonkeyPat
         KeystoneClient("https://keystone.example/")
     assert "hunter2" not in str(caught.value) and "trust_env=False" in str(caught.value)
     assert KeystoneClient("https://keystone.example/", trust_env=False).url
+
+
+def test_a_proxy_that_cannot_reach_the_server_is_an_outage_and_retried(
+    open_proxy: ForwardProxy,
+) -> None:
+    """A CONNECT answered 502 (the proxy found nothing at the server's address) is no refusal
+    of the client: like a server that cannot be reached, it is tried again."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there
+    client = KeystoneClient(
+        f"https://127.0.0.1:{port}/api/",
+        proxy=open_proxy.url,
+        retry=RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_cap=0.001),
+    )
+    open_proxy.clear()
+    with pytest.raises(keystone.ConnectError) as caught:
+        client.http_get("echo")
+    assert not isinstance(caught.value, keystone.ProxyError)
+    assert "could not reach the server" in str(caught.value) and "502" in str(caught.value)
+    assert caught.value.request_sent is False
+    assert open_proxy.connect_hosts() == [f"127.0.0.1:{port}"] * 2  # sent again
