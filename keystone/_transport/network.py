@@ -67,12 +67,20 @@ class Proxy:
         text = value.strip()
         if source != "proxy=" and "://" not in text:
             text = f"http://{text}"  # HTTP_PROXY=proxy:3128, as curl and requests read it
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # e.g. an IPv6 host without its closing bracket
+            parts = urlsplit("")
+            malformed = True
+        else:
+            malformed = False
         try:
             port = parts.port
         except ValueError:
             port = -1
-        if "://" not in text or not parts.scheme:
+        if malformed:
+            problem = "is not a URL that can be read (check its brackets and characters)"
+        elif "://" not in text or not parts.scheme:
             problem = "has no scheme: write it as http://host:port (or https://)"
         elif parts.scheme.lower() not in PROXY_SCHEMES:
             problem = (
@@ -124,12 +132,21 @@ class Proxy:
         return url if self.source == "proxy=" else f"{url} (from {self.source})"
 
     def scrub(self, text: str) -> str:
-        """``text`` with this proxy's password hidden, wherever a lower layer put it."""
+        """``text`` with this proxy's credentials hidden, in the forms a lower layer could
+        carry them: ``user:password`` as written or percent-encoded, and the Basic token.
+        (Only the URL without them is given to urllib3 and aiohttp; a password alone is not
+        searched for, since a short one would garble unrelated words.)"""
         secret = self._password
-        if not secret:
+        if not secret or self.username is None:
             return text
-        for form in {secret, _quoted(secret)}:
-            text = text.replace(form, REDACTED)
+        forms = {
+            f"{user}:{password}"
+            for user in (self.username, _quoted(self.username))
+            for password in (secret, _quoted(secret))
+        }
+        forms.add(self.headers["Proxy-Authorization"].removeprefix("Basic "))
+        for form in forms:
+            text = text.replace(form, f"{self.username}:{REDACTED}")
         return text
 
     def __eq__(self, other: object) -> bool:
@@ -188,7 +205,7 @@ class ProxyRoutes:
         if not isinstance(trust_env, bool):
             raise TypeError(f"trust_env={trust_env!r} must be True or False")
         self._fixed: Proxy | None = None
-        self._proxies: dict[str, Proxy] = {}
+        self._proxies: dict[str, tuple[str, str]] = {}  # scheme: (variable, value)
         self._no_proxy = ""
         self._bypass: Callable[[str, int], bool] = _never
         if proxy is not None:
@@ -200,8 +217,7 @@ class ProxyRoutes:
         for scheme in PROXY_SCHEMES:
             chosen = found.get(scheme) or found.get("all")
             if chosen is not None:
-                name, value = chosen
-                self._proxies[scheme] = Proxy(value, source=name)
+                self._proxies[scheme] = chosen
         no_proxy = found.get("no")
         if no_proxy is not None and self._proxies:
             self._no_proxy = no_proxy[1]
@@ -216,11 +232,14 @@ class ProxyRoutes:
         """The proxy for requests to ``scheme://host:port``, or ``None`` to go directly."""
         if self._fixed is not None:
             return self._fixed
-        proxy = self._proxies.get(scheme)
-        if proxy is None:
+        chosen = self._proxies.get(scheme)
+        if chosen is None:
             return None
         port = port if port is not None else _DEFAULT_PORTS.get(scheme, 0)
-        return None if self._bypass(host.strip("[]").lower(), port) else proxy
+        if self._bypass(host.strip("[]").lower(), port):
+            return None
+        name, value = chosen
+        return Proxy(value, source=name)  # read (and checked) only for an origin that uses it
 
 
 def environment_proxies(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:

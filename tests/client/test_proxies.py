@@ -25,6 +25,7 @@ from local_server import Canned, LocalServer
 import keystone
 from keystone import KeystoneClient, RetryPolicy
 from keystone._transport.http import HTTPTransport
+from keystone._transport.network import Proxy
 from keystone._urls import BaseURL
 from keystone.testing import KeystoneEmulator
 
@@ -295,6 +296,36 @@ def test_a_bad_proxy_variable_is_refused_naming_it(monkeypatch: pytest.MonkeyPat
         KeystoneClient("https://keystone.example/")
     assert "hunter2" not in str(caught.value) and "trust_env=False" in str(caught.value)
     assert KeystoneClient("https://keystone.example/", trust_env=False).url
+
+
+def test_a_proxy_variable_is_read_only_for_the_origins_that_would_use_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A desktop's SOCKS ALL_PROXY, bypassed for the host by NO_PROXY (or not for its scheme),
+    does not stop a client that would never use it: only the chosen proxy is checked."""
+    monkeypatch.setenv("all_proxy", "socks://127.0.0.1:1080/")
+    monkeypatch.setenv("no_proxy", "localhost,127.0.0.0/8")
+    assert KeystoneClient("http://127.0.0.1:8000").url == "http://127.0.0.1:8000/"
+    with pytest.raises(ValueError, match=r"all_proxy='socks://127\.0\.0\.1:1080/'"):
+        KeystoneClient("http://keystone.example:8000")  # this one would go through it
+
+
+def test_a_malformed_proxy_variable_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://u:pw-secret@[::1")
+    with pytest.raises(ValueError, match=r"HTTPS_PROXY=.*not a URL that can be read") as caught:
+        KeystoneClient("https://keystone.example/")
+    assert "pw-secret" not in str(caught.value) and "trust_env=False" in str(caught.value)
+
+
+def test_a_short_proxy_password_does_not_garble_messages() -> None:
+    proxy = Proxy("http://bob:e@proxy.example:3128")
+    text = "ReadTimeoutError: Read timed out. (read timeout=15.0)"
+    assert proxy.scrub(text) == text
+    assert proxy.scrub("http://bob:e@proxy.example:3128 failed") == (
+        "http://bob:***@proxy.example:3128 failed"
+    )
+    token = proxy.headers["Proxy-Authorization"].removeprefix("Basic ")
+    assert token not in proxy.scrub(f"sent Proxy-Authorization: Basic {token}")
 
 
 def test_a_proxy_that_cannot_reach_the_server_is_an_outage_and_retried(
