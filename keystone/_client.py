@@ -105,7 +105,9 @@ class ClientBase(UsesCore):
         rate_limit: str | None = None,
     ) -> None:
         environ = environment(trust_env)
-        root = BaseURL(_one_of("url", url, "base_url", base_url) or url_from(environ, self._name))
+        log_from(environ)  # first: what the rest decides from the environment may be logged
+        given_url = _one_of("url", url, "base_url", base_url)
+        root = BaseURL(given_url if given_url is not None else url_from(environ, self._name))
         verify = _one_of("verify", verify, "verify_ssl", verify_ssl)
         verify = True if verify is None else verify
         throttle = Throttle(None if rate_limit is None else Rate.parse(rate_limit))
@@ -116,7 +118,7 @@ class ClientBase(UsesCore):
         if isinstance(middleware, (str, bytes)) or not isinstance(middleware, Iterable):
             raise TypeError(f"middleware must be a list of middleware, not {middleware!r}")
         if auth is None:
-            auth = token_auth_from(environ)
+            auth = token_auth_from(environ, root.origin)
         elif not isinstance(auth, AuthStrategy):
             raise TypeError(
                 f"auth={auth!r} is not an AuthStrategy: for an API key give "
@@ -145,7 +147,6 @@ class ClientBase(UsesCore):
                 "verify=, cert=, proxy= and pool_maxsize= configure the client's own "
                 "transport; with transport= given, configure that transport instead"
             )
-        log_from(environ)
         strategy = auth if auth is not None else LoginAuth(clock=clock)
         if clock is not SYSTEM_CLOCK:
             strategy.clock = clock
@@ -257,7 +258,8 @@ class KeystoneClient(ClientBase, Calls, BulkCalls, Account, Readers, ResourceMet
     attempt (see docs/middleware.md). ``auth`` is the authentication strategy:
     :class:`~keystone.LoginAuth` (the default: ``login()`` with a username and password, with
     JWTs on Keystone 0.3.x and a session with CSRF on 0.4 and later; or, when
-    ``KEYSTONE_API_TOKEN`` is set, that API token on every request) or e.g.
+    ``KEYSTONE_API_TOKEN`` is set for the server of ``KEYSTONE_URL``, that API token on every
+    request) or e.g.
     :class:`~keystone.StaticTokenAuth` for an API key. ``retry`` is the
     :class:`~keystone.RetryPolicy` of every call (default ``RetryPolicy()``); a call's own
     ``retry=`` overrides it (see docs/retries.md). ``redact_fields`` names extra body fields the

@@ -5,7 +5,8 @@ Operators configure tools through the environment, so a script can say only
 
 - ``KEYSTONE_URL``: the API root, when no ``url=`` (or ``base_url=``) is given;
 - ``KEYSTONE_API_TOKEN``: an API token (Keystone 0.6.4 and later) sent with every request,
-  when no ``auth=`` is given;
+  when no ``auth=`` is given, to the server of ``KEYSTONE_URL`` only (a client the code points
+  at another server does not send it);
 - ``KEYSTONE_LOG``: ``info`` (a line per call) or ``debug`` (each exchange too, secrets
   redacted) turns the client's logs on, to stderr unless the application has handlers of its
   own: a quick look without writing any logging code.
@@ -24,7 +25,10 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from keystone._urls import BaseURL
 from keystone.auth._static import StaticTokenAuth
+
+logger = logging.getLogger("keystone.auth")
 
 URL_VARIABLE = "KEYSTONE_URL"
 TOKEN_VARIABLE = "KEYSTONE_API_TOKEN"
@@ -75,21 +79,19 @@ class EnvironmentTokenAuth(StaticTokenAuth):
 
 
 def _token_again() -> EnvironmentTokenAuth:
-    auth = token_auth_from(os.environ)
-    if auth is None:
+    """The token of a pickled client's copy, from this process's environment (the client it
+    was copied from had the token for its server)."""
+    token = _value(os.environ, TOKEN_VARIABLE)
+    if token is None:
         raise ValueError(
             f"the client was made with the API token of {TOKEN_VARIABLE}, which this "
             "process's environment does not have: set it here too (the token does not travel "
             "with a pickled client)"
         )
-    return auth
+    return _strategy(token)
 
 
-def token_auth_from(environ: Mapping[str, str]) -> EnvironmentTokenAuth | None:
-    """The strategy of ``KEYSTONE_API_TOKEN``, if it is set."""
-    token = _value(environ, TOKEN_VARIABLE)
-    if token is None:
-        return None
+def _strategy(token: str) -> EnvironmentTokenAuth:
     try:
         return EnvironmentTokenAuth(token)
     except ValueError:  # its own message names StaticTokenAuth; this one names the variable
@@ -97,6 +99,31 @@ def token_auth_from(environ: Mapping[str, str]) -> EnvironmentTokenAuth | None:
             f"{TOKEN_VARIABLE} holds characters an HTTP header cannot carry (a line break, a "
             "control character or non-Latin-1 text): check that the token was copied whole"
         ) from None
+
+
+def token_auth_from(environ: Mapping[str, str], origin: str) -> EnvironmentTokenAuth | None:
+    """The strategy of ``KEYSTONE_API_TOKEN`` for a client of the server at ``origin``: only
+    when ``KEYSTONE_URL`` names that server too. A token in the environment belongs to the
+    server the environment names; a client the code points elsewhere (a test server, staging)
+    must not send it there."""
+    token = _value(environ, TOKEN_VARIABLE)
+    if token is None:
+        return None
+    url = _value(environ, URL_VARIABLE)
+    try:
+        its_origin = None if url is None else BaseURL(url).origin
+    except (TypeError, ValueError):
+        its_origin = None
+    if its_origin != origin:
+        logger.debug(
+            "%s is not sent to %s: it is for the server of %s (%s)",
+            TOKEN_VARIABLE,
+            origin,
+            URL_VARIABLE,
+            "not set" if url is None else its_origin or "not a URL",
+        )
+        return None
+    return _strategy(token)
 
 
 def log_from(environ: Mapping[str, str]) -> None:

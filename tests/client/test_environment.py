@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import pytest
 from guide_runner import DOCS, for_emulator, python_blocks
+from local_server import Canned, LocalServer
 
 from keystone import KeystoneClient, Response, StaticTokenAuth
 from keystone._environment import EnvironmentTokenAuth
@@ -134,6 +135,7 @@ def test_an_explicit_auth_wins_over_the_token_variable(monkeypatch: pytest.Monke
 def test_login_with_the_token_variable_set_says_why_before_sending(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("KEYSTONE_URL", "http://localhost:8000")
     monkeypatch.setenv("KEYSTONE_API_TOKEN", "from-the-environment")
     sent: list[object] = []
     client = KeystoneClient(
@@ -147,6 +149,7 @@ def test_login_with_the_token_variable_set_says_why_before_sending(
 def test_the_token_of_the_variable_does_not_travel_in_a_pickle(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("KEYSTONE_URL", "http://localhost:8000/")
     monkeypatch.setenv("KEYSTONE_API_TOKEN", "a-secret-token")
     client = KeystoneClient("http://localhost:8000")
     assert isinstance(client.auth, EnvironmentTokenAuth)
@@ -163,6 +166,7 @@ def test_the_token_of_the_variable_does_not_travel_in_a_pickle(
 def test_a_token_variable_that_cannot_be_a_header_is_refused_naming_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("KEYSTONE_URL", "http://localhost:8000")
     monkeypatch.setenv("KEYSTONE_API_TOKEN", "abc\x7fdef")
     with pytest.raises(ValueError, match="KEYSTONE_API_TOKEN holds characters") as caught:
         KeystoneClient("http://localhost:8000")
@@ -182,3 +186,29 @@ def test_the_guides_trust_env_example_runs(
     exec(compile("\n" * (line - 1) + for_emulator(code, emulator), str(GUIDE), "exec"), scope)
     client = scope["client"]
     assert isinstance(client, KeystoneClient) and not client.is_authenticated
+
+
+def test_the_token_goes_only_to_the_server_of_keystone_url(
+    monkeypatch: pytest.MonkeyPatch, local_server: LocalServer
+) -> None:
+    """A production token in the shell is not sent to the test server a script names."""
+    monkeypatch.setenv("KEYSTONE_URL", "https://keystone.prod.example")
+    monkeypatch.setenv("KEYSTONE_API_TOKEN", "PRODTOKEN123")
+    local_server.route("GET", "/x/", Canned(200, {}))
+    client = KeystoneClient(local_server.url)
+    assert not isinstance(client.auth, EnvironmentTokenAuth)
+    client.http_get("x/")
+    assert "Authorization" not in local_server.received[-1].headers
+    # the same server as KEYSTONE_URL, written otherwise (default port, no slash): it is sent
+    same = KeystoneClient("https://keystone.prod.example:443/", transport=MockTransport(print))
+    assert isinstance(same.auth, EnvironmentTokenAuth)
+
+
+def test_an_empty_url_is_refused_not_taken_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KEYSTONE_URL", "https://keystone.prod.example")
+    with pytest.raises(ValueError):
+        KeystoneClient("")
+    with pytest.raises(ValueError):
+        KeystoneClient(base_url="")
