@@ -55,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import resource_schema  # noqa: E402
 
+from keystone.resources._endpoints import file_fields  # noqa: E402
 from keystone.resources.catalog import RESOURCES  # noqa: E402
 from keystone.resources.spec import Endpoint, Operation, Resource, plural  # noqa: E402
 
@@ -555,7 +556,10 @@ def _methods(resource: Resource, declared: _Declared, raw_of: str | None = None)
         if not raw:
             parts.append((_ITER, shape.where(Operation.RETRIEVE, listing)))
     if Operation.UPDATE in operations:
-        request = "``PATCH {path}/<pk>/`` with ``data`` as JSON"
+        request = "``PATCH {path}/<pk>/`` with the fields as JSON"
+        files = file_fields(resource)
+        if files:
+            request += f" (multipart with a new {_fields(list(files))}, as ``create_`` takes it)"
         parts.append((_UPDATE, shape.where(Operation.UPDATE, request)))
     if Operation.DELETE in operations:
         parts.append((_DELETE, shape.where(Operation.DELETE, "``DELETE {path}/<pk>/``")))

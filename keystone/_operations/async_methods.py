@@ -248,7 +248,7 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of an allocation and return the updated record.
 
-        ``PATCH allocations/allocations/<pk>/`` with ``data`` as JSON.
+        ``PATCH allocations/allocations/<pk>/`` with the fields as JSON.
 
         Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
         or as ``data=``), or both: a field in both with different values, or no field at all,
@@ -447,7 +447,7 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of a cluster and return the updated record.
 
-        ``PATCH allocations/clusters/<pk>/`` with ``data`` as JSON.
+        ``PATCH allocations/clusters/<pk>/`` with the fields as JSON.
 
         Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
         or as ``data=``), or both: a field in both with different values, or no field at all,
@@ -647,7 +647,7 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of an allocation request and return the updated record.
 
-        ``PATCH allocations/requests/<pk>/`` with ``data`` as JSON.
+        ``PATCH allocations/requests/<pk>/`` with the fields as JSON.
 
         Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
         or as ``data=``), or both: a field in both with different values, or no field at all,
@@ -847,7 +847,7 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of an allocation request review and return the updated record.
 
-        ``PATCH allocations/reviews/<pk>/`` with ``data`` as JSON.
+        ``PATCH allocations/reviews/<pk>/`` with the fields as JSON.
 
         Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
         or as ``data=``), or both: a field in both with different values, or no field at all,
@@ -1054,8 +1054,9 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of an attachment and return the updated record.
 
-        ``PATCH allocations/attachments/<pk>/`` with ``data`` as JSON on Keystone 0.5.3 and later.
-        Other releases have no attachments, and the method raises ``UnsupportedError`` there.
+        ``PATCH allocations/attachments/<pk>/`` with the fields as JSON (multipart with a new
+        ``file``, as ``create_`` takes it) on Keystone 0.5.3 and later. Other releases have no
+        attachments, and the method raises ``UnsupportedError`` there.
 
         Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
         or as ``data=``), or both: a field in both with different values, or no field at all,
@@ -1259,7 +1260,7 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of a comment and return the updated record.
 
-        ``PATCH allocations/comments/<pk>/`` with ``data`` as JSON on Keystone 0.6.0 and later.
+        ``PATCH allocations/comments/<pk>/`` with the fields as JSON on Keystone 0.6.0 and later.
         Other releases have no comments, and the method raises ``UnsupportedError`` there.
 
         Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
@@ -1466,7 +1467,7 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of a research group and return the updated record.
 
-        ``PATCH users/researchgroups/<pk>/`` with ``data`` as JSON on Keystone 0.3.26 to 0.4.1.
+        ``PATCH users/researchgroups/<pk>/`` with the fields as JSON on Keystone 0.3.26 to 0.4.1.
         Other releases have no research groups (use the ``team`` methods there), and the method
         raises ``UnsupportedError`` there.
 
@@ -1674,7 +1675,7 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of a team and return the updated record.
 
-        ``PATCH users/teams/<pk>/`` with ``data`` as JSON on Keystone 0.5.0 and later. Other
+        ``PATCH users/teams/<pk>/`` with the fields as JSON on Keystone 0.5.0 and later. Other
         releases have no teams (use the ``research_group`` methods there), and the method raises
         ``UnsupportedError`` there.
 
@@ -1882,9 +1883,9 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of a team membership and return the updated record.
 
-        ``PATCH users/membership/<pk>/`` with ``data`` as JSON on Keystone 0.5.0 to 0.7.3. ``PATCH
-        users/memberships/<pk>/`` with ``data`` as JSON on Keystone 0.7.4 and later. Other releases
-        have no team memberships, and the method raises ``UnsupportedError`` there.
+        ``PATCH users/membership/<pk>/`` with the fields as JSON on Keystone 0.5.0 to 0.7.3. ``PATCH
+        users/memberships/<pk>/`` with the fields as JSON on Keystone 0.7.4 and later. Other
+        releases have no team memberships, and the method raises ``UnsupportedError`` there.
 
         Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
         or as ``data=``), or both: a field in both with different values, or no field at all,
@@ -2084,7 +2085,7 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of a user and return the updated record.
 
-        ``PATCH users/users/<pk>/`` with ``data`` as JSON.
+        ``PATCH users/users/<pk>/`` with the fields as JSON.
 
         Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
         or as ``data=``), or both: a field in both with different values, or no field at all,
@@ -2284,7 +2285,7 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of a grant and return the updated record.
 
-        ``PATCH research/grants/<pk>/`` with ``data`` as JSON.
+        ``PATCH research/grants/<pk>/`` with the fields as JSON.
 
         Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
         or as ``data=``), or both: a field in both with different values, or no field at all,
@@ -2484,7 +2485,7 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of a publication and return the updated record.
 
-        ``PATCH research/publications/<pk>/`` with ``data`` as JSON.
+        ``PATCH research/publications/<pk>/`` with the fields as JSON.
 
         Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
         or as ``data=``), or both: a field in both with different values, or no field at all,
@@ -2664,7 +2665,7 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of a notification and return the updated record.
 
-        ``PATCH notifications/notifications/<pk>/`` with ``data`` as JSON on Keystone 0.6.8 and
+        ``PATCH notifications/notifications/<pk>/`` with the fields as JSON on Keystone 0.6.8 and
         later. Other releases have no notifications, and the method raises ``UnsupportedError``
         there.
 
@@ -2855,9 +2856,9 @@ class AsyncResourceMethods(UsesCore):
     ) -> dict[str, Any]:
         """Change the given fields of a notification preference and return the updated record.
 
-        ``PATCH notifications/preferences/<pk>/`` with ``data`` as JSON on Keystone 0.6.8 and later.
-        Other releases have no notification preferences, and the method raises ``UnsupportedError``
-        there.
+        ``PATCH notifications/preferences/<pk>/`` with the fields as JSON on Keystone 0.6.8 and
+        later. Other releases have no notification preferences, and the method raises
+        ``UnsupportedError`` there.
 
         Give the fields as keywords (``description="x"``), as the ``data`` mapping (positionally
         or as ``data=``), or both: a field in both with different values, or no field at all,

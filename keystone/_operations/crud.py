@@ -331,11 +331,16 @@ def update(
     retry: RetryPolicy | None = None,
 ) -> Plan[dict[str, Any]]:
     """PATCH the given fields (the ``data`` mapping and the keyword ``fields``, see
-    :func:`changes`); the updated record."""
+    :func:`changes`), as multipart when they include a file; the updated record."""
     method = f"update_{resource.name}"
     key = record_key(pk, method)
-    call = core.begin(method, timeout, retry)
     sent = changes(data, fields, method)
+    body: dict[str, Any] = {"json": sent}
+    files = file_fields(resource)
+    if has_files(sent, files):  # a new file, as create sends one: read now, before the call
+        content, content_type = multipart(sent, files, method)
+        body = {"data": content, "headers": {"Content-Type": content_type}}
+    call = core.begin(method, timeout, retry)
     server = yield from call.server()
     endpoint = endpoint_for(server, resource, Operation.UPDATE, method)
     if core.check_fields:
@@ -344,8 +349,8 @@ def update(
         response = yield call.request(
             "PATCH",
             record_endpoint(endpoint.path, key),
-            json=sent,
             state=_state(resource, "update"),
+            **body,
         )
     except HTTPError as error:
         _explain(error, resource, server, endpoint)
