@@ -704,10 +704,12 @@ _JOB_STEPS = {
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_@NAME@`` takes."""
-        return _jobs.create_step(self, @CONST@, fields, more_fields)
+        return _jobs.create_step(self, @CONST@, fields, more_fields, data)
 ''',
     Operation.RETRIEVE: '''
     def retrieve_@NAME@(self, pk: Any, filters: Filters | None = None) -> Step:

@@ -94,6 +94,26 @@ def _explain(
         )
 
 
+def one_mapping(
+    fields: Mapping[str, Any] | None, mapping: Mapping[str, Any] | None, method: str
+) -> Mapping[str, Any] | None:
+    """The one mapping of a create's fields: given positionally (``fields``) or as ``data=``
+    (``mapping``), not both."""
+    if mapping is None:
+        return fields
+    if fields is not None:
+        raise TypeError(
+            f"{method}: the fields were given as a positional mapping and as data=; give "
+            "one mapping (and any other fields as keywords)"
+        )
+    if not isinstance(mapping, Mapping):
+        raise TypeError(
+            f"{method}: data must be a mapping of field values, such as {{'name': 'x'}}, "
+            f"not {type(mapping).__name__}; or pass the fields as keyword arguments"
+        )
+    return mapping
+
+
 def create(
     core: Core,
     resource: Resource,
@@ -109,19 +129,7 @@ def create(
     ``mapping``), as keywords (``more_fields``), or both.
     """
     method = f"create_{resource.name}"
-    if mapping is not None:
-        if fields is not None:
-            raise TypeError(
-                f"{method}: the fields were given as a positional mapping and as data=; give "
-                "one mapping (and any other fields as keywords)"
-            )
-        if not isinstance(mapping, Mapping):
-            raise TypeError(
-                f"{method}: data must be a mapping of field values, such as {{'name': 'x'}}, "
-                f"not {type(mapping).__name__}; or pass the fields as keyword arguments"
-            )
-        fields = mapping
-    data = record_fields(fields, more_fields, method)
+    data = record_fields(one_mapping(fields, mapping, method), more_fields, method)
     body: dict[str, Any] = {"json": data}
     files = file_fields(resource)
     if has_files(data, files):  # read now: a file that cannot be read stops the call here

@@ -50,10 +50,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_allocation`` takes."""
-        return _jobs.create_step(self, _ALLOCATION, fields, more_fields)
+        return _jobs.create_step(self, _ALLOCATION, fields, more_fields, data)
 
     def retrieve_allocation(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
@@ -77,10 +79,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_cluster`` takes."""
-        return _jobs.create_step(self, _CLUSTER, fields, more_fields)
+        return _jobs.create_step(self, _CLUSTER, fields, more_fields, data)
 
     def retrieve_cluster(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
@@ -104,10 +108,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_request`` takes."""
-        return _jobs.create_step(self, _REQUEST, fields, more_fields)
+        return _jobs.create_step(self, _REQUEST, fields, more_fields, data)
 
     def retrieve_request(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
@@ -131,10 +137,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_review`` takes."""
-        return _jobs.create_step(self, _REVIEW, fields, more_fields)
+        return _jobs.create_step(self, _REVIEW, fields, more_fields, data)
 
     def retrieve_review(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
@@ -158,10 +166,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_attachment`` takes."""
-        return _jobs.create_step(self, _ATTACHMENT, fields, more_fields)
+        return _jobs.create_step(self, _ATTACHMENT, fields, more_fields, data)
 
     def retrieve_attachment(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
@@ -185,10 +195,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_comment`` takes."""
-        return _jobs.create_step(self, _COMMENT, fields, more_fields)
+        return _jobs.create_step(self, _COMMENT, fields, more_fields, data)
 
     def retrieve_comment(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
@@ -212,10 +224,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_research_group`` takes."""
-        return _jobs.create_step(self, _RESEARCH_GROUP, fields, more_fields)
+        return _jobs.create_step(self, _RESEARCH_GROUP, fields, more_fields, data)
 
     def retrieve_research_group(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
@@ -239,10 +253,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_team`` takes."""
-        return _jobs.create_step(self, _TEAM, fields, more_fields)
+        return _jobs.create_step(self, _TEAM, fields, more_fields, data)
 
     def retrieve_team(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
@@ -266,10 +282,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_membership`` takes."""
-        return _jobs.create_step(self, _MEMBERSHIP, fields, more_fields)
+        return _jobs.create_step(self, _MEMBERSHIP, fields, more_fields, data)
 
     def retrieve_membership(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
@@ -293,10 +311,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_user`` takes."""
-        return _jobs.create_step(self, _USER, fields, more_fields)
+        return _jobs.create_step(self, _USER, fields, more_fields, data)
 
     def retrieve_user(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
@@ -320,10 +340,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_grant`` takes."""
-        return _jobs.create_step(self, _GRANT, fields, more_fields)
+        return _jobs.create_step(self, _GRANT, fields, more_fields, data)
 
     def retrieve_grant(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
@@ -347,10 +369,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_publication`` takes."""
-        return _jobs.create_step(self, _PUBLICATION, fields, more_fields)
+        return _jobs.create_step(self, _PUBLICATION, fields, more_fields, data)
 
     def retrieve_publication(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""
@@ -388,10 +412,12 @@ class AtomicJob(JobCore):
         self,
         fields: Mapping[str, Any] | None = None,
         /,
+        *,
+        data: Mapping[str, Any] | None = None,
         **more_fields: Any,
     ) -> Step:
         """A step creating a record: ``POST``, with the fields ``create_preference`` takes."""
-        return _jobs.create_step(self, _PREFERENCE, fields, more_fields)
+        return _jobs.create_step(self, _PREFERENCE, fields, more_fields, data)
 
     def retrieve_preference(self, pk: Any, filters: Filters | None = None) -> Step:
         """A step reading one record: ``GET``; ``pk`` may be an earlier step's ``["id"]``."""

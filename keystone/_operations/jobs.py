@@ -34,7 +34,7 @@ from keystone._errors import (
     shown_url,
 )
 from keystone._http_errors import JobError
-from keystone._operations.crud import changes
+from keystone._operations.crud import changes, one_mapping
 from keystone._operations.files import encode_file
 from keystone._operations.job_failures import committed_before, job_failure, job_throttled
 from keystone._operations.job_steps import Ref, Step, StepResult, without_refs
@@ -350,11 +350,17 @@ class JobCore:
 
 
 def create_step(
-    job: JobCore, resource: Resource, fields: Mapping[str, Any] | None, more: Mapping[str, Any]
+    job: JobCore,
+    resource: Resource,
+    fields: Mapping[str, Any] | None,
+    more: Mapping[str, Any],
+    mapping: Mapping[str, Any] | None = None,
 ) -> Step:
-    """A step creating a record; file fields go as parts of the job."""
+    """A step creating a record, its fields taken as the client's ``create_*`` takes them
+    (a mapping, positionally or as ``data=``, and keywords); file fields go as parts of the
+    job."""
     method = f"create_{resource.name}"
-    data = record_fields(fields, more, method)
+    data = record_fields(one_mapping(fields, mapping, method), more, method)
     path = job.path_of(resource, Operation.CREATE, None, method)
     if job._core.check_fields:
         endpoint = endpoint_for(job.server, resource, Operation.CREATE, method)

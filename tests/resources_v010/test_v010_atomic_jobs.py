@@ -47,6 +47,15 @@ def test_steps_refer_to_earlier_answers_and_the_job_commits(
     assert [m["role"] for m in admin.retrieve_membership(filters={"team": stored["id"]})] == ["OW"]
 
 
+def test_create_steps_take_data_as_the_clients_create_does(admin: KeystoneClient) -> None:
+    name = unique("data-team")
+    with admin.atomic() as job:
+        team = job.create_team(data={"name": name}, is_active=False)
+    assert job.committed and team.body["name"] == name and team.body["is_active"] is False
+    with pytest.raises(TypeError, match=r"create_team: .*positional mapping and as data="):
+        admin.atomic().create_team({"name": "a"}, data={"name": "b"})
+
+
 def test_files_go_with_the_job(
     admin: KeystoneClient, graph: dict[str, Any], tmp_path: Path
 ) -> None:
