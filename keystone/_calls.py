@@ -118,7 +118,8 @@ def built(
     if context is not None and not isinstance(context, dict):
         raise TypeError(f"context must be a dict for your middleware, not {context!r}")
     method = method.upper()
-    json_value, body, content_type = _body_of(data, json, files, f"{method} {endpoint}")
+    what = f"{method} {endpoint}" if files is not None else ""  # for files= messages
+    json_value, body, content_type = _body_of(data, json, files, what)
     if content_type is not None:
         if headers and any(name.lower() == "content-type" for name in headers):
             raise ValueError(
