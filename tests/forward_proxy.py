@@ -14,6 +14,7 @@ import base64
 import select
 import socket
 import socketserver
+import ssl
 import threading
 from dataclasses import dataclass
 from types import TracebackType
@@ -39,15 +40,25 @@ class Seen:
 class ForwardProxy:
     """Start with ``with ForwardProxy() as proxy:``; :attr:`url` is where it listens."""
 
-    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, credentials: tuple[str, str] | None = None, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.credentials = credentials
+        self.tls = tls  # an https:// proxy: the client speaks TLS to the proxy itself
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         proxy = self
 
         class Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
-                proxy._serve(self.request)
+                if proxy.tls is None:
+                    proxy._serve(self.request)
+                    return
+                try:
+                    secure = proxy.tls.wrap_socket(self.request, server_side=True)
+                except (ssl.SSLError, OSError):
+                    return  # a client that did not trust the proxy's certificate
+                proxy._serve(secure)
 
         class Server(socketserver.ThreadingTCPServer):
             daemon_threads = True
@@ -60,11 +71,16 @@ class ForwardProxy:
     @property
     def url(self) -> str:
         """The proxy's URL, without credentials."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def scheme(self) -> str:
+        return "http" if self.tls is None else "https"
 
     def url_with(self, user: str, password: str) -> str:
         """The proxy's URL with ``user:password@`` (percent-encoded)."""
-        return f"http://{quote(user, safe='')}:{quote(password, safe='')}@127.0.0.1:{self.port}"
+        userinfo = f"{quote(user, safe='')}:{quote(password, safe='')}"
+        return f"{self.scheme}://{userinfo}@127.0.0.1:{self.port}"
 
     @property
     def expected_authorization(self) -> str | None:

@@ -490,6 +490,8 @@ def _translated(
         what = "proxy_refused"
     elif isinstance(exc, aiohttp.ClientProxyConnectionError):
         what = "proxy"
+    elif isinstance(exc, aiohttp.ClientSSLError) and _at_proxy(exc, proxy):
+        what = "proxy_tls"  # an https:// proxy whose certificate is not trusted
     elif isinstance(exc, aiohttp.ClientSSLError):  # the handshake, the certificate
         what = "tls"
     elif isinstance(exc, aiohttp.ClientConnectorError) or not connected:
@@ -528,6 +530,13 @@ def _timed_out(
     if not isinstance(exc, aiohttp.ServerTimeoutError):
         which, limit = ("total", bounds.total)
     return "read_timeout", request.call.redactor.text(f"{described} ({which} timeout={limit})")
+
+
+def _at_proxy(exc: aiohttp.ClientSSLError, proxy: Proxy | None) -> bool:
+    """Whether a TLS failure was the proxy's (an ``https://`` proxy), not the server's."""
+    if proxy is None or proxy.scheme != "https":
+        return False
+    return bool(exc.host == proxy.host and exc.port == proxy.port)
 
 
 def _described(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ request), and a timeout that the call's deadline caused says so.
 from __future__ import annotations
 
 import re
+import ssl
 
 from urllib3 import exceptions as u3
 
@@ -206,6 +207,8 @@ def proxy_kind(exc: BaseException) -> str:
     if _TUNNEL_REFUSED.search(text) or "the proxy answered 407" in text:
         return "proxy_refused"
     inner = getattr(exc, "original_error", None) or exc.__cause__
+    if isinstance(inner, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in text:
+        return "proxy_tls"  # an https:// proxy whose certificate is not trusted
     # urllib3's NewConnectionError (refused, no such host) is a ConnectTimeoutError too.
     if isinstance(inner, TimeoutError) and not isinstance(inner, u3.NewConnectionError):
         return "proxy_timeout"
@@ -237,6 +240,13 @@ def _proxy_failure(
         return errors.ProxyError(
             f"{where} failed: {named} refused to forward the request ({cause}); nothing "
             f"reached the server. {advice}",
+            request=request,
+        )
+    if what == "proxy_tls":
+        return errors.TLSError(  # not retried: it fails the same way until the CAs change
+            f"{where} failed: the certificate of {named} was not accepted ({cause}); nothing "
+            "was sent. The proxy's certificate is verified with the CAs of verify=, as the "
+            "server's is: give a CA bundle that holds the proxy's CA too.",
             request=request,
         )
     if what == "proxy_timeout":

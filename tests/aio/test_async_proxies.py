@@ -7,6 +7,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -18,6 +19,7 @@ from keystone import AsyncKeystoneClient, RetryPolicy
 from keystone._transport.aio import AiohttpTransport
 from keystone._urls import BaseURL
 from keystone.testing import KeystoneEmulator
+from keystone.testing.tls import CERT_NAME, KEY_NAME, make_certificates, server_context
 
 USER, PASSWORD = "proxy user", "pr0xy:s3cret@"
 ONCE = RetryPolicy(max_attempts=1)
@@ -192,3 +194,26 @@ def test_a_proxy_that_cannot_reach_the_server_is_an_outage_and_retried() -> None
     assert not isinstance(caught.value, keystone.ProxyError)
     assert "could not reach the server" in str(caught.value) and "502" in str(caught.value)
     assert caught.value.request_sent is False
+
+
+def test_an_https_proxy_is_spoken_to_over_tls_and_its_certificate_checked(
+    origins: tuple[LocalServer, LocalServer], tmp_path: Path
+) -> None:
+    plain, secure = origins
+    assert secure.ca_path is not None
+    directory = Path(secure.ca_path).parent
+    trusted = server_context(str(directory / CERT_NAME), str(directory / KEY_NAME))
+    with ForwardProxy(credentials=(USER, PASSWORD), tls=trusted) as tls_proxy:
+        for server in (plain, secure):
+            answer = _get(
+                server.url + "api/", proxy=tls_proxy.url_with(USER, PASSWORD), verify=secure.ca_path
+            )
+            assert answer == {"ok": True}
+        assert tls_proxy.methods() == ["GET", "CONNECT"]
+        assert set(tls_proxy.authorizations()) == {tls_proxy.expected_authorization}
+    other = make_certificates(tmp_path)  # a proxy certificate of a CA the client does not trust
+    with ForwardProxy(tls=server_context(other.cert_path, other.key_path)) as untrusted:
+        with pytest.raises(keystone.TLSError, match=r"certificate of the proxy https://127") as e:
+            _get(secure.url + "api/", proxy=untrusted.url, verify=secure.ca_path)
+        assert "verify=" in str(e.value) and e.value.request_sent is False
+        assert untrusted.methods() == []

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from forward_proxy import ForwardProxy
@@ -28,6 +29,7 @@ from keystone._transport.http import HTTPTransport
 from keystone._transport.network import Proxy
 from keystone._urls import BaseURL
 from keystone.testing import KeystoneEmulator
+from keystone.testing.tls import CERT_NAME, KEY_NAME, make_certificates, server_context
 
 USER, PASSWORD = "proxy user", "pr0xy:s3cret@"
 ONCE = RetryPolicy(max_attempts=1)
@@ -349,3 +351,32 @@ def test_a_proxy_that_cannot_reach_the_server_is_an_outage_and_retried(
     assert "could not reach the server" in str(caught.value) and "502" in str(caught.value)
     assert caught.value.request_sent is False
     assert open_proxy.connect_hosts() == [f"127.0.0.1:{port}"] * 2  # sent again
+
+
+def test_an_https_proxy_is_spoken_to_over_tls_and_its_certificate_checked(
+    origins: tuple[LocalServer, LocalServer], tmp_path: Path
+) -> None:
+    """``https://`` proxies: TLS to the proxy (then, for an https server, TLS inside the
+    tunnel), the proxy's certificate verified with the CAs of ``verify=``."""
+    plain, secure = origins
+    assert secure.ca_path is not None
+    directory = Path(secure.ca_path).parent
+    trusted = server_context(str(directory / CERT_NAME), str(directory / KEY_NAME))
+    with ForwardProxy(credentials=(USER, PASSWORD), tls=trusted) as tls_proxy:
+        for server in (plain, secure):
+            client = KeystoneClient(
+                server.url + "api/",
+                proxy=tls_proxy.url_with(USER, PASSWORD),
+                verify=secure.ca_path,
+                retry=ONCE,
+            )
+            assert client.http_get("echo").json() == {"ok": True}
+        assert tls_proxy.methods() == ["GET", "CONNECT"]
+        assert set(tls_proxy.authorizations()) == {tls_proxy.expected_authorization}
+    other = make_certificates(tmp_path)  # a proxy certificate of a CA the client does not trust
+    with ForwardProxy(tls=server_context(other.cert_path, other.key_path)) as untrusted:
+        client = KeystoneClient(secure.url + "api/", proxy=untrusted.url, verify=secure.ca_path)
+        with pytest.raises(keystone.TLSError, match=r"certificate of the proxy https://127") as e:
+            client.http_get("echo")
+        assert "verify=" in str(e.value) and e.value.request_sent is False
+        assert untrusted.methods() == []
